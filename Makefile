@@ -1,0 +1,26 @@
+# tthub: PGXS build of the extension (tthub.so + SQL scripts) and its pg_regress suite.
+# The C++ programs (simulator, OAuth shim) and the GoogleTest units are built by CMake.
+
+EXTENSION  = tthub
+MODULE_big = tthub
+
+# src/core: pure C++ (no Postgres headers, unit-tested); src/ext: Postgres-facing C++.
+SRCS = $(sort $(wildcard src/core/*.cpp)) $(sort $(wildcard src/ext/*.cpp))
+OBJS = $(SRCS:.cpp=.o)
+DATA = $(sort $(wildcard src/sql/tthub--*.sql))
+
+REGRESS      = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
+
+PG_CONFIG ?= pg_config
+PG_INCLUDE_SERVER := $(shell $(PG_CONFIG) --includedir-server)
+
+PG_CPPFLAGS = -Isrc -isystem $(PG_INCLUDE_SERVER)
+PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror -Wno-register -Wno-missing-field-initializers
+SHLIB_LINK  = -lstdc++ -lcurl -lcrypto
+
+# Debian's PG15 also compiles every object to LLVM bitcode with clang-14, which does
+# not receive PG_CXXFLAGS (so no C++17). tthub gains nothing from JIT inlining.
+override with_llvm = no
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)

@@ -1,0 +1,27 @@
+-- The Postgres <-> C++ error bridge, through the test-only tthub_bridge_test extension.
+CREATE EXTENSION tthub_bridge_test;
+-- A Postgres error under pg_guard becomes a C++ PgError with its SQLSTATE; the
+-- subtransaction is rolled back and the outer transaction keeps working.
+SELECT bridge_catch_pg_error('SELECT 1/0');
+SELECT bridge_catch_pg_error('SELECT no_such_column FROM pg_class');
+SELECT bridge_catch_pg_error('SELECT 1');
+BEGIN;
+SELECT bridge_catch_pg_error('SELECT 1/0');
+SELECT 'still in a usable transaction' AS status;
+COMMIT;
+-- C++ exceptions reach SQL as ereport(ERROR) with a fitting SQLSTATE.
+\set VERBOSITY default
+SELECT bridge_throw('tthub');
+\echo :LAST_ERROR_SQLSTATE
+SELECT bridge_throw('std');
+\echo :LAST_ERROR_SQLSTATE
+SELECT bridge_throw('alloc');
+\echo :LAST_ERROR_SQLSTATE
+SELECT bridge_throw('unknown');
+\echo :LAST_ERROR_SQLSTATE
+SELECT bridge_throw('pg');
+\echo :LAST_ERROR_SQLSTATE
+SELECT bridge_throw('nothing');
+-- Every C++ object alive during those errors was destroyed: 4 catch calls + 6 throws.
+SELECT bridge_destructor_count();
+DROP EXTENSION tthub_bridge_test;

@@ -1,0 +1,32 @@
+-- CREATE EXTENSION builds the documented schema; DROP ... CASCADE and CREATE again work.
+CREATE EXTENSION tthub;
+SELECT extname, extversion, extrelocatable, extnamespace::regnamespace
+  FROM pg_extension WHERE extname = 'tthub';
+SELECT c.relname, c.relkind
+  FROM pg_class c
+ WHERE c.relnamespace = 'tthub'::regnamespace AND c.relkind IN ('r', 'v', 'p')
+ ORDER BY 1;
+-- Every primary key and unique constraint of a store-data table includes store_code.
+SELECT conrelid::regclass AS tbl, conname, pg_get_constraintdef(oid) AS def
+  FROM pg_constraint
+ WHERE connamespace = 'tthub'::regnamespace AND contype IN ('p', 'u')
+ ORDER BY 1, 2;
+SELECT conrelid::regclass AS tbl, conname
+  FROM pg_constraint
+ WHERE connamespace = 'tthub'::regnamespace AND contype IN ('p', 'u')
+   AND NOT EXISTS (SELECT 1 FROM unnest(conkey) k
+                     JOIN pg_attribute a ON a.attrelid = conrelid AND a.attnum = k
+                    WHERE a.attname = 'store_code');
+-- Counters are bigint; timestamps timestamptz.
+SELECT attrelid::regclass AS tbl, attname, format_type(atttypid, atttypmod) AS type
+  FROM pg_attribute
+ WHERE attrelid IN ('tthub.user_daily'::regclass, 'tthub.video_daily'::regclass)
+   AND (attname LIKE '%\_count' OR attname LIKE '%\_at')
+ ORDER BY 1, 2;
+-- Tables whose data pg_dump keeps.
+SELECT unnest(extconfig)::regclass AS dumped FROM pg_extension WHERE extname = 'tthub' ORDER BY 1;
+DROP EXTENSION tthub CASCADE;
+SELECT count(*) AS tthub_relations_left FROM pg_class WHERE relnamespace = 'tthub'::regnamespace;
+SELECT count(*) AS tthub_functions_left FROM pg_proc WHERE pronamespace = 'tthub'::regnamespace;
+CREATE EXTENSION tthub;
+SELECT rolname FROM pg_roles WHERE rolname LIKE 'tthub\_%' ORDER BY 1;

@@ -1,0 +1,19 @@
+// Converting between Postgres datums and C++ values, every allocation guarded so
+// that an out-of-memory ERROR becomes an exception instead of skipping destructors.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+#include "ext/pg_bridge.h"
+
+namespace tthub {
+
+// A view of a text/bytea argument (detoasted in the function's memory context,
+// which outlives the call).
+std::string_view arg_bytes(FunctionCallInfo fcinfo, int n);
+
+text *make_text(std::string_view s);
+bytea *make_bytea(const void *data, size_t size);
+
+}  // namespace tthub

@@ -1,0 +1,65 @@
+# Throwaway PostgreSQL clusters for tests, the demo and benchmarks.
+# Source this file. The server runs as the `postgres` user when we are root
+# (Postgres refuses to run as root); clients connect over loopback as `postgres`.
+
+PGBIN=${PGBIN:-$(pg_config --bindir)}
+
+as_postgres() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# free_port [start]: the first TCP port on 127.0.0.1 nobody listens on.
+free_port() {
+  local p=${1:-55432}
+  while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
+  echo "$p"
+}
+
+# cluster_init DIR PORT [extra postgresql.conf lines...]
+# Creates DIR/data with tthub and pg_cron preloaded and a fresh token key in DIR/token.key.
+cluster_init() {
+  local dir=$1 port=$2
+  shift 2
+  mkdir -p "$dir"
+  [ "$(id -u)" = 0 ] && chown postgres: "$dir"
+  as_postgres test -w "$dir" || { echo "cluster_init: the postgres user cannot write $dir (check its parents' permissions)" >&2; return 1; }
+  as_postgres "$PGBIN/initdb" -D "$dir/data" -U postgres --auth=trust --no-instructions \
+    -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log"; return 1; }
+  as_postgres sh -c "umask 077; openssl rand -hex 32 > '$dir/token.key'"
+  as_postgres sh -c "umask 077; printf 'sim-client-secret\n' > '$dir/client_secret'"
+  as_postgres sh -c "cat >> '$dir/data/postgresql.conf'" <<CONF
+listen_addresses = '127.0.0.1'
+port = $port
+unix_socket_directories = '$dir'
+shared_preload_libraries = 'pg_cron,tthub'
+max_worker_processes = 32
+cron.database_name = 'tthub'
+cron.use_background_workers = on
+tthub.database = 'tthub'
+tthub.token_key_file = '$dir/token.key'
+tthub.client_secret_file = '$dir/client_secret'
+tthub.client_key = 'sim-client-key'
+log_line_prefix = '%m [%p] %q%a '
+log_min_messages = info
+$(printf '%s\n' "$@")
+CONF
+}
+
+cluster_start() {
+  local dir=$1
+  as_postgres "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null ||
+    { tail -n 30 "$dir/server.log"; return 1; }
+}
+
+cluster_stop() {
+  local dir=$1
+  [ -f "$dir/data/postmaster.pid" ] || return 0
+  as_postgres "$PGBIN/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null 2>&1
+}
+
+# cluster_psql PORT DB [psql args...]: quiet psql that stops at the first error.
+cluster_psql() {
+  local port=$1 db=$2
+  shift 2
+  psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d "$db" "$@"
+}

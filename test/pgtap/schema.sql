@@ -1,0 +1,53 @@
+-- Schema contract analysts and Citus rely on.
+BEGIN;
+SELECT plan(25);
+
+SELECT has_schema('tthub');
+SELECT tables_are('tthub', ARRAY['stores', 'store_accounts', 'user_daily', 'video_daily', 'sync_logs']);
+SELECT col_is_pk('tthub', 'stores', 'store_code', 'stores keyed by store_code');
+SELECT col_is_pk('tthub', 'store_accounts', ARRAY['store_code', 'open_id'], 'one row per (store, account)');
+SELECT col_is_pk('tthub', 'user_daily', ARRAY['store_code', 'open_id', 'snapshot_date'], 'user_daily natural key');
+SELECT col_is_pk('tthub', 'video_daily', ARRAY['store_code', 'video_id', 'snapshot_date'], 'video_daily natural key');
+SELECT col_is_pk('tthub', 'sync_logs', ARRAY['store_code', 'log_id'], 'sync_logs key includes store_code');
+SELECT fk_ok('tthub', 'store_accounts', 'store_code', 'tthub', 'stores', 'store_code');
+SELECT col_type_is('tthub', 'video_daily', 'video_id', 'character varying(64)', 'video ids are text (they exceed bigint)');
+SELECT col_type_is('tthub', 'store_accounts', 'access_token_enc', 'bytea', 'access token stored as ciphertext');
+SELECT col_type_is('tthub', 'store_accounts', 'refresh_token_enc', 'bytea', 'refresh token stored as ciphertext');
+SELECT enum_has_labels('tthub', 'account_status', ARRAY['CONNECTED', 'NEED_RECONNECT', 'ERROR', 'DISABLED']);
+SELECT enum_has_labels('tthub', 'sync_status', ARRAY['RUNNING', 'SUCCESS', 'FAILED', 'SKIPPED']);
+SELECT is_empty($$
+  SELECT attrelid::regclass || '.' || attname FROM pg_attribute
+   WHERE attrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'tthub'::regnamespace AND relkind = 'r')
+     AND attnum > 0 AND NOT attisdropped AND attname LIKE '%count%'
+     AND atttypid <> 'bigint'::regtype $$, 'every counter is bigint');
+SELECT is_empty($$
+  SELECT attrelid::regclass || '.' || attname FROM pg_attribute
+   WHERE attrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'tthub'::regnamespace AND relkind = 'r')
+     AND attnum > 0 AND NOT attisdropped AND attname LIKE '%\_at'
+     AND atttypid <> 'timestamptz'::regtype $$, 'every *_at column is timestamptz');
+SELECT is_empty($$
+  SELECT c.relname FROM pg_class c WHERE c.relnamespace = 'tthub'::regnamespace
+     AND c.relkind IN ('r', 'v') AND obj_description(c.oid, 'pg_class') IS NULL $$,
+  'every table and view has a comment');
+SELECT is_empty($$
+  SELECT c.relname || '.' || a.attname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
+   WHERE c.relnamespace = 'tthub'::regnamespace AND c.relkind = 'r' AND a.attnum > 0
+     AND NOT a.attisdropped AND col_description(c.oid, a.attnum) IS NULL $$,
+  'every table column has a comment');
+SELECT is_empty($$
+  SELECT p.proname FROM pg_proc p WHERE p.pronamespace = 'tthub'::regnamespace
+     AND obj_description(p.oid, 'pg_proc') IS NULL $$,
+  'every function has a comment');
+SELECT has_index('tthub', 'video_daily', 'video_daily_store_date_idx', ARRAY['store_code', 'snapshot_date']);
+SELECT set_eq($$ SELECT unnest(extconfig)::regclass::text FROM pg_extension WHERE extname = 'tthub' $$,
+  ARRAY['tthub.stores', 'tthub.store_accounts', 'tthub.user_daily', 'tthub.video_daily',
+        'tthub.sync_logs', 'tthub.sync_logs_log_id_seq'],
+  'pg_dump keeps the data of every table');
+SELECT has_role('tthub_admin');
+SELECT has_role('tthub_reader');
+SELECT hasnt_column('tthub', 'accounts', 'access_token_enc', 'the accounts view has no token column');
+SELECT hasnt_column('tthub', 'accounts', 'refresh_token_enc', 'the accounts view has no refresh token column');
+SELECT is((SELECT extrelocatable FROM pg_extension WHERE extname = 'tthub'), false, 'not relocatable');
+
+SELECT * FROM finish();
+ROLLBACK;
