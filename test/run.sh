@@ -81,7 +81,7 @@ for t in test/integration/*.sh; do
   out=$WORK/$(basename "$t" .sh).tap
   TTHUB_MAIN_DIR=$MAIN bash "$t" >"$out" 2>&1
   rc=$?
-  grep -E '^(not ok|# )' "$out" || true
+  grep -E '^(not ok|#   |# waited)' "$out" || true
   p=$(grep -cE '^ok [0-9]+' "$out")
   f=$(grep -cE '^not ok [0-9]+' "$out")
   if [ "$rc" != 0 ] && [ "$f" = 0 ]; then f=1; echo "not ok - $t exited $rc"; tail -n 20 "$out"; fi

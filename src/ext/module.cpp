@@ -1,10 +1,12 @@
-// Module entry: settings, secrets and (when preloaded) the sync worker.
+// Module entry: settings, secrets and, when preloaded, shared memory and the sync worker.
 #include <exception>
 
 #include "core/error.h"
 #include "ext/postgres_headers.h"
 #include "ext/server_secrets.h"
 #include "ext/settings.h"
+#include "ext/shared_state.h"
+#include "ext/worker.h"
 
 extern "C" {
 PG_MODULE_MAGIC;
@@ -17,6 +19,10 @@ void _PG_init(void) {
   try {
     tthub::settings::define_all();
     tthub::secrets::load_at_start();
+    if (process_shared_preload_libraries_in_progress) {
+      tthub::shared::install_hooks();
+      tthub::worker::register_at_startup();
+    }
     return;
   } catch (...) {
     failure = tthub::describe_current_exception();

@@ -16,6 +16,7 @@ int requests_per_minute = tiktok::kDefaultRequestsPerMinute;
 int max_attempts = 5;
 int http_timeout_ms = 30000;
 int log_retention_days = 30;
+int retry_base_delay_ms = 30000;
 
 void define_all() {
   // Paths of secret files: read once at server start, visible to superusers only.
@@ -62,6 +63,10 @@ void define_all() {
   DefineCustomIntVariable("tthub.log_retention", "Days finished jobs and sync logs are kept.",
                           nullptr, &log_retention_days, 30, 1, 3650, PGC_SIGHUP, 0, nullptr,
                           nullptr, nullptr);
+  DefineCustomIntVariable("tthub.retry_base_delay",
+                          "Delay before the first retry of a failed job; doubles each attempt up to an hour.",
+                          nullptr, &retry_base_delay_ms, 30000, 100, 3600000, PGC_SIGHUP, GUC_UNIT_MS,
+                          nullptr, nullptr, nullptr);
   MarkGUCPrefixReserved("tthub");
 }
 

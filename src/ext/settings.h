@@ -16,6 +16,7 @@ extern int requests_per_minute;
 extern int max_attempts;
 extern int http_timeout_ms;
 extern int log_retention_days;
+extern int retry_base_delay_ms;
 
 void define_all();
 

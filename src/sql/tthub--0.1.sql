@@ -277,3 +277,356 @@ GRANT SELECT (store_code, open_id, display_name, avatar_url, token_expires_at, r
               scope, status, status_reason, last_sync_at, connected_at, updated_at)
    ON @extschema@.store_accounts TO tthub_reader, tthub_admin;
 GRANT INSERT, UPDATE, DELETE ON @extschema@.stores TO tthub_admin;
+
+------------------------------------------------------------------------------
+-- Sync engine: job queue, completeness ledger, SQL interface, views.
+------------------------------------------------------------------------------
+CREATE TYPE @extschema@.job_state AS ENUM ('queued', 'running', 'done', 'failed', 'dead', 'skipped');
+COMMENT ON TYPE @extschema@.job_state IS
+  'queued: waiting for run_after. running: leased by a worker. done: every account synced or finally failed (see sync_logs). failed: no account could be synced and retrying cannot help. dead: retries exhausted. skipped: another sync of the store was running.';
+
+CREATE TABLE @extschema@.sync_jobs (
+  store_code       varchar(50) NOT NULL REFERENCES @extschema@.stores (store_code) ON DELETE CASCADE ON UPDATE CASCADE,
+  job_id           bigserial   NOT NULL,
+  job_type         text        NOT NULL DEFAULT 'daily_sync',
+  snapshot_date    date        NOT NULL,
+  state            @extschema@.job_state NOT NULL DEFAULT 'queued',
+  attempts         integer     NOT NULL DEFAULT 0,
+  run_after        timestamptz NOT NULL DEFAULT now(),
+  lease_until      timestamptz,
+  worker_pid       integer,
+  current_open_id  varchar(128),
+  pages_fetched    integer     NOT NULL DEFAULT 0,
+  videos_seen      bigint      NOT NULL DEFAULT 0,
+  last_error       text,
+  last_http_status integer,
+  created_at       timestamptz NOT NULL DEFAULT now(),
+  started_at       timestamptz,
+  finished_at      timestamptz,
+  updated_at       timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (store_code, job_id)
+);
+-- One pending job per store and day: enqueuing again returns it (tthub_sync).
+CREATE UNIQUE INDEX sync_jobs_one_pending_idx ON @extschema@.sync_jobs (store_code, snapshot_date)
+  WHERE state IN ('queued', 'running');
+CREATE INDEX sync_jobs_queued_idx ON @extschema@.sync_jobs (run_after) WHERE state = 'queued';
+CREATE INDEX sync_jobs_finished_idx ON @extschema@.sync_jobs (finished_at);
+COMMENT ON TABLE @extschema@.sync_jobs IS 'The sync job queue: claimed by the worker with FOR UPDATE SKIP LOCKED and held under a lease.';
+COMMENT ON COLUMN @extschema@.sync_jobs.store_code IS 'Store to sync (all its CONNECTED accounts).';
+COMMENT ON COLUMN @extschema@.sync_jobs.job_id IS 'Job number, as returned by tthub_sync.';
+COMMENT ON COLUMN @extschema@.sync_jobs.job_type IS 'daily_sync (pg_cron), manual_sync (tthub_sync) or first_sync (a new connection).';
+COMMENT ON COLUMN @extschema@.sync_jobs.snapshot_date IS 'Snapshot day the job writes, fixed when it is enqueued.';
+COMMENT ON COLUMN @extschema@.sync_jobs.state IS 'See the type tthub.job_state.';
+COMMENT ON COLUMN @extschema@.sync_jobs.attempts IS 'Attempts spent (a 429 spends none).';
+COMMENT ON COLUMN @extschema@.sync_jobs.run_after IS 'Not claimed before this time (backoff, rate limit).';
+COMMENT ON COLUMN @extschema@.sync_jobs.lease_until IS 'A running job whose lease passed is taken again (its worker died).';
+COMMENT ON COLUMN @extschema@.sync_jobs.worker_pid IS 'Process running the job.';
+COMMENT ON COLUMN @extschema@.sync_jobs.current_open_id IS 'Account being synced now.';
+COMMENT ON COLUMN @extschema@.sync_jobs.pages_fetched IS 'Pages of videos fetched by the current attempt.';
+COMMENT ON COLUMN @extschema@.sync_jobs.videos_seen IS 'Videos written by the current attempt.';
+COMMENT ON COLUMN @extschema@.sync_jobs.last_error IS 'Why the last attempt failed (never contains a token).';
+COMMENT ON COLUMN @extschema@.sync_jobs.last_http_status IS 'HTTP status of the failing TikTok response, if any.';
+COMMENT ON COLUMN @extschema@.sync_jobs.created_at IS 'When the job was enqueued.';
+COMMENT ON COLUMN @extschema@.sync_jobs.started_at IS 'When the current or last attempt started.';
+COMMENT ON COLUMN @extschema@.sync_jobs.finished_at IS 'When the job reached a final state.';
+COMMENT ON COLUMN @extschema@.sync_jobs.updated_at IS 'Last change (the heartbeat of a running job).';
+
+CREATE TABLE @extschema@.sync_ledger (
+  store_code    varchar(50) NOT NULL REFERENCES @extschema@.stores (store_code) ON DELETE CASCADE ON UPDATE CASCADE,
+  open_id       varchar(128) NOT NULL,
+  snapshot_date date        NOT NULL,
+  job_id        bigint,
+  pages_fetched integer     NOT NULL DEFAULT 0,
+  videos_seen   bigint      NOT NULL DEFAULT 0,
+  complete      boolean     NOT NULL DEFAULT false,
+  started_at    timestamptz NOT NULL DEFAULT now(),
+  finished_at   timestamptz,
+  updated_at    timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (store_code, open_id, snapshot_date)
+);
+COMMENT ON TABLE @extschema@.sync_ledger IS 'Completeness of each account''s snapshot day: complete is true only when paging reached has_more = false.';
+COMMENT ON COLUMN @extschema@.sync_ledger.store_code IS 'Store of the account.';
+COMMENT ON COLUMN @extschema@.sync_ledger.open_id IS 'TikTok account.';
+COMMENT ON COLUMN @extschema@.sync_ledger.snapshot_date IS 'Snapshot day.';
+COMMENT ON COLUMN @extschema@.sync_ledger.job_id IS 'Job of the latest attempt.';
+COMMENT ON COLUMN @extschema@.sync_ledger.pages_fetched IS 'Pages of videos fetched by the latest attempt.';
+COMMENT ON COLUMN @extschema@.sync_ledger.videos_seen IS 'Videos written by the latest attempt.';
+COMMENT ON COLUMN @extschema@.sync_ledger.complete IS 'True when the latest attempt paged to the end (has_more = false).';
+COMMENT ON COLUMN @extschema@.sync_ledger.started_at IS 'When the latest attempt started.';
+COMMENT ON COLUMN @extschema@.sync_ledger.finished_at IS 'When it completed (NULL while partial).';
+COMMENT ON COLUMN @extschema@.sync_ledger.updated_at IS 'Last page written.';
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.sync_jobs', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.sync_jobs_job_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.sync_ledger', '');
+
+CREATE FUNCTION @extschema@.snapshot_today() RETURNS date
+  LANGUAGE sql STABLE
+  RETURN (now() AT TIME ZONE coalesce(nullif(current_setting('tthub.snapshot_timezone', true), ''), 'UTC'))::date;
+COMMENT ON FUNCTION @extschema@.snapshot_today() IS 'Today in tthub.snapshot_timezone: the snapshot day a sync enqueued now writes.';
+
+CREATE FUNCTION @extschema@._wake_worker() RETURNS void
+  LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'tthub_wake_worker';
+COMMENT ON FUNCTION @extschema@._wake_worker() IS 'Internal: wake the sync worker when this transaction commits.';
+REVOKE ALL ON FUNCTION @extschema@._wake_worker() FROM PUBLIC;
+
+CREATE FUNCTION @extschema@._enqueue(p_store_code text, p_job_type text) RETURNS bigint
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  day date := @extschema@.snapshot_today();
+  jid bigint;
+BEGIN
+  INSERT INTO @extschema@.sync_jobs (store_code, snapshot_date, job_type)
+  VALUES (p_store_code, day, p_job_type)
+  ON CONFLICT (store_code, snapshot_date) WHERE state IN ('queued', 'running') DO NOTHING
+  RETURNING job_id INTO jid;
+  IF jid IS NULL THEN
+    SELECT job_id INTO jid FROM @extschema@.sync_jobs
+     WHERE store_code = p_store_code AND snapshot_date = day AND state IN ('queued', 'running');
+  ELSE
+    PERFORM @extschema@._wake_worker();
+  END IF;
+  RETURN jid;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._enqueue(text, text) IS 'Internal: enqueue (or find the pending) job of a store for today.';
+REVOKE ALL ON FUNCTION @extschema@._enqueue(text, text) FROM PUBLIC;
+
+CREATE FUNCTION @extschema@.tthub_sync(store_code text) RETURNS bigint
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM @extschema@.check_store_code(store_code);
+  IF NOT EXISTS (SELECT 1 FROM @extschema@.stores s WHERE s.store_code = tthub_sync.store_code) THEN
+    RAISE EXCEPTION 'store "%" does not exist', store_code USING ERRCODE = 'no_data_found';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM @extschema@.store_accounts a
+                  WHERE a.store_code = tthub_sync.store_code AND a.status = 'CONNECTED') THEN
+    RAISE EXCEPTION 'store "%" has no connected TikTok account', store_code
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Connect an account (OAuth) or reconnect one in NEED_RECONNECT; see tthub.accounts.';
+  END IF;
+  RETURN @extschema@._enqueue(store_code, 'manual_sync');
+END
+$$;
+COMMENT ON FUNCTION @extschema@.tthub_sync(text) IS
+  'Enqueue a sync of every CONNECTED account of the store for today and wake the worker; returns the job id (the pending one if there is one).';
+
+CREATE FUNCTION @extschema@.tthub_sync_all() RETURNS integer
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  created integer;
+BEGIN
+  WITH enqueued AS (
+    INSERT INTO @extschema@.sync_jobs (store_code, snapshot_date, job_type)
+    SELECT DISTINCT a.store_code, @extschema@.snapshot_today(), 'daily_sync'
+      FROM @extschema@.store_accounts a WHERE a.status = 'CONNECTED'
+    ON CONFLICT (store_code, snapshot_date) WHERE state IN ('queued', 'running') DO NOTHING
+    RETURNING 1)
+  SELECT count(*) INTO created FROM enqueued;
+  IF created > 0 THEN
+    PERFORM @extschema@._wake_worker();
+  END IF;
+  RETURN created;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.tthub_sync_all() IS
+  'Enqueue today''s sync of every store with a CONNECTED account (what pg_cron runs); returns how many jobs were created.';
+
+CREATE FUNCTION @extschema@.tthub_retry_job(job_id bigint) RETURNS bigint
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  j @extschema@.sync_jobs;
+BEGIN
+  SELECT * INTO j FROM @extschema@.sync_jobs s WHERE s.job_id = tthub_retry_job.job_id FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'sync job % does not exist', job_id USING ERRCODE = 'no_data_found';
+  END IF;
+  IF j.state NOT IN ('dead', 'failed') THEN
+    RAISE EXCEPTION 'sync job % is %, only dead or failed jobs can be retried', job_id, j.state
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  BEGIN
+    UPDATE @extschema@.sync_jobs s
+       SET state = 'queued', attempts = 0, run_after = now(), finished_at = NULL, lease_until = NULL,
+           worker_pid = NULL, last_error = NULL, last_http_status = NULL, updated_at = now()
+     WHERE s.store_code = j.store_code AND s.job_id = j.job_id;
+  EXCEPTION WHEN unique_violation THEN
+    RAISE EXCEPTION 'store "%" already has a pending sync for %', j.store_code, j.snapshot_date
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END;
+  PERFORM @extschema@._wake_worker();
+  RETURN job_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.tthub_retry_job(bigint) IS 'Put a dead or failed job back in the queue with fresh attempts.';
+
+CREATE FUNCTION @extschema@.tthub_import_account(store_code text, open_id text, access_token text,
+    refresh_token text, expires_in bigint, refresh_expires_in bigint, scope text) RETURNS void
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM @extschema@.check_store_code(store_code);
+  IF NOT EXISTS (SELECT 1 FROM @extschema@.stores s WHERE s.store_code = tthub_import_account.store_code) THEN
+    RAISE EXCEPTION 'store "%" does not exist', store_code USING ERRCODE = 'no_data_found';
+  END IF;
+  IF coalesce(open_id, '') = '' OR length(open_id) > 128 THEN
+    RAISE EXCEPTION 'open_id must be 1 to 128 characters' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF coalesce(access_token, '') = '' OR coalesce(refresh_token, '') = '' THEN
+    RAISE EXCEPTION 'both tokens are required' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF coalesce(expires_in, 0) <= 0 OR coalesce(refresh_expires_in, 0) <= 0 THEN
+    RAISE EXCEPTION 'expires_in and refresh_expires_in must be positive seconds' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  INSERT INTO @extschema@.store_accounts AS a
+    (store_code, open_id, access_token_enc, refresh_token_enc, token_expires_at,
+     refresh_token_expires_at, scope, status, status_reason, connected_at, updated_at)
+  VALUES (store_code, open_id,
+          @extschema@.tthub_encrypt_token(access_token, @extschema@.token_context(store_code, open_id, 'access_token')),
+          @extschema@.tthub_encrypt_token(refresh_token, @extschema@.token_context(store_code, open_id, 'refresh_token')),
+          now() + make_interval(secs => expires_in), now() + make_interval(secs => refresh_expires_in),
+          scope, 'CONNECTED', NULL, now(), now())
+  ON CONFLICT ON CONSTRAINT store_accounts_pkey DO UPDATE
+     SET access_token_enc = EXCLUDED.access_token_enc, refresh_token_enc = EXCLUDED.refresh_token_enc,
+         token_expires_at = EXCLUDED.token_expires_at,
+         refresh_token_expires_at = EXCLUDED.refresh_token_expires_at,
+         scope = EXCLUDED.scope, status = 'CONNECTED', status_reason = NULL,
+         connected_at = EXCLUDED.connected_at, updated_at = EXCLUDED.updated_at;
+END
+$$;
+REVOKE ALL ON FUNCTION @extschema@.tthub_import_account(text, text, text, text, bigint, bigint, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.tthub_import_account(text, text, text, text, bigint, bigint, text) TO tthub_admin;
+COMMENT ON FUNCTION @extschema@.tthub_import_account(text, text, text, text, bigint, bigint, text) IS
+  'Migration path for accounts connected elsewhere: encrypts and stores the tokens, status CONNECTED. Admin only.';
+
+CREATE FUNCTION @extschema@.tthub_schedule_daily_sync(cron text DEFAULT '0 2 * * *') RETURNS bigint
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF to_regnamespace('cron') IS NULL THEN
+    RAISE EXCEPTION 'pg_cron is not installed in this database'
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'CREATE EXTENSION pg_cron in the database named by cron.database_name.';
+  END IF;
+  -- pg_cron 1.4 evaluates schedules in GMT.
+  RETURN cron.schedule('tthub-daily-sync', cron, 'SELECT @extschema@.tthub_sync_all()');
+END
+$$;
+COMMENT ON FUNCTION @extschema@.tthub_schedule_daily_sync(text) IS
+  'Create or update the pg_cron job "tthub-daily-sync" that runs tthub_sync_all() (schedule in GMT); returns its cron job id.';
+
+CREATE FUNCTION @extschema@.tthub_unschedule_daily_sync() RETURNS boolean
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF to_regnamespace('cron') IS NULL
+     OR NOT EXISTS (SELECT 1 FROM cron.job WHERE jobname = 'tthub-daily-sync') THEN
+    RETURN false;
+  END IF;
+  RETURN cron.unschedule('tthub-daily-sync');
+END
+$$;
+COMMENT ON FUNCTION @extschema@.tthub_unschedule_daily_sync() IS 'Remove the pg_cron job "tthub-daily-sync"; false if there was none.';
+
+CREATE FUNCTION @extschema@.tthub_sync_now(store_code text,
+    OUT accounts integer, OUT videos_written bigint, OUT pages integer,
+    OUT duration_ms bigint, OUT status text, OUT message text)
+  LANGUAGE c VOLATILE STRICT AS 'MODULE_PATHNAME', 'tthub_sync_now';
+REVOKE ALL ON FUNCTION @extschema@.tthub_sync_now(text) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.tthub_sync_now(text) IS
+  'Sync the store in this session and report a summary. The one documented place where a transaction spans TikTok calls: use it for checks and tests, the worker for production.';
+
+-- Worker-side queue operations, kept in SQL so they read as what they are.
+CREATE FUNCTION @extschema@._claim_jobs(max_jobs integer, lease interval, pid integer)
+  RETURNS SETOF @extschema@.sync_jobs
+  LANGUAGE sql VOLATILE
+AS $$
+  UPDATE @extschema@.sync_jobs j
+     SET state = 'running', attempts = j.attempts + 1, lease_until = now() + lease, worker_pid = pid,
+         started_at = now(), pages_fetched = 0, videos_seen = 0, updated_at = now()
+   WHERE (j.store_code, j.job_id) IN (
+           SELECT q.store_code, q.job_id FROM @extschema@.sync_jobs q
+            WHERE q.state = 'queued' AND q.run_after <= now()
+            ORDER BY q.run_after, q.job_id
+            LIMIT max_jobs
+              FOR UPDATE SKIP LOCKED)
+  RETURNING j.*
+$$;
+COMMENT ON FUNCTION @extschema@._claim_jobs(integer, interval, integer) IS 'Internal: lease up to max_jobs due jobs to a worker.';
+
+CREATE FUNCTION @extschema@._requeue_orphans(max_attempts integer) RETURNS integer
+  LANGUAGE sql VOLATILE
+AS $$
+  -- Running jobs whose worker is gone (lease passed, or no such backend) go back to
+  -- the queue, or die when their attempts are spent.
+  WITH orphans AS (
+    UPDATE @extschema@.sync_jobs j
+       SET state = CASE WHEN j.attempts >= max_attempts THEN 'dead'::@extschema@.job_state ELSE 'queued' END,
+           finished_at = CASE WHEN j.attempts >= max_attempts THEN now() END,
+           last_error = coalesce(j.last_error, 'the worker running this job stopped'),
+           lease_until = NULL, worker_pid = NULL, run_after = now(), updated_at = now()
+     WHERE j.state = 'running'
+       AND (j.lease_until < now()
+            OR NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = j.worker_pid))
+    RETURNING 1)
+  SELECT count(*)::integer FROM orphans
+$$;
+COMMENT ON FUNCTION @extschema@._requeue_orphans(integer) IS 'Internal: put jobs of dead workers back in the queue.';
+
+CREATE FUNCTION @extschema@._prune(retention_days integer) RETURNS bigint
+  LANGUAGE sql VOLATILE
+AS $$
+  WITH j AS (DELETE FROM @extschema@.sync_jobs
+              WHERE state IN ('done', 'failed', 'dead', 'skipped')
+                AND finished_at < now() - make_interval(days => retention_days) RETURNING 1),
+       l AS (DELETE FROM @extschema@.sync_logs
+              WHERE started_at < now() - make_interval(days => retention_days) RETURNING 1)
+  SELECT (SELECT count(*) FROM j) + (SELECT count(*) FROM l)
+$$;
+COMMENT ON FUNCTION @extschema@._prune(integer) IS 'Internal: delete finished jobs and sync logs older than the retention.';
+
+CREATE VIEW @extschema@.sync_progress AS
+  SELECT j.store_code, j.job_id, j.current_open_id AS open_id, j.pages_fetched, j.videos_seen,
+         j.started_at, j.attempts AS attempt, j.lease_until, j.worker_pid
+    FROM @extschema@.sync_jobs j
+   WHERE j.state = 'running';
+COMMENT ON VIEW @extschema@.sync_progress IS 'Running sync jobs: store, account, pages and videos so far, start, attempt.';
+
+CREATE VIEW @extschema@.job_queue AS
+  SELECT s.state, count(j.job_id) AS jobs, min(j.run_after) FILTER (WHERE j.state = 'queued') AS next_run_after
+    FROM unnest(enum_range(NULL::@extschema@.job_state)) AS s(state)
+    LEFT JOIN @extschema@.sync_jobs j ON j.state = s.state
+   GROUP BY s.state
+   ORDER BY s.state;
+COMMENT ON VIEW @extschema@.job_queue IS 'Sync jobs counted by state.';
+
+CREATE VIEW @extschema@.dead_jobs AS
+  SELECT store_code, job_id, job_type, snapshot_date, attempts, last_error, last_http_status,
+         created_at, finished_at
+    FROM @extschema@.sync_jobs
+   WHERE state = 'dead';
+COMMENT ON VIEW @extschema@.dead_jobs IS 'Jobs whose retries are exhausted; tthub_retry_job(job_id) puts one back.';
+
+GRANT SELECT ON @extschema@.sync_jobs, @extschema@.sync_ledger, @extschema@.sync_progress,
+                @extschema@.job_queue, @extschema@.dead_jobs TO tthub_reader, tthub_admin;
+REVOKE ALL ON FUNCTION @extschema@.tthub_sync(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.tthub_sync_all() FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.tthub_retry_job(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.tthub_schedule_daily_sync(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.tthub_unschedule_daily_sync() FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@._claim_jobs(integer, interval, integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@._requeue_orphans(integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@._prune(integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.tthub_sync(text), @extschema@.tthub_sync_all(),
+                          @extschema@.tthub_retry_job(bigint) TO tthub_admin;

@@ -39,6 +39,8 @@ tthub.database = 'tthub'
 tthub.token_key_file = '$dir/token.key'
 tthub.client_secret_file = '$dir/client_secret'
 tthub.client_key = 'sim-client-key'
+# Tests never call the real TikTok: a dead loopback port unless a test sets the simulator.
+tthub.api_base_url = 'http://127.0.0.1:1'
 log_line_prefix = '%m [%p] %q%a '
 log_min_messages = info
 $(printf '%s\n' "$@")

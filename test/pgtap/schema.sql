@@ -3,7 +3,8 @@ BEGIN;
 SELECT plan(25);
 
 SELECT has_schema('tthub');
-SELECT tables_are('tthub', ARRAY['stores', 'store_accounts', 'user_daily', 'video_daily', 'sync_logs']);
+SELECT tables_are('tthub', ARRAY['stores', 'store_accounts', 'user_daily', 'video_daily', 'sync_logs',
+                                'sync_jobs', 'sync_ledger']);
 SELECT col_is_pk('tthub', 'stores', 'store_code', 'stores keyed by store_code');
 SELECT col_is_pk('tthub', 'store_accounts', ARRAY['store_code', 'open_id'], 'one row per (store, account)');
 SELECT col_is_pk('tthub', 'user_daily', ARRAY['store_code', 'open_id', 'snapshot_date'], 'user_daily natural key');
@@ -41,7 +42,8 @@ SELECT is_empty($$
 SELECT has_index('tthub', 'video_daily', 'video_daily_store_date_idx', ARRAY['store_code', 'snapshot_date']);
 SELECT set_eq($$ SELECT unnest(extconfig)::regclass::text FROM pg_extension WHERE extname = 'tthub' $$,
   ARRAY['tthub.stores', 'tthub.store_accounts', 'tthub.user_daily', 'tthub.video_daily',
-        'tthub.sync_logs', 'tthub.sync_logs_log_id_seq'],
+        'tthub.sync_logs', 'tthub.sync_logs_log_id_seq', 'tthub.sync_jobs',
+        'tthub.sync_jobs_job_id_seq', 'tthub.sync_ledger'],
   'pg_dump keeps the data of every table');
 SELECT has_role('tthub_admin');
 SELECT has_role('tthub_reader');

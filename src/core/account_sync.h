@@ -1,0 +1,99 @@
+// The sync of one TikTok account as a state machine, free of I/O: it says which
+// request to send next and turns each response into an event for the database side
+// (tokens refreshed, user fetched, a page of videos, finished, failed). The driver
+// owns the network and the transactions; this class owns the protocol:
+//   refresh (when the access token is near expiry) -> user info -> video pages until
+//   has_more is false. access_token_invalid triggers one refresh and a retry.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "core/tiktok_api.h"
+
+namespace tthub::tiktok {
+
+struct AccountCredentials {
+  std::string open_id;
+  std::string access_token;
+  std::string refresh_token;
+  std::string scope;
+  int64_t access_expires_at = 0;   // epoch seconds
+  int64_t refresh_expires_at = 0;  // epoch seconds
+};
+
+struct SyncConfig {
+  std::string api_base_url;
+  std::string client_key;
+  std::string client_secret;
+  int64_t refresh_margin_seconds = 300;  // refresh when the token expires within this
+  int page_size = 20;
+  int max_pages = 100000;  // a runaway-paging guard: 2 million videos
+};
+
+enum class Endpoint { kToken, kUserInfo, kVideoList };
+inline constexpr int kEndpointCount = 3;
+const char *endpoint_name(Endpoint e);
+
+namespace event {
+struct TokensRefreshed {
+  TokenSet tokens;
+};
+struct UserFetched {
+  UserInfo user;
+};
+struct PageFetched {
+  VideoPage page;
+  int page_number = 0;  // 1-based
+};
+struct Failed {
+  ApiFailure failure;
+};
+// Send request() again: after the limiter's next slot when rate limited, at once when
+// the access token was rejected (request() is then the refresh).
+struct RetryLater {
+  ApiFailure failure;
+};
+}  // namespace event
+
+using Event = std::variant<event::TokensRefreshed, event::UserFetched, event::PageFetched,
+                           event::Failed, event::RetryLater>;
+
+class AccountSync {
+ public:
+  AccountSync(AccountCredentials credentials, SyncConfig config, int64_t now);
+  ~AccountSync();
+  AccountSync(const AccountSync &) = delete;
+  AccountSync &operator=(const AccountSync &) = delete;
+
+  // A failure known before any request (missing scope, expired refresh token).
+  const std::optional<ApiFailure> &precheck_failure() const { return precheck_; }
+
+  bool done() const { return state_ == State::kDone || state_ == State::kFailed; }
+  Endpoint endpoint() const;
+  HttpRequest request() const;  // the request for the current step
+
+  Event on_response(const HttpResponse &response);
+
+  int pages() const { return pages_; }
+  int64_t videos() const { return videos_; }
+
+ private:
+  enum class State { kRefresh, kUserInfo, kVideos, kDone, kFailed };
+  Event fail(ApiFailure f);
+  Event on_token_invalid(const ApiFailure &f);
+
+  AccountCredentials creds_;
+  SyncConfig config_;
+  State state_ = State::kUserInfo;
+  State resume_ = State::kUserInfo;  // where to continue after a refresh
+  bool refreshed_ = false;
+  std::optional<int64_t> cursor_;
+  int pages_ = 0;
+  int64_t videos_ = 0;
+  std::optional<ApiFailure> precheck_;
+};
+
+}  // namespace tthub::tiktok

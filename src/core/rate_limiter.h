@@ -1,0 +1,32 @@
+// Client-side pacing for TikTok's per-endpoint limits (section 9 of the reference:
+// N requests per 1-minute sliding window, each endpoint separately). One limiter is
+// shared by every sync in flight. Time is passed in, so it is testable.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+
+namespace tthub {
+
+class SlidingWindowLimiter {
+ public:
+  explicit SlidingWindowLimiter(int per_minute) : limit_(per_minute < 1 ? 1 : per_minute) {}
+
+  void set_limit(int per_minute) { limit_ = per_minute < 1 ? 1 : per_minute; }
+  // Earliest time (ms) a request may be sent.
+  int64_t next_slot(int64_t now_ms);
+  // Records a request sent at now_ms (call only when next_slot(now_ms) <= now_ms).
+  void record(int64_t now_ms) { sent_.push_back(now_ms); }
+  // After a 429: no request before until_ms.
+  void block_until(int64_t until_ms) {
+    if (until_ms > blocked_until_) blocked_until_ = until_ms;
+  }
+
+ private:
+  static constexpr int64_t kWindowMs = 60000;
+  int limit_;
+  int64_t blocked_until_ = 0;
+  std::deque<int64_t> sent_;
+};
+
+}  // namespace tthub

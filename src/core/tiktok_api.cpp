@@ -1,0 +1,373 @@
+#include "core/tiktok_api.h"
+
+#include <nlohmann/json.hpp>
+
+#include <limits>
+
+#include "core/tiktok_limits.h"
+
+namespace tthub::tiktok {
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kMaxTextBytes = 64 * 1024;  // far above the documented 150 characters
+
+// Thrown inside the parsers only; converted to ApiFailure before returning.
+struct Malformed {
+  std::string what;
+};
+
+bool valid_utf8(const std::string &s) {
+  size_t i = 0, n = s.size();
+  while (i < n) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (len == 0 || i + len > n) return false;
+    for (size_t k = 1; k < len; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return false;
+    i += len;
+  }
+  return true;
+}
+
+std::optional<std::string> opt_text(const json &obj, const char *key) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return std::nullopt;
+  if (!it->is_string()) throw Malformed{std::string("field \"") + key + "\" is not a string"};
+  const std::string &s = it->get_ref<const std::string &>();
+  if (s.size() > kMaxTextBytes) throw Malformed{std::string("field \"") + key + "\" is too long"};
+  if (s.find('\0') != std::string::npos)
+    throw Malformed{std::string("field \"") + key + "\" contains a NUL byte"};
+  if (!valid_utf8(s)) throw Malformed{std::string("field \"") + key + "\" is not valid UTF-8"};
+  return s;
+}
+
+std::string req_text(const json &obj, const char *key) {
+  auto v = opt_text(obj, key);
+  if (!v) throw Malformed{std::string("field \"") + key + "\" is missing"};
+  return *v;
+}
+
+std::optional<int64_t> opt_count(const json &obj, const char *key) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return std::nullopt;
+  if (!it->is_number_integer())
+    throw Malformed{std::string("field \"") + key + "\" is not an integer"};
+  if (it->is_number_unsigned()) {
+    uint64_t u = it->get<uint64_t>();
+    if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+      throw Malformed{std::string("field \"") + key + "\" is out of range"};
+    return static_cast<int64_t>(u);
+  }
+  int64_t v = it->get<int64_t>();
+  if (v < 0) throw Malformed{std::string("field \"") + key + "\" is negative"};
+  return v;
+}
+
+int64_t req_count(const json &obj, const char *key) {
+  auto v = opt_count(obj, key);
+  if (!v) throw Malformed{std::string("field \"") + key + "\" is missing"};
+  return *v;
+}
+
+bool valid_video_id(const std::string &id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+          c == '-'))
+      return false;
+  return true;
+}
+
+ApiFailure failure(FailureKind kind, const HttpResponse &r, std::string message,
+                   std::string code = {}, std::string log_id = {}) {
+  ApiFailure f;
+  f.kind = kind;
+  f.http_status = r.status;
+  f.code = std::move(code);
+  f.message = std::move(message);
+  f.log_id = std::move(log_id);
+  f.retry_after_seconds = r.retry_after_seconds;
+  return f;
+}
+
+// Failures decided by transport and status alone, before looking at the body.
+std::optional<ApiFailure> transport_failure(const HttpResponse &r) {
+  if (!r.transport_error.empty()) {
+    if (r.status != 0 && !r.timed_out)  // a response arrived but could not be taken whole
+      return failure(FailureKind::kMalformed, r, r.transport_error);
+    return failure(FailureKind::kRetryable, r, r.transport_error);
+  }
+  return std::nullopt;
+}
+
+FailureKind kind_by_status(long status) {
+  if (status == 429) return FailureKind::kRateLimited;
+  if (status >= 500) return FailureKind::kRetryable;
+  if (status == 401) return FailureKind::kTokenInvalid;
+  return FailureKind::kFatal;
+}
+
+// Parses a Display API envelope and returns data, or a classified failure.
+Result<json> display_data(const HttpResponse &r) {
+  Result<json> out;
+  if (auto f = transport_failure(r)) {
+    out.failure = *f;
+    return out;
+  }
+  json doc = json::parse(r.body, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    FailureKind k = r.status == 200 ? FailureKind::kMalformed : kind_by_status(r.status);
+    if (k == FailureKind::kFatal) k = FailureKind::kMalformed;
+    out.failure = failure(k, r, (k == FailureKind::kMalformed ? "malformed TikTok response: " : "TikTok error page: ") +
+                                    std::string("not a JSON object (HTTP ") + std::to_string(r.status) + ")");
+    return out;
+  }
+  std::string code, message, log_id;
+  auto err = doc.find("error");
+  if (err != doc.end() && err->is_object()) {
+    auto str = [&](const char *k) {
+      auto it = err->find(k);
+      return it != err->end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    code = str("code");
+    message = str("message");
+    log_id = str("log_id");
+  }
+  if (r.status == 200 && code == "ok") {
+    auto data = doc.find("data");
+    if (data == doc.end() || !data->is_object()) {
+      out.failure = failure(FailureKind::kMalformed, r, "response has no \"data\" object", code, log_id);
+      return out;
+    }
+    out.value = std::move(*data);
+    return out;
+  }
+  FailureKind kind;
+  if (code == "access_token_invalid")
+    kind = FailureKind::kTokenInvalid;
+  else if (code == "scope_not_authorized" || code == "scope_permission_missed")
+    kind = FailureKind::kReconnect;
+  else if (code == "rate_limit_exceeded")
+    kind = FailureKind::kRateLimited;
+  else if (code == "internal_error")
+    kind = FailureKind::kRetryable;
+  else if (code == "invalid_params")
+    kind = FailureKind::kFatal;
+  else if (r.status == 200)  // 200 without "ok": not a shape we know
+    kind = FailureKind::kMalformed;
+  else
+    kind = kind_by_status(r.status);  // unknown codes: by HTTP status class (reference, section 4)
+  std::string text = "TikTok " + (code.empty() ? std::string("error") : code) + " (HTTP " +
+                     std::to_string(r.status) + ")";
+  if (!message.empty()) text += ": " + message.substr(0, 300);
+  out.failure = failure(kind, r, text, code, log_id);
+  return out;
+}
+
+template <typename T, typename F>
+Result<T> guarded(const HttpResponse &r, F &&parse) {
+  Result<T> out;
+  try {
+    parse(out);
+  } catch (const Malformed &m) {
+    out.value.reset();
+    out.failure = failure(FailureKind::kMalformed, r, "malformed TikTok response: " + m.what);
+  } catch (const nlohmann::json::exception &e) {
+    out.value.reset();
+    out.failure = failure(FailureKind::kMalformed, r, std::string("malformed TikTok response: ") + e.what());
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string missing_scope(const std::string &granted) {
+  for (const char *need : kRequiredScopes) {
+    bool found = false;
+    size_t start = 0;
+    while (start <= granted.size()) {
+      size_t end = granted.find(',', start);
+      if (end == std::string::npos) end = granted.size();
+      std::string item = granted.substr(start, end - start);
+      while (!item.empty() && item.front() == ' ') item.erase(0, 1);
+      while (!item.empty() && item.back() == ' ') item.pop_back();
+      if (item == need) found = true;
+      start = end + 1;
+    }
+    if (!found) return need;
+  }
+  return {};
+}
+
+std::string form_encode(const std::string &s) {
+  static const char *hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else if (c == ' ') {
+      out += '+';
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string join_url(const std::string &base, const std::string &path) {
+  std::string b = base;
+  while (!b.empty() && b.back() == '/') b.pop_back();
+  return b + path;
+}
+
+HttpRequest user_info_request(const std::string &base, const std::string &access_token) {
+  HttpRequest r;
+  r.method = "GET";
+  r.url = join_url(base, "/v2/user/info/") + "?fields=" + form_encode(kUserFields);
+  r.headers = {"Authorization: Bearer " + access_token};
+  return r;
+}
+
+HttpRequest video_list_request(const std::string &base, const std::string &access_token,
+                               std::optional<int64_t> cursor, int max_count) {
+  HttpRequest r;
+  r.method = "POST";
+  r.url = join_url(base, "/v2/video/list/") + "?fields=" + form_encode(kVideoFields);
+  r.headers = {"Authorization: Bearer " + access_token, "Content-Type: application/json"};
+  json body = {{"max_count", max_count < 1 ? 1 : max_count > kMaxVideosPerPage ? kMaxVideosPerPage : max_count}};
+  if (cursor) body["cursor"] = *cursor;  // omitted on the first page (section 6)
+  r.body = body.dump();
+  return r;
+}
+
+HttpRequest refresh_request(const std::string &base, const std::string &client_key,
+                            const std::string &client_secret, const std::string &refresh_token) {
+  HttpRequest r;
+  r.method = "POST";
+  r.url = join_url(base, "/v2/oauth/token/");
+  r.headers = {"Content-Type: application/x-www-form-urlencoded", "Cache-Control: no-cache"};
+  r.body = "client_key=" + form_encode(client_key) + "&client_secret=" + form_encode(client_secret) +
+           "&grant_type=refresh_token&refresh_token=" + form_encode(refresh_token);
+  return r;
+}
+
+Result<UserInfo> parse_user_info(const HttpResponse &r) {
+  return guarded<UserInfo>(r, [&](Result<UserInfo> &out) {
+    Result<json> data = display_data(r);
+    if (!data.ok()) {
+      out.failure = data.failure;
+      return;
+    }
+    auto user = data.value->find("user");
+    if (user == data.value->end() || !user->is_object()) throw Malformed{"\"data.user\" is missing"};
+    UserInfo u;
+    u.open_id = opt_text(*user, "open_id").value_or("");
+    u.display_name = opt_text(*user, "display_name");
+    u.avatar_url = opt_text(*user, "avatar_url");
+    u.follower_count = opt_count(*user, "follower_count");
+    u.following_count = opt_count(*user, "following_count");
+    u.likes_count = opt_count(*user, "likes_count");
+    u.video_count = opt_count(*user, "video_count");
+    out.value = std::move(u);
+  });
+}
+
+Result<VideoPage> parse_video_page(const HttpResponse &r) {
+  return guarded<VideoPage>(r, [&](Result<VideoPage> &out) {
+    Result<json> data = display_data(r);
+    if (!data.ok()) {
+      out.failure = data.failure;
+      return;
+    }
+    const json &d = *data.value;
+    VideoPage page;
+    auto has_more = d.find("has_more");
+    if (has_more == d.end() || !has_more->is_boolean()) throw Malformed{"\"has_more\" is missing or not a boolean"};
+    page.has_more = has_more->get<bool>();
+    if (page.has_more)
+      page.cursor = req_count(d, "cursor");
+    else
+      page.cursor = opt_count(d, "cursor").value_or(0);
+    auto videos = d.find("videos");
+    if (videos != d.end() && !videos->is_null()) {
+      if (!videos->is_array()) throw Malformed{"\"videos\" is not an array"};
+      if (videos->size() > 1000) throw Malformed{"\"videos\" has too many entries"};
+      page.videos.reserve(videos->size());
+      for (const json &v : *videos) {
+        if (!v.is_object()) throw Malformed{"a video is not an object"};
+        Video out_v;
+        out_v.id = req_text(v, "id");
+        if (!valid_video_id(out_v.id)) throw Malformed{"a video id is not 1-64 letters or digits"};
+        out_v.title = opt_text(v, "title");
+        out_v.description = opt_text(v, "video_description");
+        out_v.cover_image_url = opt_text(v, "cover_image_url");
+        out_v.share_url = opt_text(v, "share_url");
+        out_v.create_time = opt_count(v, "create_time");
+        out_v.duration = opt_count(v, "duration");
+        if (out_v.duration && *out_v.duration > std::numeric_limits<int32_t>::max())
+          throw Malformed{"field \"duration\" is out of range"};
+        out_v.view_count = opt_count(v, "view_count");
+        out_v.like_count = opt_count(v, "like_count");
+        out_v.comment_count = opt_count(v, "comment_count");
+        out_v.share_count = opt_count(v, "share_count");
+        page.videos.push_back(std::move(out_v));
+      }
+    }
+    out.value = std::move(page);
+  });
+}
+
+Result<TokenSet> parse_token_response(const HttpResponse &r) {
+  return guarded<TokenSet>(r, [&](Result<TokenSet> &out) {
+    if (auto f = transport_failure(r)) {
+      out.failure = *f;
+      return;
+    }
+    json doc = json::parse(r.body, nullptr, false);
+    if (doc.is_discarded() || !doc.is_object()) {
+      FailureKind k = r.status >= 500 || r.status == 429 ? kind_by_status(r.status) : FailureKind::kMalformed;
+      out.failure = failure(k, r, "token endpoint HTTP " + std::to_string(r.status) + ": response is not a JSON object");
+      return;
+    }
+    // OAuth errors: a top-level "error" string (section 2.6); decide by the body.
+    auto err = doc.find("error");
+    if (err != doc.end() && err->is_string()) {
+      std::string code = err->get<std::string>();
+      std::string desc = opt_text(doc, "error_description").value_or("");
+      std::string log_id = opt_text(doc, "log_id").value_or("");
+      FailureKind kind;
+      if (code == "invalid_grant" || code == "access_denied")
+        kind = FailureKind::kReconnect;  // refresh token expired, revoked or already rotated
+      else if (code == "server_error" || code == "temporarily_unavailable")
+        kind = FailureKind::kRetryable;
+      else
+        kind = FailureKind::kFatal;  // invalid_client etc.: configuration, not the account
+      out.failure = failure(kind, r, "TikTok token endpoint: " + code + (desc.empty() ? "" : ": " + desc.substr(0, 300)),
+                            code, log_id);
+      return;
+    }
+    if (r.status != 200) {
+      FailureKind k = kind_by_status(r.status);
+      if (k == FailureKind::kTokenInvalid) k = FailureKind::kFatal;
+      out.failure = failure(k, r, "token endpoint returned HTTP " + std::to_string(r.status));
+      return;
+    }
+    TokenSet t;
+    t.open_id = req_text(doc, "open_id");
+    t.scope = opt_text(doc, "scope").value_or("");
+    t.access_token = req_text(doc, "access_token");
+    t.refresh_token = req_text(doc, "refresh_token");
+    t.expires_in = req_count(doc, "expires_in");
+    t.refresh_expires_in = req_count(doc, "refresh_expires_in");
+    if (t.access_token.empty() || t.refresh_token.empty()) throw Malformed{"a token is empty"};
+    if (t.expires_in == 0 || t.refresh_expires_in == 0) throw Malformed{"a token lifetime is zero"};
+    out.value = std::move(t);
+  });
+}
+
+}  // namespace tthub::tiktok

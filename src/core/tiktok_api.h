@@ -1,0 +1,126 @@
+// TikTok Display API and OAuth token endpoint: requests we send and the responses we
+// accept, per ../shared/tiktok-api.md. Pure C++: no Postgres, no network I/O.
+//
+// Parsing is strict on what we store: every field we write to a snapshot must have
+// the documented type, numbers must be non-negative integers that fit in bigint, and
+// text must be valid UTF-8 without NUL bytes. Anything else fails the whole response,
+// so a snapshot row is never half-written.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tthub::tiktok {
+
+struct HttpRequest {
+  std::string method;  // GET or POST
+  std::string url;
+  std::vector<std::string> headers;  // "Name: value"
+  std::string body;
+  // Never logged: the URL holds no token (tokens travel in headers or form bodies).
+};
+
+struct HttpResponse {
+  long status = 0;            // 0 when no HTTP response arrived
+  std::string body;
+  std::string transport_error;  // non-empty for network errors, timeouts, oversized bodies
+  bool timed_out = false;
+  std::optional<long> retry_after_seconds;  // Retry-After, when the server sent one
+};
+
+// How a failed call should be handled.
+enum class FailureKind {
+  kRetryable,     // network error, timeout, 5xx, internal_error: retry the job later
+  kRateLimited,   // 429 / rate_limit_exceeded: wait for the next slot, spend no attempt
+  kTokenInvalid,  // access_token_invalid: refresh once, then reconnect
+  kReconnect,     // revoked/expired refresh token, scope not granted: owner must reconnect
+  kMalformed,     // a response we cannot trust: logged, job retried
+  kFatal,         // a request TikTok rejects as invalid (our bug or config): not retried
+};
+
+struct ApiFailure {
+  FailureKind kind = FailureKind::kFatal;
+  long http_status = 0;
+  std::string code;     // TikTok's error code or OAuth error category, if any
+  std::string message;  // for logs and sync_logs: never contains a token
+  std::string log_id;   // TikTok's log_id, for support requests
+  std::optional<long> retry_after_seconds;
+};
+
+struct UserInfo {
+  std::string open_id;
+  std::optional<std::string> display_name;
+  std::optional<std::string> avatar_url;
+  std::optional<int64_t> follower_count;
+  std::optional<int64_t> following_count;
+  std::optional<int64_t> likes_count;
+  std::optional<int64_t> video_count;
+};
+
+struct Video {
+  std::string id;
+  std::optional<std::string> title;
+  std::optional<std::string> description;
+  std::optional<std::string> cover_image_url;
+  std::optional<std::string> share_url;
+  std::optional<int64_t> create_time;  // epoch seconds
+  std::optional<int64_t> duration;
+  std::optional<int64_t> view_count;
+  std::optional<int64_t> like_count;
+  std::optional<int64_t> comment_count;
+  std::optional<int64_t> share_count;
+};
+
+struct VideoPage {
+  std::vector<Video> videos;
+  int64_t cursor = 0;
+  bool has_more = false;
+};
+
+struct TokenSet {
+  std::string open_id;
+  std::string scope;
+  std::string access_token;
+  std::string refresh_token;
+  int64_t expires_in = 0;
+  int64_t refresh_expires_in = 0;
+};
+
+// Either a value or a failure.
+template <typename T>
+struct Result {
+  std::optional<T> value;
+  ApiFailure failure;
+  bool ok() const { return value.has_value(); }
+};
+
+// Fields we request (section 5 and 8; is_aigc is UNCONFIRMED for list/query: not requested).
+inline constexpr const char *kUserFields =
+    "open_id,display_name,avatar_url,follower_count,following_count,likes_count,video_count";
+inline constexpr const char *kVideoFields =
+    "id,title,video_description,create_time,cover_image_url,share_url,duration,view_count,"
+    "like_count,comment_count,share_count";
+// Scopes a stats sync needs (section 3).
+inline constexpr const char *kRequiredScopes[] = {"user.info.stats", "video.list"};
+
+// The first required scope missing from a comma-separated granted list, or empty.
+std::string missing_scope(const std::string &granted);
+
+std::string join_url(const std::string &base, const std::string &path);
+HttpRequest user_info_request(const std::string &base, const std::string &access_token);
+HttpRequest video_list_request(const std::string &base, const std::string &access_token,
+                               std::optional<int64_t> cursor, int max_count);
+HttpRequest refresh_request(const std::string &base, const std::string &client_key,
+                            const std::string &client_secret, const std::string &refresh_token);
+
+Result<UserInfo> parse_user_info(const HttpResponse &r);
+Result<VideoPage> parse_video_page(const HttpResponse &r);
+Result<TokenSet> parse_token_response(const HttpResponse &r);
+
+// application/x-www-form-urlencoded encoding of one value.
+std::string form_encode(const std::string &s);
+
+}  // namespace tthub::tiktok

@@ -1,0 +1,30 @@
+// Connected accounts and their tokens: loaded and decrypted for a sync, refreshed
+// tokens encrypted and saved, account status changes. Call inside a unit of DbWork.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/account_sync.h"
+
+namespace tthub::accounts {
+
+struct Stored {
+  tiktok::AccountCredentials credentials;
+  std::optional<std::string> decrypt_error;  // the tokens could not be decrypted
+};
+
+// Accounts of the store that a sync covers (CONNECTED or ERROR), ordered by open_id.
+std::vector<Stored> load_syncable(const std::string &store_code);
+
+// Persists both rotated tokens and their expiries (now + *_expires_in) in one statement.
+void save_tokens(const std::string &store_code, const std::string &open_id, const tiktok::TokenSet &t);
+
+// status: CONNECTED, NEED_RECONNECT, ERROR or DISABLED; reason never contains a token.
+void set_status(const std::string &store_code, const std::string &open_id, const char *status,
+                const std::string &reason);
+
+void mark_synced(const std::string &store_code, const std::string &open_id);
+
+}  // namespace tthub::accounts

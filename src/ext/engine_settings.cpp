@@ -1,0 +1,27 @@
+#include "ext/engine_settings.h"
+
+#include "core/error.h"
+#include "ext/server_secrets.h"
+#include "ext/settings.h"
+
+namespace tthub {
+
+EngineConfig engine_config_from_settings() {
+  EngineConfig c;
+  c.sync.api_base_url = settings::api_base_url ? settings::api_base_url : "";
+  c.sync.client_key = settings::client_key ? settings::client_key : "";
+  try {
+    c.sync.client_secret = secrets::client_secret();
+  } catch (const Error &) {
+    // Left empty: a sync that needs a refresh then fails with a clear message, and
+    // syncs with valid access tokens still run.
+  }
+  c.requests_per_minute = settings::requests_per_minute;
+  c.max_attempts = settings::max_attempts;
+  c.http_timeout_ms = settings::http_timeout_ms;
+  c.max_concurrent = settings::max_concurrent_syncs;
+  c.retry_base_ms = settings::retry_base_delay_ms;
+  return c;
+}
+
+}  // namespace tthub

@@ -1,0 +1,46 @@
+#include "ext/store_lock.h"
+
+#include "ext/pg_bridge.h"
+
+namespace tthub {
+namespace {
+
+constexpr uint16 kLockSubId = 29800;
+
+LOCKTAG tag_for(const std::string &code) {
+  uint64_t h = 1469598103934665603ULL;  // FNV-1a: stable across processes and versions
+  for (unsigned char c : code) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  LOCKTAG tag;
+  SET_LOCKTAG_ADVISORY(tag, InvalidOid, static_cast<uint32>(h >> 32), static_cast<uint32>(h), kLockSubId);
+  return tag;
+}
+
+}  // namespace
+
+bool StoreLock::try_acquire() {
+  if (held_) return true;
+  LOCKTAG tag = tag_for(store_code_);
+  LockAcquireResult r = pg_guard([&] { return LockAcquire(&tag, ExclusiveLock, true, true); });
+  held_ = r != LOCKACQUIRE_NOT_AVAIL;
+  return held_;
+}
+
+void StoreLock::release() {
+  if (!held_) return;
+  LOCKTAG tag = tag_for(store_code_);
+  held_ = false;
+  pg_guard([&] { LockRelease(&tag, ExclusiveLock, true); });
+}
+
+StoreLock::~StoreLock() {
+  try {
+    release();
+  } catch (...) {
+    // A session lock that cannot be released is released when the session ends.
+  }
+}
+
+}  // namespace tthub

@@ -1,0 +1,128 @@
+// SQL entry points of the sync engine: tthub_sync_now and the worker wake-up.
+#include <chrono>
+
+#include "core/store_code.h"
+#include "ext/db_work.h"
+#include "ext/engine_settings.h"
+#include "ext/shared_state.h"
+#include "ext/snapshot_writer.h"
+#include "ext/spi.h"
+#include "ext/store_lock.h"
+#include "ext/sql_values.h"
+#include "ext/sync_engine.h"
+
+namespace {
+
+struct Claimed {
+  bool found = false;
+  tthub::JobSpec spec;
+};
+
+// Takes today's queued job of the store, or creates one, as running in this backend.
+// A job already running elsewhere means this call is skipped.
+Claimed claim_or_create(tthub::DbWork &db, const std::string &store) {
+  Claimed c;
+  db.run([&] {
+    if (tthub::spi::exec("SELECT 1 FROM tthub.stores WHERE store_code = $1", {tthub::spi::text(store)}) == 0)
+      throw tthub::Error("P0002", "store \"" + store + "\" does not exist");
+    uint64_t n = tthub::spi::exec(
+        "WITH claimed AS ( "
+        "  UPDATE tthub.sync_jobs SET state = 'running', attempts = attempts + 1, worker_pid = pg_backend_pid(), "
+        "         started_at = now(), lease_until = now() + interval '10 minutes', updated_at = now() "
+        "   WHERE store_code = $1 AND snapshot_date = tthub.snapshot_today() AND state = 'queued' "
+        "  RETURNING store_code, job_id, snapshot_date, attempts, job_type), "
+        "created AS ( "
+        "  INSERT INTO tthub.sync_jobs (store_code, snapshot_date, job_type, state, attempts, worker_pid, "
+        "                               started_at, lease_until) "
+        "  SELECT $1, tthub.snapshot_today(), 'manual_sync', 'running', 1, pg_backend_pid(), now(), "
+        "         now() + interval '10 minutes' "
+        "   WHERE NOT EXISTS (SELECT 1 FROM claimed) "
+        "  ON CONFLICT (store_code, snapshot_date) WHERE state IN ('queued', 'running') DO NOTHING "
+        "  RETURNING store_code, job_id, snapshot_date, attempts, job_type) "
+        "SELECT store_code::text, job_id, snapshot_date, attempts, job_type FROM claimed "
+        "UNION ALL SELECT store_code::text, job_id, snapshot_date, attempts, job_type FROM created",
+        {tthub::spi::text(store)});
+    if (n == 0) return;
+    c.found = true;
+    c.spec.store_code = store;
+    c.spec.job_id = tthub::spi::get_int8(0, 2).value_or(0);
+    c.spec.snapshot_date = tthub::spi::get_int4(0, 3).value_or(0);
+    c.spec.attempts = tthub::spi::get_int4(0, 4).value_or(1);
+    c.spec.job_type = tthub::spi::get_text(0, 5).value_or("manual_sync");
+  });
+  return c;
+}
+
+void wait_a_little(int64_t ms) {
+  tthub::pg_guard([&] {
+    (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, static_cast<long>(ms), PG_WAIT_EXTENSION);
+    ResetLatch(MyLatch);
+    CHECK_FOR_INTERRUPTS();
+  });
+}
+
+Datum summary_row(FunctionCallInfo fcinfo, const tthub::JobSummary &s) {
+  TupleDesc desc;
+  tthub::pg_guard([&] {
+    if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
+      elog(ERROR, "tthub_sync_now must return a record");
+    desc = BlessTupleDesc(desc);
+  });
+  Datum values[6];
+  bool nulls[6] = {false, false, false, false, false, s.message.empty()};
+  values[0] = Int32GetDatum(s.accounts);
+  values[1] = Int64GetDatum(s.videos);
+  values[2] = Int32GetDatum(s.pages);
+  values[3] = Int64GetDatum(s.duration_ms);
+  values[4] = PointerGetDatum(tthub::make_text(s.state));
+  values[5] = s.message.empty() ? 0 : PointerGetDatum(tthub::make_text(s.message));
+  return tthub::pg_guard([&] { return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)); });
+}
+
+}  // namespace
+
+// tthub_sync_now(store_code) -> (accounts, videos_written, pages, duration_ms, status, message)
+TTHUB_SQL_FUNCTION(tthub_sync_now) {
+  std::string store(tthub::arg_bytes(fcinfo, 0));
+  tthub::require_valid_store_code(store);
+  auto started = std::chrono::steady_clock::now();
+  tthub::SubTransactions db;
+  tthub::EngineConfig config = tthub::engine_config_from_settings();
+  config.max_concurrent = 1;
+  tthub::SyncEngine engine(db, config);
+
+  // The store lock first: a second concurrent call is skipped at once instead of
+  // waiting on the first one's uncommitted job row.
+  tthub::StoreLock lock(store);
+  bool locked = false;
+  db.run([&] { locked = lock.try_acquire(); });
+  Claimed claimed;
+  if (locked) claimed = claim_or_create(db, store);
+  tthub::JobSummary summary;
+  if (!claimed.found) {
+    summary.store_code = store;
+    summary.state = "skipped";
+    summary.message = "another sync of this store is running";
+    db.run([&] {
+      tthub::snapshots::log_attempt(store, 0, "", {"manual_sync", "SKIPPED", summary.message, 0, 0,
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count()});
+    });
+  } else {
+    engine.add(claimed.spec);
+    auto check = [] { tthub::pg_guard([] { CHECK_FOR_INTERRUPTS(); }); };
+    while (engine.active() > 0) {
+      int64_t wait = engine.step(250, check);
+      if (wait > 0) wait_a_little(std::min<int64_t>(wait, 250));
+    }
+    auto finished = engine.take_finished();
+    if (!finished.empty()) summary = finished.back();
+  }
+  summary.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+  return summary_row(fcinfo, summary);
+}
+
+// tthub._wake_worker(): wake the sync worker when this transaction commits.
+TTHUB_SQL_FUNCTION(tthub_wake_worker) {
+  tthub::shared::wake_worker_at_commit();
+  PG_RETURN_VOID();
+}
