@@ -1,0 +1,44 @@
+-- The sync engine's SQL surface: privileges, validation, views.
+BEGIN;
+SELECT plan(24);
+
+INSERT INTO tthub.stores (store_code, store_name) VALUES ('tap-sync', 'pgTAP sync');
+
+-- Import: validation first, then encrypted storage.
+SELECT throws_ok($$ SELECT tthub.tthub_import_account('nosuch', 'o', 'a', 'r', 60, 60, 's') $$, 'P0002', NULL, 'import into an unknown store');
+SELECT throws_ok($$ SELECT tthub.tthub_import_account('Bad Store', 'o', 'a', 'r', 60, 60, 's') $$, '22023', NULL, 'import with an invalid store code');
+SELECT throws_ok($$ SELECT tthub.tthub_import_account('tap-sync', 'o', '', 'r', 60, 60, 's') $$, '22023', NULL, 'import without an access token');
+SELECT throws_ok($$ SELECT tthub.tthub_import_account('tap-sync', 'o', 'a', 'r', 0, 60, 's') $$, '22023', NULL, 'import with a zero lifetime');
+SELECT throws_ok($$ SELECT tthub.tthub_import_account('tap-sync', '', 'a', 'r', 60, 60, 's') $$, '22023', NULL, 'import without open_id');
+SELECT lives_ok($$ SELECT tthub.tthub_import_account('tap-sync', 'o1', 'act.tap', 'rft.tap', 3600, 86400, 'video.list') $$, 'import an account');
+SELECT is((SELECT status::text || '/' || (token_expires_at > now() + interval '59 minutes')::text
+             FROM tthub.store_accounts WHERE store_code = 'tap-sync'), 'CONNECTED/true', 'imported as CONNECTED with its expiry');
+SELECT is((SELECT tthub.tthub_decrypt_token(refresh_token_enc, tthub.token_context('tap-sync', 'o1', 'refresh_token'))
+             FROM tthub.store_accounts WHERE store_code = 'tap-sync'), 'rft.tap', 'the refresh token is stored encrypted under its context');
+
+-- Enqueue.
+SELECT ok(tthub.tthub_sync('tap-sync') = tthub.tthub_sync('tap-sync'), 'enqueuing twice returns one pending job');
+SELECT is((SELECT count(*)::int FROM tthub.sync_jobs WHERE store_code = 'tap-sync' AND state = 'queued'), 1, 'one queued job');
+SELECT is((SELECT snapshot_date FROM tthub.sync_jobs WHERE store_code = 'tap-sync'), tthub.snapshot_today(), 'for today''s snapshot');
+SELECT is((SELECT jobs FROM tthub.job_queue WHERE state = 'queued') >= 1, true, 'job_queue counts it');
+SELECT is((SELECT count(*)::int FROM tthub.job_queue), 6, 'job_queue has a row for every state');
+SELECT throws_ok($$ SELECT tthub.tthub_retry_job(-1) $$, 'P0002', NULL, 'retrying an unknown job');
+
+-- Roles.
+SET LOCAL ROLE tthub_reader;
+SELECT lives_ok($$ SELECT * FROM tthub.sync_jobs, tthub.sync_ledger LIMIT 1 $$, 'reader reads jobs and the ledger');
+SELECT lives_ok($$ SELECT * FROM tthub.sync_progress, tthub.job_queue, tthub.dead_jobs LIMIT 1 $$, 'reader reads the queue views');
+SELECT throws_ok($$ SELECT tthub.tthub_sync('tap-sync') $$, '42501', NULL, 'reader cannot enqueue');
+SELECT throws_ok($$ SELECT tthub.tthub_sync_all() $$, '42501', NULL, 'reader cannot enqueue all');
+SELECT throws_ok($$ SELECT tthub.tthub_import_account('tap-sync', 'o2', 'a', 'r', 60, 60, 's') $$, '42501', NULL, 'reader cannot import');
+RESET ROLE;
+SET LOCAL ROLE tthub_admin;
+SELECT lives_ok($$ SELECT tthub.tthub_sync('tap-sync') $$, 'admin enqueues');
+SELECT lives_ok($$ SELECT tthub.tthub_import_account('tap-sync', 'o2', 'act.2', 'rft.2', 60, 60, 's') $$, 'admin imports');
+SELECT throws_ok($$ SELECT * FROM tthub.tthub_sync_now('tap-sync') $$, '42501', NULL, 'tthub_sync_now is for superusers');
+SELECT throws_ok($$ SELECT * FROM tthub._claim_jobs(1, '1 minute', 0) $$, '42501', NULL, 'admin cannot claim jobs like the worker');
+SELECT throws_ok($$ UPDATE tthub.sync_jobs SET state = 'done' $$, '42501', NULL, 'admin cannot edit jobs directly');
+RESET ROLE;
+
+SELECT * FROM finish();
+ROLLBACK;
