@@ -166,6 +166,24 @@ Result<json> display_data(const HttpResponse &r) {
   return out;
 }
 
+// OAuth errors: a top-level "error" string (section 2.6); decided by the body, since
+// the HTTP status that comes with them is not documented.
+std::optional<ApiFailure> oauth_error(const HttpResponse &r, const json &doc, const std::string &what) {
+  auto err = doc.find("error");
+  if (err == doc.end() || !err->is_string()) return std::nullopt;
+  std::string code = err->get<std::string>();
+  std::string desc = opt_text(doc, "error_description").value_or("");
+  std::string log_id = opt_text(doc, "log_id").value_or("");
+  FailureKind kind;
+  if (code == "invalid_grant" || code == "access_denied")
+    kind = FailureKind::kReconnect;  // code or refresh token expired, revoked or already used
+  else if (code == "server_error" || code == "temporarily_unavailable")
+    kind = FailureKind::kRetryable;
+  else
+    kind = FailureKind::kFatal;  // invalid_client etc.: configuration, not the account
+  return failure(kind, r, what + ": " + code + (desc.empty() ? "" : ": " + desc.substr(0, 300)), code, log_id);
+}
+
 template <typename T, typename F>
 Result<T> guarded(const HttpResponse &r, F &&parse) {
   Result<T> out;
@@ -256,6 +274,35 @@ HttpRequest refresh_request(const std::string &base, const std::string &client_k
   return r;
 }
 
+HttpRequest authorization_code_request(const std::string &base, const std::string &client_key,
+                                       const std::string &client_secret, const std::string &code,
+                                       const std::string &redirect_uri) {
+  HttpRequest r;
+  r.method = "POST";
+  r.url = join_url(base, "/v2/oauth/token/");
+  r.headers = {"Content-Type: application/x-www-form-urlencoded", "Cache-Control: no-cache"};
+  r.body = "client_key=" + form_encode(client_key) + "&client_secret=" + form_encode(client_secret) +
+           "&code=" + form_encode(code) + "&grant_type=authorization_code&redirect_uri=" + form_encode(redirect_uri);
+  return r;
+}
+
+HttpRequest revoke_request(const std::string &base, const std::string &client_key,
+                           const std::string &client_secret, const std::string &access_token) {
+  HttpRequest r;
+  r.method = "POST";
+  r.url = join_url(base, "/v2/oauth/revoke/");
+  r.headers = {"Content-Type: application/x-www-form-urlencoded", "Cache-Control: no-cache"};
+  r.body = "client_key=" + form_encode(client_key) + "&client_secret=" + form_encode(client_secret) +
+           "&token=" + form_encode(access_token);
+  return r;
+}
+
+HttpRequest profile_request(const std::string &base, const std::string &access_token) {
+  HttpRequest r = user_info_request(base, access_token);
+  r.url = join_url(base, "/v2/user/info/") + "?fields=" + form_encode(kProfileFields);
+  return r;
+}
+
 Result<UserInfo> parse_user_info(const HttpResponse &r) {
   return guarded<UserInfo>(r, [&](Result<UserInfo> &out) {
     Result<json> data = display_data(r);
@@ -334,21 +381,8 @@ Result<TokenSet> parse_token_response(const HttpResponse &r) {
       out.failure = failure(k, r, "token endpoint HTTP " + std::to_string(r.status) + ": response is not a JSON object");
       return;
     }
-    // OAuth errors: a top-level "error" string (section 2.6); decide by the body.
-    auto err = doc.find("error");
-    if (err != doc.end() && err->is_string()) {
-      std::string code = err->get<std::string>();
-      std::string desc = opt_text(doc, "error_description").value_or("");
-      std::string log_id = opt_text(doc, "log_id").value_or("");
-      FailureKind kind;
-      if (code == "invalid_grant" || code == "access_denied")
-        kind = FailureKind::kReconnect;  // refresh token expired, revoked or already rotated
-      else if (code == "server_error" || code == "temporarily_unavailable")
-        kind = FailureKind::kRetryable;
-      else
-        kind = FailureKind::kFatal;  // invalid_client etc.: configuration, not the account
-      out.failure = failure(kind, r, "TikTok token endpoint: " + code + (desc.empty() ? "" : ": " + desc.substr(0, 300)),
-                            code, log_id);
+    if (auto f = oauth_error(r, doc, "TikTok token endpoint")) {
+      out.failure = *f;
       return;
     }
     if (r.status != 200) {
@@ -367,6 +401,36 @@ Result<TokenSet> parse_token_response(const HttpResponse &r) {
     if (t.access_token.empty() || t.refresh_token.empty()) throw Malformed{"a token is empty"};
     if (t.expires_in == 0 || t.refresh_expires_in == 0) throw Malformed{"a token lifetime is zero"};
     out.value = std::move(t);
+  });
+}
+
+Result<bool> parse_revoke_response(const HttpResponse &r) {
+  return guarded<bool>(r, [&](Result<bool> &out) {
+    if (auto f = transport_failure(r)) {
+      out.failure = *f;
+      return;
+    }
+    std::string body = r.body;
+    while (!body.empty() && (body.back() == '\n' || body.back() == ' ')) body.pop_back();
+    if (r.status == 200 && body.empty()) {
+      out.value = true;
+      return;
+    }
+    json doc = json::parse(body, nullptr, false);
+    if (doc.is_discarded() || !doc.is_object()) {
+      FailureKind k = r.status >= 500 || r.status == 429 ? kind_by_status(r.status) : FailureKind::kMalformed;
+      out.failure = failure(k, r, "revoke endpoint HTTP " + std::to_string(r.status) + ": response is not a JSON object");
+      return;
+    }
+    if (auto f = oauth_error(r, doc, "TikTok revoke endpoint")) {
+      out.failure = *f;
+      return;
+    }
+    if (r.status != 200) {
+      out.failure = failure(kind_by_status(r.status), r, "revoke endpoint returned HTTP " + std::to_string(r.status));
+      return;
+    }
+    out.value = true;
   });
 }
 

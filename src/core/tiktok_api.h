@@ -116,9 +116,23 @@ HttpRequest video_list_request(const std::string &base, const std::string &acces
 HttpRequest refresh_request(const std::string &base, const std::string &client_key,
                             const std::string &client_secret, const std::string &refresh_token);
 
+// Login Kit (section 2.3): exchange the URL-decoded callback code. Web apps send no
+// code_verifier: PKCE is documented for mobile and desktop only (section 2.1).
+HttpRequest authorization_code_request(const std::string &base, const std::string &client_key,
+                                       const std::string &client_secret, const std::string &code,
+                                       const std::string &redirect_uri);
+// Section 2.5: revoke the user's access token.
+HttpRequest revoke_request(const std::string &base, const std::string &client_key,
+                           const std::string &client_secret, const std::string &access_token);
+// Fields for the profile read right after connecting (user.info.basic only).
+inline constexpr const char *kProfileFields = "open_id,display_name,avatar_url";
+HttpRequest profile_request(const std::string &base, const std::string &access_token);
+
 Result<UserInfo> parse_user_info(const HttpResponse &r);
 Result<VideoPage> parse_video_page(const HttpResponse &r);
 Result<TokenSet> parse_token_response(const HttpResponse &r);
+// Success is an empty body or {} (section 2.5); errors use the OAuth shape (2.6).
+Result<bool> parse_revoke_response(const HttpResponse &r);
 
 // application/x-www-form-urlencoded encoding of one value.
 std::string form_encode(const std::string &s);

@@ -60,6 +60,13 @@ void log_finished(const JobSummary &s) {
   });
 }
 
+// Logs jobs that ended; true when there were any (their slots are free again).
+bool take_and_log_finished(SyncEngine &engine) {
+  std::vector<JobSummary> finished = engine.take_finished();
+  for (const JobSummary &s : finished) log_finished(s);
+  return !finished.empty();
+}
+
 void run() {
   OwnTransactions db;
   std::unique_ptr<SyncEngine> engine = std::make_unique<SyncEngine>(db, engine_config_from_settings());
@@ -106,7 +113,7 @@ void run() {
       });
       for (const JobSpec &j : jobs) engine->add(j);
     }
-    for (const JobSummary &s : engine->take_finished()) log_finished(s);
+    if (take_and_log_finished(*engine)) woken = true;  // a free slot: claim at once
     if (engine->active() > 0) {
       report_activity("tthub: syncing");
       int64_t wait = engine->step(250, check_interrupts);
@@ -119,7 +126,7 @@ void run() {
       woken = wait_for(std::max<int64_t>(50, wait));
       if (next_queued_ms >= 0 && !woken) woken = true;  // claim what became due
     }
-    for (const JobSummary &s : engine->take_finished()) log_finished(s);
+    if (take_and_log_finished(*engine)) woken = true;
   }
   report_activity("tthub: stopping");
   engine->requeue_all("the worker was stopped before the job finished");

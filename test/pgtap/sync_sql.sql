@@ -1,6 +1,6 @@
 -- The sync engine's SQL surface: privileges, validation, views.
 BEGIN;
-SELECT plan(24);
+SELECT plan(27);
 
 INSERT INTO tthub.stores (store_code, store_name) VALUES ('tap-sync', 'pgTAP sync');
 
@@ -23,6 +23,17 @@ SELECT is((SELECT snapshot_date FROM tthub.sync_jobs WHERE store_code = 'tap-syn
 SELECT is((SELECT jobs FROM tthub.job_queue WHERE state = 'queued') >= 1, true, 'job_queue counts it');
 SELECT is((SELECT count(*)::int FROM tthub.job_queue), 6, 'job_queue has a row for every state');
 SELECT throws_ok($$ SELECT tthub.tthub_retry_job(-1) $$, 'P0002', NULL, 'retrying an unknown job');
+
+-- Retention: finished jobs and logs older than the retention go; the rest stays.
+INSERT INTO tthub.sync_jobs (store_code, snapshot_date, state, finished_at)
+VALUES ('tap-sync', current_date - 40, 'done', now() - interval '40 days'),
+       ('tap-sync', current_date - 2, 'done', now() - interval '2 days');
+INSERT INTO tthub.sync_logs (store_code, job_type, status, started_at)
+VALUES ('tap-sync', 'daily_sync', 'SUCCESS', now() - interval '40 days'),
+       ('tap-sync', 'daily_sync', 'SUCCESS', now() - interval '2 days');
+SELECT is(tthub._prune(30), 2::bigint, 'pruning deletes the old finished job and the old log');
+SELECT is((SELECT count(*)::int FROM tthub.sync_jobs WHERE store_code = 'tap-sync'), 2, 'the recent job and the queued one stay');
+SELECT is((SELECT count(*)::int FROM tthub.sync_logs WHERE store_code = 'tap-sync'), 1, 'the recent log stays');
 
 -- Roles.
 SET LOCAL ROLE tthub_reader;

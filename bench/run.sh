@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# tthub benchmarks. Each measures tthub against a baseline in the same run.
+#   bash bench/run.sh api      API-bound: wall time against the rate-limit bound
+#   bash bench/run.sh db       DB-bound: snapshot rows/s against set-based SQL from psql
+#   bash bench/run.sh memory   worker memory syncing one account with many videos
+#   bash bench/run.sh all
+# Sizes come from the environment (defaults in brackets):
+#   API_STORES [200] API_VIDEOS [1000] API_LATENCY_MS [50] API_RPM [3000]
+#   DB_STORES [100] DB_VIDEOS [1000]   MEM_VIDEOS [100000]
+set -uo pipefail
+cd "$(dirname "$0")/.."
+source test/lib/install_deps.sh
+source test/lib/build.sh
+source test/lib/cluster.sh
+source test/lib/sim.sh
+source test/lib/tap.sh
+source test/lib/itest.sh
+
+install_deps && build_all || exit 1
+WORK=$(mktemp -d /tmp/tthub-bench.XXXXXX)
+chmod 755 "$WORK"
+export TTHUB_TEST_WORK=$WORK
+cleanup() { itest_teardown 2>/dev/null; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+now_s() { date +%s.%N; }
+calc() { awk "BEGIN { printf \"%.${2:-2}f\", $1 }"; }
+
+# A cluster + simulator with N stores (store bNNN <- sim account NNN).
+setup() {  # setup NAME STORES VIDEOS [conf lines...]
+  local name=$1 stores=$2 videos=$3
+  shift 3
+  itest_setup "$name" "--accounts $stores --videos $videos" "$@" >/dev/null || exit 1
+  trap cleanup EXIT  # itest_setup installed its own
+  q "$PORT" tthub "INSERT INTO tthub.stores (store_code, store_name)
+                   SELECT 'b' || lpad(i::text, 4, '0'), 'bench ' || i FROM generate_series(1, $stores) i;
+                   SELECT count(tthub.tthub_import_account('b' || lpad(i::text, 4, '0'), 'sim-open-' || i,
+                            'act.sim-open-' || i || '.1', 'rft.sim-open-' || i || '.1', 86400, 15552000,
+                            'user.info.basic,user.info.stats,video.list'))
+                     FROM generate_series(1, $stores) i" >/dev/null
+}
+
+sync_all_and_wait() {  # prints seconds from enqueue to an empty queue
+  local t0 t1
+  t0=$(now_s)
+  q "$PORT" tthub "SELECT tthub.tthub_sync_all()" >/dev/null
+  while [ "$(q "$PORT" tthub "SELECT count(*) FROM tthub.sync_jobs WHERE state IN ('queued', 'running')")" != 0 ]; do sleep 0.2; done
+  t1=$(now_s)
+  calc "$t1 - $t0" 2
+}
+
+bench_api() {
+  local S=${API_STORES:-200} V=${API_VIDEOS:-1000} L=${API_LATENCY_MS:-50} R=${API_RPM:-3000}
+  echo "## API-bound: $S stores x $V videos, ${L} ms latency, $R requests/minute per endpoint"
+  setup api "$S" "$V" "tthub.requests_per_minute = $R" "tthub.max_concurrent_syncs = 8"
+  sim_config "{\"latency_ms\": $L, \"rate_limit\": $R}"
+  local secs stats list users throttled bound
+  secs=$(sync_all_and_wait)
+  stats=$(sim_stats)
+  list=$(q "$PORT" tthub "SELECT (\$j\$$stats\$j\$::jsonb) #>> '{requests,video/list}'")
+  users=$(q "$PORT" tthub "SELECT (\$j\$$stats\$j\$::jsonb) #>> '{requests,user/info}'")
+  throttled=$(q "$PORT" tthub "SELECT coalesce((\$j\$$stats\$j\$::jsonb) #>> '{throttled,video/list}', '0')")
+  local rows done_jobs
+  rows=$(q "$PORT" tthub "SELECT count(*) FROM tthub.video_daily")
+  done_jobs=$(q "$PORT" tthub "SELECT count(*) FROM tthub.sync_jobs WHERE state = 'done'")
+  # Each endpoint has its own limit; video/list dominates. Two bounds: the steady rate
+  # (requests / R), and the exact minimum under a 60 s sliding window, where the first
+  # R requests may go at once: floor((Q - 1) / R) minutes.
+  local q exact
+  q=$(( list > users ? list : users ))
+  bound=$(calc "$q * 60 / $R" 1)
+  exact=$(( (q - 1) / R * 60 ))
+  echo "requests: video/list $list, user/info $users; 429s: $throttled; jobs done: $done_jobs/$S; rows: $rows"
+  echo "| measure | seconds | bound / tthub |"
+  echo "|---|---|---|"
+  echo "| bound: requests / R | $bound | $(calc "$bound / $secs" 2) |"
+  echo "| bound: sliding-window minimum, floor((Q-1)/R) min | $exact | $(calc "$exact / $secs" 2) |"
+  echo "| tthub, enqueue to last job done | $secs | |"
+  itest_teardown
+}
+
+gen_page_sql() {  # gen_page_sql FILE STORES VIDEOS MODE(set|row): 20-row pages, one transaction each
+  awk -v S="$2" -v V="$3" -v mode="$4" 'BEGIN {
+    up = " ON CONFLICT (store_code, video_id, snapshot_date) DO UPDATE SET open_id = EXCLUDED.open_id, title = EXCLUDED.title, description = EXCLUDED.description, cover_image_url = EXCLUDED.cover_image_url, share_url = EXCLUDED.share_url, create_time = EXCLUDED.create_time, duration = EXCLUDED.duration, view_count = EXCLUDED.view_count, like_count = EXCLUDED.like_count, comment_count = EXCLUDED.comment_count, share_count = EXCLUDED.share_count, updated_at = EXCLUDED.updated_at;";
+    cols = "INSERT INTO tthub.video_daily (store_code, video_id, snapshot_date, open_id, title, description, cover_image_url, share_url, create_time, duration, view_count, like_count, comment_count, share_count, created_at, updated_at) ";
+    for (s = 1; s <= S; s++) {
+      store = sprintf("x%04d", s);
+      for (p = 0; p < V; p += 20) {
+        n = (V - p < 20) ? V - p : 20;
+        print "BEGIN;";
+        if (mode == "set") {
+          ids = ""; t = ""; v = "";
+          for (j = p; j < p + n; j++) {
+            sep = (j == p) ? "" : ",";
+            ids = ids sep "\"" s "-" j "\""; t = t sep "\"Video " j "\""; v = v sep (1000 + j);
+          }
+          print cols "SELECT \x27" store "\x27, p.id, current_date, \x27o" s "\x27, p.title, \x27desc\x27, \x27https://c\x27, \x27https://s\x27, to_timestamp(1767225600), 15, p.views, p.views / 20, p.views / 200, p.views / 500, now(), now() FROM unnest(\x27{" ids "}\x27::text[], \x27{" t "}\x27::text[], \x27{" v "}\x27::int8[]) AS p(id, title, views)" up;
+        } else {
+          for (j = p; j < p + n; j++)
+            print cols "VALUES (\x27" store "\x27, \x27" s "-" j "\x27, current_date, \x27o" s "\x27, \x27Video " j "\x27, \x27desc\x27, \x27https://c\x27, \x27https://s\x27, to_timestamp(1767225600), 15, " 1000 + j ", " int((1000 + j) / 20) ", " int((1000 + j) / 200) ", " int((1000 + j) / 500) ", now(), now())" up;
+        }
+        print "COMMIT;";
+      }
+    }
+  }' >"$1"
+}
+
+bench_db() {
+  local S=${DB_STORES:-100} V=${DB_VIDEOS:-1000}
+  local rows=$((S * V))
+  echo "## DB-bound: $S stores x $V videos = $rows rows, no latency, no rate limit"
+  setup db "$S" "$V" "tthub.requests_per_minute = 1000000" "tthub.max_concurrent_syncs = 8"
+  local t_tthub t_set t_row t0
+  t_tthub=$(sync_all_and_wait)
+  local written
+  written=$(q "$PORT" tthub "SELECT count(*) FROM tthub.video_daily")
+  q "$PORT" tthub "INSERT INTO tthub.stores SELECT 'x' || lpad(i::text, 4, '0'), 'baseline' FROM generate_series(1, $S) i" >/dev/null
+  gen_page_sql "$WORK/set.sql" "$S" "$V" set
+  gen_page_sql "$WORK/row.sql" "$S" "$V" row
+  t0=$(now_s); cluster_psql "$PORT" tthub -f "$WORK/set.sql" >/dev/null; t_set=$(calc "$(now_s) - $t0" 2)
+  q "$PORT" tthub "DELETE FROM tthub.video_daily WHERE store_code LIKE 'x%'" >/dev/null
+  t0=$(now_s); cluster_psql "$PORT" tthub -f "$WORK/row.sql" >/dev/null; t_row=$(calc "$(now_s) - $t0" 2)
+  local r_tthub r_set r_row
+  r_tthub=$(calc "$written / $t_tthub" 0); r_set=$(calc "$rows / $t_set" 0); r_row=$(calc "$rows / $t_row" 0)
+  echo "| writer | seconds | rows/s | vs set-based baseline |"
+  echo "|---|---|---|---|"
+  echo "| psql, INSERT ... SELECT FROM unnest() ON CONFLICT, 20-row pages (baseline) | $t_set | $r_set | 1.00 |"
+  echo "| tthub worker (HTTP + JSON + upsert, 20-row pages) | $t_tthub | $r_tthub | $(calc "$r_tthub / $r_set" 2) |"
+  echo "| psql, one INSERT ... ON CONFLICT per row, 20-row transactions | $t_row | $r_row | $(calc "$r_row / $r_set" 2) |"
+  echo "(tthub wrote $written of $rows rows)"
+  itest_teardown
+}
+
+bench_memory() {
+  local V=${MEM_VIDEOS:-100000}
+  echo "## Memory: one account with $V videos"
+  setup mem 1 "$V" "tthub.requests_per_minute = 1000000"
+  local pid peak=0 at_tenth=0 cur pages
+  pid=$(q "$PORT" tthub "SELECT pid FROM pg_stat_activity WHERE backend_type = 'tthub sync worker'")
+  local before
+  before=$(awk '/RssAnon/ {print $2}' "/proc/$pid/status")
+  local t0
+  t0=$(now_s)
+  q "$PORT" tthub "SELECT tthub.tthub_sync('b0001')" >/dev/null
+  while :; do
+    cur=$(awk '/RssAnon/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+    [ "${cur:-0}" -gt "$peak" ] && peak=$cur
+    pages=$(q "$PORT" tthub "SELECT coalesce(max(pages_fetched), 0) FROM tthub.sync_progress")
+    [ "$at_tenth" = 0 ] && [ "$pages" -ge $((V / 200)) ] && at_tenth=$peak
+    [ "$(q "$PORT" tthub "SELECT count(*) FROM tthub.sync_jobs WHERE state IN ('queued', 'running')")" = 0 ] && break
+    sleep 0.1
+  done
+  local secs written
+  secs=$(calc "$(now_s) - $t0" 1)
+  written=$(q "$PORT" tthub "SELECT count(*) FROM tthub.video_daily")
+  echo "worker private memory (RssAnon): idle $((before / 1024)) MB, peak after 10% of the videos $((at_tenth / 1024)) MB, peak over the whole sync $((peak / 1024)) MB"
+  echo "$written videos in $secs s"
+  itest_teardown
+}
+
+case "${1:-all}" in
+  api) bench_api ;;
+  db) bench_db ;;
+  memory) bench_memory ;;
+  all) bench_api; bench_db; bench_memory ;;
+  *) echo "usage: bash bench/run.sh [api|db|memory|all]"; exit 2 ;;
+esac
