@@ -11,6 +11,7 @@ SELECT conrelid::regclass AS tbl, conname, pg_get_constraintdef(oid) AS def
   FROM pg_constraint
  WHERE connamespace = 'tthub'::regnamespace AND contype IN ('p', 'u')
  ORDER BY 1, 2;
+-- The one exception, oauth_states, is looked up by state alone (a Citus reference table).
 SELECT conrelid::regclass AS tbl, conname
   FROM pg_constraint
  WHERE connamespace = 'tthub'::regnamespace AND contype IN ('p', 'u')

@@ -20,6 +20,12 @@ inline constexpr const char *kInternalError = "XX000";
 inline constexpr const char *kQueryCanceled = "57014";
 // tthub's own class "TH": errors no standard code describes.
 inline constexpr const char *kTokenAuthFailed = "TH001";   // ciphertext tampered, wrong key or context
+inline constexpr const char *kOAuthUnknownState = "TH101";  // no such state (never issued, or pruned)
+inline constexpr const char *kOAuthExpiredState = "TH102";  // older than 10 minutes
+inline constexpr const char *kOAuthUsedState = "TH103";     // replayed callback
+inline constexpr const char *kOAuthRefused = "TH104";       // TikTok refused the code or the user denied
+inline constexpr const char *kOAuthUnavailable = "TH105";   // TikTok's token endpoint failed (network, 5xx)
+inline constexpr const char *kNoDataFound = "P0002";
 }  // namespace sqlstate
 
 class Error : public std::runtime_error {

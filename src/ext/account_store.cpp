@@ -60,6 +60,37 @@ void save_tokens(const std::string &store_code, const std::string &open_id, cons
        spi::int8(t.expires_in), spi::int8(t.refresh_expires_in), spi::text(t.scope)});
 }
 
+void connect(const std::string &store_code, const tiktok::TokenSet &t, const std::optional<std::string> &display_name,
+             const std::optional<std::string> &avatar_url, const char *status, const std::string &reason) {
+  const crypto::Key &key = secrets::current_key();
+  spi::exec(
+      "INSERT INTO tthub.store_accounts AS a (store_code, open_id, display_name, avatar_url, access_token_enc, "
+      "       refresh_token_enc, token_expires_at, refresh_token_expires_at, scope, status, status_reason, "
+      "       connected_at, updated_at) "
+      "VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7), now() + make_interval(secs => $8), $9, "
+      "        $10::tthub.account_status, nullif($11, ''), now(), now()) "
+      "ON CONFLICT (store_code, open_id) DO UPDATE SET "
+      "  display_name = coalesce(EXCLUDED.display_name, a.display_name), "
+      "  avatar_url = coalesce(EXCLUDED.avatar_url, a.avatar_url), access_token_enc = EXCLUDED.access_token_enc, "
+      "  refresh_token_enc = EXCLUDED.refresh_token_enc, token_expires_at = EXCLUDED.token_expires_at, "
+      "  refresh_token_expires_at = EXCLUDED.refresh_token_expires_at, scope = EXCLUDED.scope, "
+      "  status = EXCLUDED.status, status_reason = EXCLUDED.status_reason, connected_at = EXCLUDED.connected_at, "
+      "  updated_at = EXCLUDED.updated_at",
+      {spi::text(store_code), spi::text(t.open_id), spi::text(display_name), spi::text(avatar_url),
+       spi::bytea(crypto::encrypt(key, t.access_token, context(store_code, t.open_id, "access_token"))),
+       spi::bytea(crypto::encrypt(key, t.refresh_token, context(store_code, t.open_id, "refresh_token"))),
+       spi::int8(t.expires_in), spi::int8(t.refresh_expires_in), spi::text(t.scope), spi::text(status),
+       spi::text(reason)});
+}
+
+void disconnect(const std::string &store_code, const std::string &open_id, const std::string &reason) {
+  spi::exec(
+      "UPDATE tthub.store_accounts SET access_token_enc = NULL, refresh_token_enc = NULL, token_expires_at = NULL, "
+      "       refresh_token_expires_at = NULL, status = 'DISABLED', status_reason = $3, updated_at = now() "
+      " WHERE store_code = $1 AND open_id = $2",
+      {spi::text(store_code), spi::text(open_id), spi::text(reason)});
+}
+
 void set_status(const std::string &store_code, const std::string &open_id, const char *status,
                 const std::string &reason) {
   spi::exec(

@@ -25,6 +25,13 @@ void save_tokens(const std::string &store_code, const std::string &open_id, cons
 void set_status(const std::string &store_code, const std::string &open_id, const char *status,
                 const std::string &reason);
 
+// A newly authorized account (OAuth): insert or update with both tokens encrypted.
+void connect(const std::string &store_code, const tiktok::TokenSet &t, const std::optional<std::string> &display_name,
+             const std::optional<std::string> &avatar_url, const char *status, const std::string &reason);
+
+// Forgets the tokens of a disconnected account; status DISABLED.
+void disconnect(const std::string &store_code, const std::string &open_id, const std::string &reason);
+
 void mark_synced(const std::string &store_code, const std::string &open_id);
 
 }  // namespace tthub::accounts

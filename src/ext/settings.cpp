@@ -11,6 +11,8 @@ char *client_key = nullptr;
 char *database = nullptr;
 char *api_base_url = nullptr;
 char *snapshot_timezone = nullptr;
+char *authorize_url = nullptr;
+char *oauth_scopes = nullptr;
 int max_concurrent_syncs = 8;
 int requests_per_minute = tiktok::kDefaultRequestsPerMinute;
 int max_attempts = 5;
@@ -44,6 +46,12 @@ void define_all() {
   DefineCustomStringVariable("tthub.api_base_url", "Base URL of the TikTok API.",
                              "Tests and the demo point it at the simulator.", &api_base_url,
                              tiktok::kDefaultApiBaseUrl, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+  DefineCustomStringVariable("tthub.authorize_url", "TikTok's authorization page (Login Kit for Web).",
+                             "Tests and the demo point it at the simulator.", &authorize_url,
+                             tiktok::kDefaultAuthorizeUrl, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+  DefineCustomStringVariable("tthub.oauth_scopes", "Scopes requested when a store connects (comma-separated).",
+                             nullptr, &oauth_scopes, "user.info.basic,user.info.stats,video.list", PGC_SIGHUP, 0,
+                             nullptr, nullptr, nullptr);
   DefineCustomStringVariable("tthub.snapshot_timezone",
                              "Time zone whose calendar day names a snapshot.", nullptr,
                              &snapshot_timezone, "UTC", PGC_SIGHUP, 0, nullptr, nullptr, nullptr);

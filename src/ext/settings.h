@@ -11,6 +11,8 @@ extern char *client_key;
 extern char *database;
 extern char *api_base_url;
 extern char *snapshot_timezone;
+extern char *authorize_url;
+extern char *oauth_scopes;
 extern int max_concurrent_syncs;
 extern int requests_per_minute;
 extern int max_attempts;

@@ -584,18 +584,6 @@ AS $$
 $$;
 COMMENT ON FUNCTION @extschema@._requeue_orphans(integer) IS 'Internal: put jobs of dead workers back in the queue.';
 
-CREATE FUNCTION @extschema@._prune(retention_days integer) RETURNS bigint
-  LANGUAGE sql VOLATILE
-AS $$
-  WITH j AS (DELETE FROM @extschema@.sync_jobs
-              WHERE state IN ('done', 'failed', 'dead', 'skipped')
-                AND finished_at < now() - make_interval(days => retention_days) RETURNING 1),
-       l AS (DELETE FROM @extschema@.sync_logs
-              WHERE started_at < now() - make_interval(days => retention_days) RETURNING 1)
-  SELECT (SELECT count(*) FROM j) + (SELECT count(*) FROM l)
-$$;
-COMMENT ON FUNCTION @extschema@._prune(integer) IS 'Internal: delete finished jobs and sync logs older than the retention.';
-
 CREATE VIEW @extschema@.sync_progress AS
   SELECT j.store_code, j.job_id, j.current_open_id AS open_id, j.pages_fetched, j.videos_seen,
          j.started_at, j.attempts AS attempt, j.lease_until, j.worker_pid
@@ -627,6 +615,124 @@ REVOKE ALL ON FUNCTION @extschema@.tthub_schedule_daily_sync(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.tthub_unschedule_daily_sync() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@._claim_jobs(integer, interval, integer) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@._requeue_orphans(integer) FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@._prune(integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.tthub_sync(text), @extschema@.tthub_sync_all(),
                           @extschema@.tthub_retry_job(bigint) TO tthub_admin;
+
+------------------------------------------------------------------------------
+-- Connecting a store: OAuth (Login Kit for Web) inside the database. The shim
+-- (tthub-oauth) only redirects and calls tthub_oauth_begin / tthub_oauth_complete.
+------------------------------------------------------------------------------
+DO $roles$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'tthub_oauth') THEN
+    CREATE ROLE tthub_oauth NOLOGIN;
+  END IF;
+END
+$roles$;
+GRANT USAGE ON SCHEMA @extschema@ TO tthub_oauth;
+
+-- Looked up by state alone (the callback carries nothing else): on Citus, a
+-- reference table rather than one distributed by store_code.
+CREATE TABLE @extschema@.oauth_states (
+  state_hash   bytea       PRIMARY KEY,
+  store_code   varchar(50) NOT NULL REFERENCES @extschema@.stores (store_code) ON DELETE CASCADE ON UPDATE CASCADE,
+  redirect_uri text        NOT NULL,
+  created_at   timestamptz NOT NULL DEFAULT now(),
+  expires_at   timestamptz NOT NULL,
+  used_at      timestamptz
+);
+CREATE INDEX oauth_states_expires_idx ON @extschema@.oauth_states (expires_at);
+COMMENT ON TABLE @extschema@.oauth_states IS 'Pending OAuth authorizations: single-use, 10-minute states, stored only as SHA-256 hashes.';
+COMMENT ON COLUMN @extschema@.oauth_states.state_hash IS 'SHA-256 of the state parameter (the state itself is never stored).';
+COMMENT ON COLUMN @extschema@.oauth_states.store_code IS 'Store being connected.';
+COMMENT ON COLUMN @extschema@.oauth_states.redirect_uri IS 'redirect_uri of the authorize request; the code exchange must repeat it.';
+COMMENT ON COLUMN @extschema@.oauth_states.created_at IS 'When the authorization began.';
+COMMENT ON COLUMN @extschema@.oauth_states.expires_at IS 'After this the state is refused.';
+COMMENT ON COLUMN @extschema@.oauth_states.used_at IS 'When the callback used it (a state works once).';
+
+CREATE FUNCTION @extschema@._random_state() RETURNS text
+  LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'tthub_random_state';
+COMMENT ON FUNCTION @extschema@._random_state() IS 'Internal: 256 random bits, base64url.';
+CREATE FUNCTION @extschema@._form_encode(value text) RETURNS text
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'tthub_form_encode';
+COMMENT ON FUNCTION @extschema@._form_encode(text) IS 'Internal: application/x-www-form-urlencoded encoding.';
+REVOKE ALL ON FUNCTION @extschema@._random_state() FROM PUBLIC;
+
+CREATE FUNCTION @extschema@.tthub_oauth_begin(store_code text, redirect_uri text) RETURNS text
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  state text := @extschema@._random_state();
+  client_key text := coalesce(current_setting('tthub.client_key', true), '');
+  base text := coalesce(nullif(current_setting('tthub.authorize_url', true), ''), 'https://www.tiktok.com/v2/auth/authorize/');
+  scopes text := coalesce(nullif(current_setting('tthub.oauth_scopes', true), ''), 'user.info.basic,user.info.stats,video.list');
+BEGIN
+  PERFORM @extschema@.check_store_code(store_code);
+  IF NOT EXISTS (SELECT 1 FROM @extschema@.stores s WHERE s.store_code = tthub_oauth_begin.store_code) THEN
+    RAISE EXCEPTION 'store "%" does not exist', store_code USING ERRCODE = 'no_data_found';
+  END IF;
+  -- TikTok's rules for a web redirect URI: https, absolute, no query, no fragment,
+  -- under 512 characters. Plain http only for loopback (development, tests).
+  IF redirect_uri IS NULL OR length(redirect_uri) >= 512
+     OR NOT (redirect_uri ~ '^https://[^\s?#]+$'
+             OR redirect_uri ~ '^http://(127\.0\.0\.1|localhost|\[::1\])(:[0-9]{1,5})?(/[^\s?#]*)?$') THEN
+    RAISE EXCEPTION 'invalid redirect_uri'
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'It must be an absolute https URL without query or fragment, under 512 characters, registered with the TikTok app.';
+  END IF;
+  IF client_key = '' THEN
+    RAISE EXCEPTION 'tthub.client_key is not set' USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  INSERT INTO @extschema@.oauth_states (state_hash, store_code, redirect_uri, expires_at)
+  VALUES (sha256(convert_to(state, 'UTF8')), store_code, redirect_uri, now() + interval '10 minutes');
+  -- Web apps send no PKCE parameters (not part of TikTok's documented web flow).
+  RETURN base || CASE WHEN position('?' IN base) > 0 THEN '&' ELSE '?' END
+         || 'client_key=' || @extschema@._form_encode(client_key)
+         || '&response_type=code'
+         || '&scope=' || @extschema@._form_encode(scopes)
+         || '&redirect_uri=' || @extschema@._form_encode(redirect_uri)
+         || '&state=' || state;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.tthub_oauth_begin(text, text) IS
+  'Start connecting a TikTok account to a store: returns the authorize URL with a fresh single-use state (10 minutes).';
+
+CREATE FUNCTION @extschema@.tthub_oauth_complete(state text, code text,
+    OUT store_code text, OUT display_name text, OUT status text, OUT status_reason text)
+  LANGUAGE c VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+  AS 'MODULE_PATHNAME', 'tthub_oauth_complete';
+COMMENT ON FUNCTION @extschema@.tthub_oauth_complete(text, text) IS
+  'Finish connecting: checks the state, exchanges the code at TikTok, stores the tokens encrypted, enqueues a first sync. Errors: TH101 unknown state, TH102 expired, TH103 already used, TH104 TikTok refused, TH105 TikTok unavailable.';
+
+CREATE FUNCTION @extschema@.tthub_disconnect(store_code text, open_id text DEFAULT NULL) RETURNS integer
+  LANGUAGE c VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+  AS 'MODULE_PATHNAME', 'tthub_disconnect';
+COMMENT ON FUNCTION @extschema@.tthub_disconnect(text, text) IS
+  'Revoke the store''s account (or all its accounts) at TikTok, delete the tokens, status DISABLED; snapshots stay. Returns the number of accounts disconnected.';
+
+REVOKE ALL ON FUNCTION @extschema@.tthub_oauth_begin(text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.tthub_oauth_complete(text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.tthub_disconnect(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.tthub_oauth_begin(text, text), @extschema@.tthub_oauth_complete(text, text)
+  TO tthub_oauth, tthub_admin;
+GRANT EXECUTE ON FUNCTION @extschema@.tthub_disconnect(text, text) TO tthub_admin;
+
+------------------------------------------------------------------------------
+-- Retention (after every table it prunes exists)
+------------------------------------------------------------------------------
+CREATE FUNCTION @extschema@._prune(retention_days integer) RETURNS bigint
+  LANGUAGE sql VOLATILE
+AS $$
+  WITH j AS (DELETE FROM @extschema@.sync_jobs
+              WHERE state IN ('done', 'failed', 'dead', 'skipped')
+                AND finished_at < now() - make_interval(days => retention_days) RETURNING 1),
+       l AS (DELETE FROM @extschema@.sync_logs
+              WHERE started_at < now() - make_interval(days => retention_days) RETURNING 1),
+       s AS (DELETE FROM @extschema@.oauth_states WHERE expires_at < now() - interval '1 day' RETURNING 1)
+  SELECT (SELECT count(*) FROM j) + (SELECT count(*) FROM l) + (SELECT count(*) FROM s)
+$$;
+COMMENT ON FUNCTION @extschema@._prune(integer) IS 'Internal: delete finished jobs and sync logs older than the retention, and expired OAuth states.';
+REVOKE ALL ON FUNCTION @extschema@._prune(integer) FROM PUBLIC;

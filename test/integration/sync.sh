@@ -12,7 +12,6 @@ itest_setup sync "--accounts 8 --videos 45" || exit 1
 TODAY="tthub.snapshot_today()"
 videos_of() { q "$PORT" tthub "SELECT count(*) FROM tthub.video_daily WHERE store_code = '$1' AND snapshot_date = $TODAY"; }
 sync_now() { q "$PORT" tthub "SELECT status || '|' || videos_written || '|' || pages FROM tthub.tthub_sync_now('$1')"; }
-sim_json() { q "$PORT" tthub "SELECT (\$j\$$(sim_stats)\$j\$::jsonb) #>> '{$1}'"; }
 # ALTER SYSTEM cannot share a transaction (one psql -c) with anything else.
 set_conf() { q "$PORT" tthub "ALTER SYSTEM SET $1" >/dev/null; q "$PORT" tthub "SELECT pg_reload_conf()" >/dev/null; sleep 0.5; }
 idle_queue() { wait_for "$PORT" "SELECT count(*) FROM tthub.sync_jobs WHERE state IN ('queued', 'running')" 0 "$1"; }

@@ -5,7 +5,7 @@ TTHUB_DEBIAN_PACKAGES=(
   postgresql-15 postgresql-client-15 postgresql-server-dev-15 postgresql-15-cron
   postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
   libssl-dev libcurl4-openssl-dev nlohmann-json3-dev libgtest-dev
-  libcpp-httplib-dev libpq-dev libpqxx-dev
+  libcpp-httplib-dev libpq-dev chromium
 )
 
 install_deps() {

@@ -52,3 +52,6 @@ import_account() {
 wait_for_worker() {
   wait_for "$PORT" "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'tthub sync worker'" 1 30
 }
+
+# sim_json PATH: one value of the simulator's /_sim/stats, e.g. "accounts,sim-open-1,revoked".
+sim_json() { q "$PORT" tthub "SELECT (\$j\$$(sim_stats)\$j\$::jsonb) #>> '{$1}'"; }

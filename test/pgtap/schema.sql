@@ -1,10 +1,10 @@
 -- Schema contract analysts and Citus rely on.
 BEGIN;
-SELECT plan(25);
+SELECT plan(26);
 
 SELECT has_schema('tthub');
 SELECT tables_are('tthub', ARRAY['stores', 'store_accounts', 'user_daily', 'video_daily', 'sync_logs',
-                                'sync_jobs', 'sync_ledger']);
+                                'sync_jobs', 'sync_ledger', 'oauth_states']);
 SELECT col_is_pk('tthub', 'stores', 'store_code', 'stores keyed by store_code');
 SELECT col_is_pk('tthub', 'store_accounts', ARRAY['store_code', 'open_id'], 'one row per (store, account)');
 SELECT col_is_pk('tthub', 'user_daily', ARRAY['store_code', 'open_id', 'snapshot_date'], 'user_daily natural key');
@@ -47,6 +47,7 @@ SELECT set_eq($$ SELECT unnest(extconfig)::regclass::text FROM pg_extension WHER
   'pg_dump keeps the data of every table');
 SELECT has_role('tthub_admin');
 SELECT has_role('tthub_reader');
+SELECT has_role('tthub_oauth');
 SELECT hasnt_column('tthub', 'accounts', 'access_token_enc', 'the accounts view has no token column');
 SELECT hasnt_column('tthub', 'accounts', 'refresh_token_enc', 'the accounts view has no refresh token column');
 SELECT is((SELECT extrelocatable FROM pg_extension WHERE extname = 'tthub'), false, 'not relocatable');

@@ -50,6 +50,16 @@ struct State {
   std::string malformed_kind = "truncated";
   int slow_next = 0, slow_ms = 0;
   std::map<std::string, Account> accounts;     // by open_id
+  struct Code {
+    std::string open_id, redirect_uri, scope;
+    bool used = false;
+  };
+  std::map<std::string, Code> codes;           // authorization codes
+  int code_counter = 0;
+  int authorize_account = 0;   // which account the next authorization logs in as (0: round robin)
+  int authorize_turn = 0;
+  int deny_next = 0;           // authorizations to deny (the user presses "deny")
+  std::string grant_scopes;    // scopes granted instead of those requested, when set
   std::map<std::string, std::string> access_tokens, refresh_tokens;  // token -> open_id
   std::map<std::string, std::deque<Clock::time_point>> windows;
   std::map<std::string, int64_t> requests, throttled, failed;
@@ -263,6 +273,57 @@ void video_list(const httplib::Request &req, httplib::Response &res) {
   }
 }
 
+std::string url_encode(const std::string &s) {
+  static const char *hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') out += static_cast<char>(c);
+    else { out += '%'; out += hex[c >> 4]; out += hex[c & 15]; }
+  }
+  return out;
+}
+
+// Login Kit's authorization page: approves at once (or denies when told) and sends
+// the browser back to redirect_uri with a code, like TikTok after the user consents.
+void authorize_page(const httplib::Request &req, httplib::Response &res) {
+  std::lock_guard<std::mutex> lock(g.mu);
+  g.requests["auth/authorize"]++;
+  std::string redirect = req.get_param_value("redirect_uri"), state = req.get_param_value("state");
+  if (req.get_param_value("client_key") != g.client_key || req.get_param_value("response_type") != "code" ||
+      redirect.empty()) {
+    res.status = 400;
+    res.set_content("<html><body>invalid authorization request</body></html>", "text/html");
+    return;
+  }
+  if (g.deny_next > 0) {
+    g.deny_next--;
+    res.set_redirect(redirect + "?error=access_denied&error_description=" +
+                     url_encode("The user denied the request") + "&state=" + url_encode(state));
+    return;
+  }
+  int n = static_cast<int>(g.accounts.size());
+  int index = g.authorize_account > 0 ? g.authorize_account : (g.authorize_turn++ % n) + 1;
+  std::string oid = sim::open_id(index);
+  g.accounts[oid].revoked = false;  // consenting again reconnects
+  // Documented example codes contain '*' and '!': the client must decode and re-encode.
+  std::string code = "sim*code!" + std::to_string(++g.code_counter);
+  std::string scope = g.grant_scopes.empty() ? req.get_param_value("scope") : g.grant_scopes;
+  g.codes[code] = {oid, redirect, scope, false};
+  res.set_redirect(redirect + "?code=" + url_encode(code) + "&scopes=" + url_encode(scope) + "&state=" + url_encode(state));
+}
+
+void oauth_revoke(const httplib::Request &req, httplib::Response &res) {
+  if (!admit("oauth/revoke", res, false)) return;
+  std::lock_guard<std::mutex> lock(g.mu);
+  if (req.get_param_value("client_key") != g.client_key || req.get_param_value("client_secret") != g.client_secret)
+    return send_json(res, 401, {{"error", "invalid_client"}, {"error_description", "bad client"}, {"log_id", "SIMLOG"}});
+  auto it = g.access_tokens.find(req.get_param_value("token"));
+  if (it == g.access_tokens.end())
+    return send_json(res, 400, {{"error", "invalid_request"}, {"error_description", "unknown token"}, {"log_id", "SIMLOG"}});
+  g.accounts[it->second].revoked = true;
+  send_json(res, 200, json::object());
+}
+
 void oauth_token(const httplib::Request &req, httplib::Response &res) {
   if (!admit("oauth/token", res, false)) return;
   std::lock_guard<std::mutex> lock(g.mu);
@@ -271,6 +332,21 @@ void oauth_token(const httplib::Request &req, httplib::Response &res) {
   };
   if (req.get_param_value("client_key") != g.client_key || req.get_param_value("client_secret") != g.client_secret)
     return oauth_error(401, "invalid_client", "Client key or secret is incorrect.");
+  if (req.get_param_value("grant_type") == "authorization_code") {
+    auto c = g.codes.find(req.get_param_value("code"));
+    if (c == g.codes.end() || c->second.used)
+      return oauth_error(400, "invalid_grant", "Authorization code is invalid or has been used.");
+    if (c->second.redirect_uri != req.get_param_value("redirect_uri"))
+      return oauth_error(400, "invalid_request", "redirect_uri does not match the authorization request.");
+    c->second.used = true;
+    Account &a = g.accounts[c->second.open_id];
+    a.generation++;
+    issue_tokens(c->second.open_id, a);
+    return send_json(res, 200, {{"open_id", c->second.open_id}, {"scope", c->second.scope},
+                                {"access_token", a.access_token}, {"expires_in", g.access_ttl},
+                                {"refresh_token", a.refresh_token}, {"refresh_expires_in", g.refresh_ttl},
+                                {"token_type", "Bearer"}});
+  }
   if (req.get_param_value("grant_type") != "refresh_token")
     return oauth_error(400, "unsupported_grant_type", "grant_type is not supported");
   auto it = g.refresh_tokens.find(req.get_param_value("refresh_token"));
@@ -306,6 +382,9 @@ void control(const httplib::Request &req, httplib::Response &res) {
   if (c.contains("revoke")) g.accounts[c["revoke"].get<std::string>()].revoked = true;
   if (c.contains("expire")) g.accounts[c["expire"].get<std::string>()].access_expires = 0;
   if (c.contains("videos")) for (auto &[oid, n] : c["videos"].items()) g.accounts[oid].videos = n;
+  if (c.contains("deny_next")) g.deny_next = c["deny_next"];
+  if (c.contains("authorize_account")) g.authorize_account = c["authorize_account"];
+  if (c.contains("grant_scopes")) g.grant_scopes = c["grant_scopes"];
   if (c.contains("reset_counters")) { g.requests.clear(); g.throttled.clear(); g.failed.clear(); g.max_in_flight = 0; }
   send_json(res, 200, {{"ok", true}});
 }
@@ -359,6 +438,8 @@ int main(int argc, char **argv) {
   svr.Get("/v2/user/info/", counted(user_info));
   svr.Post("/v2/video/list/", counted(video_list));
   svr.Post("/v2/oauth/token/", counted(oauth_token));
+  svr.Post("/v2/oauth/revoke/", counted(oauth_revoke));
+  svr.Get("/v2/auth/authorize/", authorize_page);
   svr.Post("/_sim/config", control);
   svr.Get("/_sim/stats", stats);
   if (port == 0) port = svr.bind_to_any_port("127.0.0.1");

@@ -1,0 +1,200 @@
+// Connecting a store (Login Kit for Web) from inside the database: the SQL side of
+// the OAuth shim. Plaintext tokens never leave this backend: not in a result, a log
+// or an error message. These functions wait on TikTok inside the caller's
+// transaction, like tthub_sync_now: they are called once per connection, by the shim.
+#include <chrono>
+#include <openssl/crypto.h>
+
+#include <memory>
+#include <optional>
+
+#include "core/random_token.h"
+#include "core/store_code.h"
+#include "core/token_crypto.h"
+#include "ext/account_store.h"
+#include "ext/db_work.h"
+#include "ext/http_call.h"
+#include "ext/server_secrets.h"
+#include "ext/settings.h"
+#include "ext/snapshot_writer.h"
+#include "ext/spi.h"
+#include "ext/sql_values.h"
+
+namespace {
+
+using tthub::Error;
+namespace spi = tthub::spi;
+namespace sqlstate = tthub::sqlstate;
+
+int64_t epoch_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string api_base() { return tthub::settings::api_base_url ? tthub::settings::api_base_url : ""; }
+std::string client_key() { return tthub::settings::client_key ? tthub::settings::client_key : ""; }
+
+std::string required_arg(FunctionCallInfo fcinfo, int n, const char *name, size_t max_len) {
+  if (PG_ARGISNULL(n)) throw Error(sqlstate::kInvalidParameterValue, std::string(name) + " is required");
+  std::string v(tthub::arg_bytes(fcinfo, n));
+  if (v.empty()) throw Error(sqlstate::kInvalidParameterValue, std::string(name) + " is required");
+  if (v.size() > max_len)
+    throw Error(sqlstate::kInvalidParameterValue, std::string(name) + " is too long",
+                "At most " + std::to_string(max_len) + " characters.");
+  return v;
+}
+
+struct PendingAuthorization {
+  std::string store_code;
+  std::string redirect_uri;
+};
+
+// Marks the state used and returns what it was issued for; one clear error otherwise.
+PendingAuthorization consume_state(tthub::DbWork &db, const std::string &state) {
+  PendingAuthorization p;
+  db.run([&] {
+    uint64_t n = spi::exec(
+        "SELECT store_code::text, redirect_uri, (expires_at < now())::int4, (used_at IS NOT NULL)::int4 "
+        "  FROM tthub.oauth_states WHERE state_hash = sha256(convert_to($1, 'UTF8')) FOR UPDATE",
+        {spi::text(state)});
+    if (n == 0)
+      throw Error(sqlstate::kOAuthUnknownState, "unknown OAuth state", "", "Start again from the store's connect link.");
+    p.store_code = spi::get_text(0, 1).value_or("");
+    p.redirect_uri = spi::get_text(0, 2).value_or("");
+    if (spi::get_int4(0, 4).value_or(0))
+      throw Error(sqlstate::kOAuthUsedState, "OAuth state already used", "", "Start again from the store's connect link.");
+    if (spi::get_int4(0, 3).value_or(0))
+      throw Error(sqlstate::kOAuthExpiredState, "OAuth state expired", "An authorization must finish within 10 minutes.",
+                  "Start again from the store's connect link.");
+    spi::exec("UPDATE tthub.oauth_states SET used_at = now() WHERE state_hash = sha256(convert_to($1, 'UTF8'))",
+              {spi::text(state)});
+  });
+  return p;
+}
+
+[[noreturn]] void token_failure(const tthub::tiktok::ApiFailure &f) {
+  using tthub::tiktok::FailureKind;
+  bool unavailable = f.kind == FailureKind::kRetryable || f.kind == FailureKind::kRateLimited ||
+                     f.kind == FailureKind::kMalformed;
+  std::string detail = f.message + (f.log_id.empty() ? "" : " (log_id " + f.log_id + ")");
+  if (unavailable)
+    throw Error(sqlstate::kOAuthUnavailable, "TikTok's token endpoint is unavailable", detail, "Try connecting again in a few minutes.");
+  throw Error(sqlstate::kOAuthRefused, "TikTok refused the authorization" + (f.code.empty() ? "" : ": " + f.code), detail,
+              "Start again from the store's connect link.");
+}
+
+Datum result_row(FunctionCallInfo fcinfo, const std::vector<std::optional<std::string>> &cols) {
+  TupleDesc desc;
+  tthub::pg_guard([&] {
+    if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE) elog(ERROR, "a record is expected");
+    desc = BlessTupleDesc(desc);
+  });
+  std::vector<Datum> values(cols.size());
+  std::unique_ptr<bool[]> nulls(new bool[cols.size()]);
+  for (size_t i = 0; i < cols.size(); ++i) {
+    nulls[i] = !cols[i];
+    values[i] = cols[i] ? PointerGetDatum(tthub::make_text(*cols[i])) : 0;
+  }
+  return tthub::pg_guard([&] { return HeapTupleGetDatum(heap_form_tuple(desc, values.data(), nulls.get())); });
+}
+
+}  // namespace
+
+// tthub._random_state() RETURNS text: 256 random bits, base64url.
+TTHUB_SQL_FUNCTION(tthub_random_state) { PG_RETURN_TEXT_P(tthub::make_text(tthub::random_urlsafe_token(32))); }
+
+// tthub._form_encode(text) RETURNS text
+TTHUB_SQL_FUNCTION(tthub_form_encode) {
+  PG_RETURN_TEXT_P(tthub::make_text(tthub::tiktok::form_encode(std::string(tthub::arg_bytes(fcinfo, 0)))));
+}
+
+// tthub_oauth_complete(state, code) -> (store_code, display_name, status, status_reason)
+TTHUB_SQL_FUNCTION(tthub_oauth_complete) {
+  std::string state = required_arg(fcinfo, 0, "state", 128);
+  std::string code = required_arg(fcinfo, 1, "code", 2048);
+  tthub::SubTransactions db;
+  PendingAuthorization pending = consume_state(db, state);
+  int64_t started = epoch_ms();
+
+  const char *secret = tthub::secrets::client_secret();
+  tthub::tiktok::Result<tthub::tiktok::TokenSet> tokens = tthub::tiktok::parse_token_response(tthub::http_call(
+      tthub::tiktok::authorization_code_request(api_base(), client_key(), secret, code, pending.redirect_uri)));
+  if (!tokens.ok()) token_failure(tokens.failure);
+
+  // The profile is a courtesy for the page; the first sync fills it in if this fails.
+  std::optional<std::string> display_name, avatar_url;
+  auto profile = tthub::tiktok::parse_user_info(
+      tthub::http_call(tthub::tiktok::profile_request(api_base(), tokens.value->access_token)));
+  if (profile.ok()) {
+    display_name = profile.value->display_name;
+    avatar_url = profile.value->avatar_url;
+  }
+
+  std::string missing = tthub::tiktok::missing_scope(tokens.value->scope);
+  const char *status = missing.empty() ? "CONNECTED" : "NEED_RECONNECT";
+  std::string reason = missing.empty() ? "" : "scope " + missing + " not granted";
+  db.run([&] {
+    tthub::accounts::connect(pending.store_code, *tokens.value, display_name, avatar_url, status, reason);
+    tthub::snapshots::log_attempt(pending.store_code, 0, tokens.value->open_id,
+                                  {"oauth_connect", missing.empty() ? "SUCCESS" : "FAILED",
+                                   missing.empty() ? "account connected" : "account connected without " + missing,
+                                   0, 200, started});
+    if (missing.empty()) spi::exec("SELECT tthub._enqueue($1, 'first_sync')", {spi::text(pending.store_code)});
+  });
+  OPENSSL_cleanse(tokens.value->access_token.data(), tokens.value->access_token.size());
+  OPENSSL_cleanse(tokens.value->refresh_token.data(), tokens.value->refresh_token.size());
+  return result_row(fcinfo, {pending.store_code, display_name, std::string(status),
+                             reason.empty() ? std::nullopt : std::optional<std::string>(reason)});
+}
+
+// tthub_disconnect(store_code, open_id DEFAULT NULL) RETURNS integer
+TTHUB_SQL_FUNCTION(tthub_disconnect) {
+  std::string store = required_arg(fcinfo, 0, "store_code", 50);
+  tthub::require_valid_store_code(store);
+  std::optional<std::string> only;
+  if (!PG_ARGISNULL(1)) only = std::string(tthub::arg_bytes(fcinfo, 1));
+  tthub::SubTransactions db;
+
+  struct Target {
+    std::string open_id;
+    std::optional<std::vector<uint8_t>> access;
+  };
+  std::vector<Target> targets;
+  db.run([&] {
+    if (spi::exec("SELECT 1 FROM tthub.stores WHERE store_code = $1", {spi::text(store)}) == 0)
+      throw Error(sqlstate::kNoDataFound, "store \"" + store + "\" does not exist");
+    uint64_t n = spi::exec(
+        "SELECT open_id::text, access_token_enc FROM tthub.store_accounts "
+        " WHERE store_code = $1 AND ($2 IS NULL OR open_id = $2) AND status <> 'DISABLED' ORDER BY open_id FOR UPDATE",
+        {spi::text(store), spi::text(only)});
+    for (uint64_t i = 0; i < n; ++i) targets.push_back({spi::get_text(i, 1).value_or(""), spi::get_bytea(i, 2)});
+  });
+  if (only && targets.empty())
+    throw Error(sqlstate::kNoDataFound, "store \"" + store + "\" has no connected account \"" + *only + "\"");
+
+  for (Target &t : targets) {
+    int64_t started = epoch_ms();
+    std::string outcome = "no token to revoke";
+    long http = 0;
+    if (t.access) {
+      try {
+        std::string token = tthub::crypto::decrypt(tthub::secrets::current_key(), tthub::secrets::previous_key(),
+                                                   t.access->data(), t.access->size(), store + "/" + t.open_id + "/access_token");
+        tthub::tiktok::HttpResponse r = tthub::http_call(
+            tthub::tiktok::revoke_request(api_base(), client_key(), tthub::secrets::client_secret(), token));
+        OPENSSL_cleanse(token.data(), token.size());
+        http = r.status;
+        auto revoked = tthub::tiktok::parse_revoke_response(r);
+        outcome = revoked.ok() ? "revoked at TikTok" : "TikTok did not revoke: " + revoked.failure.message;
+      } catch (const Error &e) {
+        outcome = std::string("not revoked at TikTok: ") + e.what();  // the tokens are deleted all the same
+      }
+    }
+    db.run([&] {
+      tthub::accounts::disconnect(store, t.open_id, "disconnected; " + outcome);
+      tthub::snapshots::log_attempt(store, 0, t.open_id,
+                                    {"oauth_disconnect", outcome == "revoked at TikTok" ? "SUCCESS" : "FAILED",
+                                     outcome, 0, http, started});
+    });
+  }
+  PG_RETURN_INT32(static_cast<int32>(targets.size()));
+}
