@@ -3,16 +3,23 @@ SHIM_BIN=${SHIM_BIN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/t
 
 # shim_start DIR DB_PORT: as role tthub_oauth (which the caller let log in); sets SHIM_PORT, SHIM_PID.
 shim_start() {
-  local dir=$1 db_port=$2
-  SHIM_PORT=$(free_port 58080)
+  local dir=$1 db_port=$2 attempt
   mkdir -p "$dir"
-  TTHUB_DATABASE_URL="host=127.0.0.1 port=$db_port dbname=tthub user=tthub_oauth" \
-  TTHUB_LISTEN="127.0.0.1:$SHIM_PORT" TTHUB_PUBLIC_URL="http://127.0.0.1:$SHIM_PORT" \
-    "$SHIM_BIN" >"$dir/shim.log" 2>&1 &
-  SHIM_PID=$!
-  for _ in $(seq 1 50); do
-    curl -sf "http://127.0.0.1:$SHIM_PORT/healthz" >/dev/null 2>&1 && return 0
-    sleep 0.1
+  # A port nobody listens on can still be unbindable (a socket lingering from an
+  # earlier run): try a few.
+  for attempt in 1 2 3; do
+    SHIM_PORT=$(free_port $((58080 + RANDOM % 2000)))
+    TTHUB_DATABASE_URL="host=127.0.0.1 port=$db_port dbname=tthub user=tthub_oauth" \
+    TTHUB_LISTEN="127.0.0.1:$SHIM_PORT" TTHUB_PUBLIC_URL="http://127.0.0.1:$SHIM_PORT" \
+      "$SHIM_BIN" >"$dir/shim.log" 2>&1 &
+    SHIM_PID=$!
+    for _ in $(seq 1 50); do
+      curl -sf "http://127.0.0.1:$SHIM_PORT/healthz" >/dev/null 2>&1 && return 0
+      kill -0 "$SHIM_PID" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill "$SHIM_PID" 2>/dev/null
+    wait "$SHIM_PID" 2>/dev/null
   done
   echo "the shim did not start:" >&2
   cat "$dir/shim.log" >&2

@@ -1,6 +1,6 @@
 -- Schema contract analysts and Citus rely on.
 BEGIN;
-SELECT plan(26);
+SELECT plan(28);
 
 SELECT has_schema('tthub');
 SELECT tables_are('tthub', ARRAY['stores', 'store_accounts', 'user_daily', 'video_daily', 'sync_logs',
@@ -51,6 +51,13 @@ SELECT has_role('tthub_oauth');
 SELECT hasnt_column('tthub', 'accounts', 'access_token_enc', 'the accounts view has no token column');
 SELECT hasnt_column('tthub', 'accounts', 'refresh_token_enc', 'the accounts view has no refresh token column');
 SELECT is((SELECT extrelocatable FROM pg_extension WHERE extname = 'tthub'), false, 'not relocatable');
+SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'tthub'), '0.2', 'CREATE EXTENSION installs 0.2 (0.1 and the update)');
+SELECT is_empty($$
+  SELECT c.relname || '.' || a.attname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
+   WHERE c.relnamespace = 'tthub'::regnamespace AND c.relkind = 'v' AND a.attnum > 0
+     AND c.relname IN ('account_daily', 'video_daily_delta', 'video_latest', 'store_summary', 'health')
+     AND col_description(c.oid, a.attnum) IS NULL $$,
+  'every column of the reporting views has a comment');
 
 SELECT * FROM finish();
 ROLLBACK;
