@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The README's demo command, in a short mode: it must connect three stores through
+# OAuth, sync two days and print its report; --stop must clean everything up.
+set -u
+cd "$(dirname "$0")/../.."
+source test/lib/tap.sh
+
+export TTHUB_DEMO_DIR=${TTHUB_TEST_WORK:-$(mktemp -d)}/demo TTHUB_DEMO_VIDEOS=30
+out=$(timeout 300 bash demo/run.sh 2>&1)
+rc=$?
+is "$rc" "0" "bash demo/run.sh succeeds"
+[ "$rc" = 0 ] || printf '%s\n' "$out" | tail -n 20 | sed 's/^/#   /'
+for store in demo-jakarta demo-bandung demo-surabaya; do
+  like "$out" "   $store: Sim Account [123] connected" "$store is connected through OAuth"
+done
+like "$out" "== report: top videos by views gained since yesterday" "the report has the top videos"
+# Simulator day 2 adds (video % 50 + 1) * 100 views: the top gainers are video 29 of each account (+3000).
+like "$out" "Video 29 of account [123] +\| +[0-9]+ \| +3000 \| +1" "top videos gained 3000 views over 1 day"
+like "$out" "demo-surabaya +\| +3060 \| +30 \|" "follower growth: account 3 gained 30 followers"
+like "$out" "demo-jakarta +\| +1020 \| +10 \|" "follower growth: account 1 gained 10"
+like "$out" "demo-bandung +\| +1 \| [0-9-]+ [0-9:]+ \| +0 \| t +\| +30" "sync status: connected, no failures, today complete with 30 videos"
+like "$out" "tthub_jobs_dead +\| +0" "no dead jobs"
+like "$out" "connect: +psql 'host=127.0.0.1 port=[0-9]+ user=postgres dbname=tthub'" "it prints the connection string"
+port=$(printf '%s' "$out" | sed -n "s/.*port=\([0-9]*\) user=postgres.*/\1/p" | head -1)
+is "$(psql -X -qAt -h 127.0.0.1 -p "$port" -U postgres -d tthub -c "SELECT count(*) FROM tthub.store_summary WHERE accounts_connected = 1")" \
+   "3" "and leaves the cluster running"
+stop=$(bash demo/run.sh --stop 2>&1)
+like "$stop" "demo stopped and removed" "--stop stops it"
+is "$([ -e "$TTHUB_DEMO_DIR" ] && echo exists || echo gone)" "gone" "and removes its files"
+is "$(pg_isready -q -h 127.0.0.1 -p "$port"; echo $?)" "2" "the cluster no longer answers"
+tap_done
