@@ -3,17 +3,16 @@
 #   bash bench/run.sh api      API-bound: wall time against the rate-limit bound
 #   bash bench/run.sh db       DB-bound: snapshot rows/s against set-based SQL from psql
 #   bash bench/run.sh memory   worker memory syncing one account with many videos
+#   bash bench/run.sh views    reporting queries for one store over 90 days, on years of data
 #   bash bench/run.sh all
 # Sizes come from the environment (defaults in brackets):
 #   API_STORES [200] API_VIDEOS [1000] API_LATENCY_MS [50] API_RPM [3000]
 #   DB_STORES [100] DB_VIDEOS [1000]   MEM_VIDEOS [100000]
+#   VIEW_STORES [100] VIEW_VIDEOS [500] VIEW_DAYS [365]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source test/lib/install_deps.sh
 source test/lib/build.sh
-source test/lib/cluster.sh
-source test/lib/sim.sh
-source test/lib/tap.sh
 source test/lib/itest.sh
 
 install_deps && build_all || exit 1
@@ -158,10 +157,69 @@ bench_memory() {
   itest_teardown
 }
 
+bench_views() {
+  local S=${VIEW_STORES:-100} V=${VIEW_VIDEOS:-500} D=${VIEW_DAYS:-365}
+  echo "## Reporting queries: $S stores x $V videos x $D days = $((S * V * D)) video snapshots"
+  setup views 1 1 "shared_buffers = '2GB'" "work_mem = '64MB'" "maintenance_work_mem = '1GB'" "max_wal_size = '8GB'"
+  local t0
+  t0=$(now_s)
+  q "$PORT" tthub "INSERT INTO tthub.stores (store_code, store_name)
+                   SELECT 'v' || lpad(s::text, 4, '0'), 'store ' || s FROM generate_series(1, $S) s" >/dev/null
+  q "$PORT" tthub "INSERT INTO tthub.user_daily (store_code, open_id, snapshot_date, follower_count, following_count, likes_count, video_count)
+                   SELECT 'v' || lpad(s::text, 4, '0'), 'o' || s, tthub.snapshot_today() - d, 100000 - d * 50 + s, 100, 500000 - d * 100, $V
+                     FROM generate_series(1, $S) s, generate_series(0, $D - 1) d" >/dev/null
+  q "$PORT" tthub "INSERT INTO tthub.video_daily (store_code, video_id, snapshot_date, open_id, title, view_count, like_count, comment_count, share_count)
+                   SELECT 'v' || lpad(s::text, 4, '0'), s || '-' || v, tthub.snapshot_today() - d, 'o' || s, 'video ' || v,
+                          (v * 1000 + ($D - d) * (v % 50 + 1) * 10), (v * 50 + ($D - d)), v + ($D - d) / 10, v / 2
+                     FROM generate_series(1, $S) s, generate_series(1, $V) v, generate_series(0, $D - 1) d" >/dev/null
+  q "$PORT" tthub "VACUUM ANALYZE tthub.video_daily" >/dev/null
+  q "$PORT" tthub "VACUUM ANALYZE tthub.user_daily" >/dev/null
+  echo "data generated in $(calc "$(now_s) - $t0" 0) s; video_daily: $(q "$PORT" tthub "SELECT pg_size_pretty(pg_total_relation_size('tthub.video_daily'))") with indexes"
+  local store
+  store="v$(printf '%04d' $((S / 2)))"
+  local -a names=(
+    "video_daily_delta, one store, 90 days"
+    "top 10 videos of a store by views gained, 7 days (README)"
+    "account_daily, one store, 90 days (README follower curve)"
+    "video_latest, one store"
+    "store_summary, one store"
+    "raw video_daily, one store, 90 days"
+  )
+  local -a queries=(
+    "SELECT * FROM tthub.video_daily_delta WHERE store_code = '$store' AND snapshot_date > tthub.snapshot_today() - 90"
+    "SELECT video_id, sum(views_change) AS g FROM tthub.video_daily_delta WHERE store_code = '$store' AND snapshot_date > tthub.snapshot_today() - 7 GROUP BY video_id ORDER BY g DESC NULLS LAST LIMIT 10"
+    "SELECT snapshot_date, sum(follower_count), sum(follower_change) FROM tthub.account_daily WHERE store_code = '$store' AND snapshot_date > tthub.snapshot_today() - 90 GROUP BY 1 ORDER BY 1"
+    "SELECT * FROM tthub.video_latest WHERE store_code = '$store'"
+    "SELECT * FROM tthub.store_summary WHERE store_code = '$store'"
+    "SELECT * FROM tthub.video_daily WHERE store_code = '$store' AND snapshot_date > tthub.snapshot_today() - 90"
+  )
+  echo "| query | rows | ms (best of 3) |"
+  echo "|---|---|---|"
+  local i best ms rows
+  for i in "${!queries[@]}"; do
+    best=""
+    for _ in 1 2 3; do
+      ms=$(q "$PORT" tthub "EXPLAIN (ANALYZE, FORMAT JSON) ${queries[$i]}" | tr -d '\n' | grep -oE '"Execution Time": [0-9.]+' | grep -oE '[0-9.]+$')
+      if [ -z "$best" ] || [ "$(calc "$ms < $best ? 1 : 0" 0)" = 1 ]; then best=$ms; fi
+    done
+    rows=$(q "$PORT" tthub "SELECT count(*) FROM (${queries[$i]}) x")
+    echo "| ${names[$i]} | $rows | $(calc "$best" 1) |"
+  done
+  echo
+  for i in "${!queries[@]}"; do
+    echo "### plan: ${names[$i]}"
+    echo '```'
+    q "$PORT" tthub "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) ${queries[$i]}"
+    echo '```'
+  done
+  itest_teardown
+}
+
 case "${1:-all}" in
   api) bench_api ;;
   db) bench_db ;;
   memory) bench_memory ;;
-  all) bench_api; bench_db; bench_memory ;;
-  *) echo "usage: bash bench/run.sh [api|db|memory|all]"; exit 2 ;;
+  views) bench_views ;;
+  all) bench_api; bench_db; bench_memory; bench_views ;;
+  *) echo "usage: bash bench/run.sh [api|db|memory|views|all]"; exit 2 ;;
 esac

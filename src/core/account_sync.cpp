@@ -88,6 +88,14 @@ Event AccountSync::on_token_invalid(const ApiFailure &f) {
   return event::RetryLater{f};  // not a rate limit, but the same "send the next request" step
 }
 
+// A failed user/info or video/list call: wait out a 429, refresh a rejected token,
+// or end the sync.
+Event AccountSync::on_display_failure(const ApiFailure &f) {
+  if (f.kind == FailureKind::kRateLimited) return event::RetryLater{f};
+  if (f.kind == FailureKind::kTokenInvalid) return on_token_invalid(f);
+  return fail(f);
+}
+
 Event AccountSync::on_response(const HttpResponse &response) {
   switch (state_) {
     case State::kRefresh: {
@@ -107,11 +115,7 @@ Event AccountSync::on_response(const HttpResponse &response) {
     }
     case State::kUserInfo: {
       Result<UserInfo> u = parse_user_info(response);
-      if (!u.ok()) {
-        if (u.failure.kind == FailureKind::kRateLimited) return event::RetryLater{u.failure};
-        if (u.failure.kind == FailureKind::kTokenInvalid) return on_token_invalid(u.failure);
-        return fail(u.failure);
-      }
+      if (!u.ok()) return on_display_failure(u.failure);
       if (!u.value->open_id.empty() && u.value->open_id != creds_.open_id)
         return fail(reconnect("the token belongs to another TikTok account"));
       u.value->open_id = creds_.open_id;
@@ -120,11 +124,7 @@ Event AccountSync::on_response(const HttpResponse &response) {
     }
     case State::kVideos: {
       Result<VideoPage> p = parse_video_page(response);
-      if (!p.ok()) {
-        if (p.failure.kind == FailureKind::kRateLimited) return event::RetryLater{p.failure};
-        if (p.failure.kind == FailureKind::kTokenInvalid) return on_token_invalid(p.failure);
-        return fail(p.failure);
-      }
+      if (!p.ok()) return on_display_failure(p.failure);
       if (p.value->has_more && cursor_ && p.value->cursor >= *cursor_) {
         // The cursor pages backwards in time (section 6); one that does not move back
         // would loop forever.

@@ -84,6 +84,7 @@ class AccountSync {
   enum class State { kRefresh, kUserInfo, kVideos, kDone, kFailed };
   Event fail(ApiFailure f);
   Event on_token_invalid(const ApiFailure &f);
+  Event on_display_failure(const ApiFailure &f);
 
   AccountCredentials creds_;
   SyncConfig config_;

@@ -263,38 +263,36 @@ HttpRequest video_list_request(const std::string &base, const std::string &acces
   return r;
 }
 
-HttpRequest refresh_request(const std::string &base, const std::string &client_key,
-                            const std::string &client_secret, const std::string &refresh_token) {
+namespace {
+// The OAuth endpoints take a form body with the app's credentials first (section 2.3).
+HttpRequest oauth_form_post(const std::string &base, const char *path, const std::string &client_key,
+                            const std::string &client_secret, const std::string &rest) {
   HttpRequest r;
   r.method = "POST";
-  r.url = join_url(base, "/v2/oauth/token/");
+  r.url = join_url(base, path);
   r.headers = {"Content-Type: application/x-www-form-urlencoded", "Cache-Control: no-cache"};
-  r.body = "client_key=" + form_encode(client_key) + "&client_secret=" + form_encode(client_secret) +
-           "&grant_type=refresh_token&refresh_token=" + form_encode(refresh_token);
+  r.body = "client_key=" + form_encode(client_key) + "&client_secret=" + form_encode(client_secret) + "&" + rest;
   return r;
+}
+}  // namespace
+
+HttpRequest refresh_request(const std::string &base, const std::string &client_key,
+                            const std::string &client_secret, const std::string &refresh_token) {
+  return oauth_form_post(base, "/v2/oauth/token/", client_key, client_secret,
+                         "grant_type=refresh_token&refresh_token=" + form_encode(refresh_token));
 }
 
 HttpRequest authorization_code_request(const std::string &base, const std::string &client_key,
                                        const std::string &client_secret, const std::string &code,
                                        const std::string &redirect_uri) {
-  HttpRequest r;
-  r.method = "POST";
-  r.url = join_url(base, "/v2/oauth/token/");
-  r.headers = {"Content-Type: application/x-www-form-urlencoded", "Cache-Control: no-cache"};
-  r.body = "client_key=" + form_encode(client_key) + "&client_secret=" + form_encode(client_secret) +
-           "&code=" + form_encode(code) + "&grant_type=authorization_code&redirect_uri=" + form_encode(redirect_uri);
-  return r;
+  return oauth_form_post(base, "/v2/oauth/token/", client_key, client_secret,
+                         "code=" + form_encode(code) + "&grant_type=authorization_code&redirect_uri=" +
+                             form_encode(redirect_uri));
 }
 
 HttpRequest revoke_request(const std::string &base, const std::string &client_key,
                            const std::string &client_secret, const std::string &access_token) {
-  HttpRequest r;
-  r.method = "POST";
-  r.url = join_url(base, "/v2/oauth/revoke/");
-  r.headers = {"Content-Type: application/x-www-form-urlencoded", "Cache-Control: no-cache"};
-  r.body = "client_key=" + form_encode(client_key) + "&client_secret=" + form_encode(client_secret) +
-           "&token=" + form_encode(access_token);
-  return r;
+  return oauth_form_post(base, "/v2/oauth/revoke/", client_key, client_secret, "token=" + form_encode(access_token));
 }
 
 HttpRequest profile_request(const std::string &base, const std::string &access_token) {

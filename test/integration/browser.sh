@@ -4,9 +4,6 @@
 # the page that says the account is connected.
 set -u
 cd "$(dirname "$0")/../.."
-source test/lib/cluster.sh
-source test/lib/sim.sh
-source test/lib/tap.sh
 source test/lib/itest.sh
 source test/lib/shim.sh
 

@@ -3,9 +3,6 @@
 # pg_restore round trip that keeps stores, encrypted tokens, snapshots and logs.
 set -u
 cd "$(dirname "$0")/../.."
-source test/lib/cluster.sh
-source test/lib/sim.sh
-source test/lib/tap.sh
 source test/lib/itest.sh
 
 itest_setup dba "--accounts 2 --videos 25" || exit 1

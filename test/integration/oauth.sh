@@ -3,9 +3,6 @@
 # Login Kit pages, on a real cluster.
 set -u
 cd "$(dirname "$0")/../.."
-source test/lib/cluster.sh
-source test/lib/sim.sh
-source test/lib/tap.sh
 source test/lib/itest.sh
 source test/lib/shim.sh
 

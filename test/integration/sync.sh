@@ -3,9 +3,6 @@
 # the TikTok simulator on loopback.
 set -u
 cd "$(dirname "$0")/../.."
-source test/lib/cluster.sh
-source test/lib/sim.sh
-source test/lib/tap.sh
 source test/lib/itest.sh
 
 itest_setup sync "--accounts 8 --videos 45" || exit 1

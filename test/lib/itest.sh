@@ -1,6 +1,10 @@
 # Setup shared by integration tests: a simulator and a cluster of their own, with
 # tthub and pg_cron in the database "tthub" and the worker pointed at the simulator.
-# Source after cluster.sh, sim.sh and tap.sh. Sets DIR, PORT, SIM_PORT.
+# Sets DIR, PORT, SIM_PORT.
+_itest_lib=$(dirname "${BASH_SOURCE[0]}")
+source "$_itest_lib/cluster.sh"
+source "$_itest_lib/sim.sh"
+source "$_itest_lib/tap.sh"
 
 # itest_setup NAME "SIMULATOR OPTIONS" [extra postgresql.conf lines...]
 itest_setup() {

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include "http_fixtures.h"
+
 using namespace tthub::tiktok;
+using testing_fixtures::resp;
 
 namespace {
 constexpr int64_t kNow = 1800000000;
@@ -24,12 +27,6 @@ SyncConfig config() {
   c.client_key = "ck";
   c.client_secret = "cs";
   return c;
-}
-HttpResponse resp(long status, std::string body) {
-  HttpResponse r;
-  r.status = status;
-  r.body = std::move(body);
-  return r;
 }
 HttpResponse user_ok() { return resp(200, R"({"data":{"user":{"open_id":"o1","follower_count":5}},)" + kOk + "}"); }
 HttpResponse page(int n, int64_t cursor, bool more) {

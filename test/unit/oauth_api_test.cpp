@@ -1,20 +1,14 @@
 #include <gtest/gtest.h>
 
+#include "http_fixtures.h"
+
 #include <set>
 
 #include "core/random_token.h"
 #include "core/tiktok_api.h"
 
 using namespace tthub::tiktok;
-
-namespace {
-HttpResponse resp(long status, std::string body) {
-  HttpResponse r;
-  r.status = status;
-  r.body = std::move(body);
-  return r;
-}
-}  // namespace
+using testing_fixtures::resp;
 
 TEST(OAuthRequests, AuthorizationCodeFollowsTheReference) {
   HttpRequest r = authorization_code_request("http://h/", "ck", "cs", "abc*!def", "https://x.test/auth/callback");

@@ -2,15 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include "http_fixtures.h"
+
 using namespace tthub::tiktok;
+using testing_fixtures::resp;
 
 namespace {
-HttpResponse resp(long status, std::string body) {
-  HttpResponse r;
-  r.status = status;
-  r.body = std::move(body);
-  return r;
-}
 const std::string kOk = R"("error":{"code":"ok","message":"","log_id":"L1"})";
 
 std::string page_with(const std::string &video_json, bool has_more = false) {
