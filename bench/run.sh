@@ -175,6 +175,16 @@ bench_views() {
   q "$PORT" tthub "VACUUM ANALYZE tthub.video_daily" >/dev/null
   q "$PORT" tthub "VACUUM ANALYZE tthub.user_daily" >/dev/null
   echo "data generated in $(calc "$(now_s) - $t0" 0) s; video_daily: $(q "$PORT" tthub "SELECT pg_size_pretty(pg_total_relation_size('tthub.video_daily'))") with indexes"
+  # The shapes the shipped views replaced, measured beside them on the same data.
+  q "$PORT" tthub "CREATE SCHEMA alt" >/dev/null
+  q "$PORT" tthub "CREATE VIEW alt.delta_window AS
+    SELECT store_code, video_id, snapshot_date, view_count, previous_snapshot_date,
+           snapshot_date - previous_snapshot_date AS days_since_previous, view_count - prev_views AS views_change
+      FROM (SELECT v.*, lag(snapshot_date) OVER w AS previous_snapshot_date, lag(view_count) OVER w AS prev_views
+              FROM tthub.video_daily v WINDOW w AS (PARTITION BY store_code, video_id ORDER BY snapshot_date)) d" >/dev/null
+  q "$PORT" tthub "CREATE VIEW alt.latest_sort AS
+    SELECT DISTINCT ON (store_code, video_id) store_code, video_id, snapshot_date, view_count
+      FROM tthub.video_daily ORDER BY store_code, video_id, snapshot_date DESC" >/dev/null
   local store
   store="v$(printf '%04d' $((S / 2)))"
   local -a names=(
@@ -184,6 +194,9 @@ bench_views() {
     "video_latest, one store"
     "store_summary, one store"
     "raw video_daily, one store, 90 days"
+    "alternative: deltas with lag() window, one store, 90 days"
+    "alternative: top 10 gained, 7 days, with lag() window"
+    "alternative: latest with a sort, one store"
   )
   local -a queries=(
     "SELECT * FROM tthub.video_daily_delta WHERE store_code = '$store' AND snapshot_date > tthub.snapshot_today() - 90"
@@ -192,6 +205,9 @@ bench_views() {
     "SELECT * FROM tthub.video_latest WHERE store_code = '$store'"
     "SELECT * FROM tthub.store_summary WHERE store_code = '$store'"
     "SELECT * FROM tthub.video_daily WHERE store_code = '$store' AND snapshot_date > tthub.snapshot_today() - 90"
+    "SELECT * FROM alt.delta_window WHERE store_code = '$store' AND snapshot_date > tthub.snapshot_today() - 90"
+    "SELECT video_id, sum(views_change) AS g FROM alt.delta_window WHERE store_code = '$store' AND snapshot_date > tthub.snapshot_today() - 7 GROUP BY video_id ORDER BY g DESC NULLS LAST LIMIT 10"
+    "SELECT * FROM alt.latest_sort WHERE store_code = '$store'"
   )
   echo "| query | rows | ms (best of 3) |"
   echo "|---|---|---|"
