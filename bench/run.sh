@@ -182,9 +182,6 @@ bench_views() {
            snapshot_date - previous_snapshot_date AS days_since_previous, view_count - prev_views AS views_change
       FROM (SELECT v.*, lag(snapshot_date) OVER w AS previous_snapshot_date, lag(view_count) OVER w AS prev_views
               FROM tthub.video_daily v WINDOW w AS (PARTITION BY store_code, video_id ORDER BY snapshot_date)) d" >/dev/null
-  q "$PORT" tthub "CREATE VIEW alt.latest_sort AS
-    SELECT DISTINCT ON (store_code, video_id) store_code, video_id, snapshot_date, view_count
-      FROM tthub.video_daily ORDER BY store_code, video_id, snapshot_date DESC" >/dev/null
   local store
   store="v$(printf '%04d' $((S / 2)))"
   local -a names=(
@@ -196,7 +193,6 @@ bench_views() {
     "raw video_daily, one store, 90 days"
     "alternative: deltas with lag() window, one store, 90 days"
     "alternative: top 10 gained, 7 days, with lag() window"
-    "alternative: latest with a sort, one store"
   )
   local -a queries=(
     "SELECT * FROM tthub.video_daily_delta WHERE store_code = '$store' AND snapshot_date > tthub.snapshot_today() - 90"
@@ -207,7 +203,6 @@ bench_views() {
     "SELECT * FROM tthub.video_daily WHERE store_code = '$store' AND snapshot_date > tthub.snapshot_today() - 90"
     "SELECT * FROM alt.delta_window WHERE store_code = '$store' AND snapshot_date > tthub.snapshot_today() - 90"
     "SELECT video_id, sum(views_change) AS g FROM alt.delta_window WHERE store_code = '$store' AND snapshot_date > tthub.snapshot_today() - 7 GROUP BY video_id ORDER BY g DESC NULLS LAST LIMIT 10"
-    "SELECT * FROM alt.latest_sort WHERE store_code = '$store'"
   )
   echo "| query | rows | ms (best of 3) |"
   echo "|---|---|---|"
