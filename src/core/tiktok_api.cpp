@@ -367,35 +367,53 @@ Result<VideoPage> parse_video_page(const HttpResponse &r) {
   });
 }
 
+namespace {
+// The JSON object an OAuth endpoint answered, or the failure the response stands for:
+// a transport error, a body that is not a JSON object, an OAuth error (decided by the
+// body, section 2.6), or a non-200 status. OAuth endpoints have no "token invalid"
+// case of their own: a bare 401 there is a configuration problem.
+Result<json> oauth_document(const HttpResponse &r, const std::string &endpoint, const std::string &body) {
+  Result<json> out;
+  if (auto f = transport_failure(r)) {
+    out.failure = *f;
+    return out;
+  }
+  json doc = json::parse(body, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    FailureKind k = r.status >= 500 || r.status == 429 ? kind_by_status(r.status) : FailureKind::kMalformed;
+    out.failure = failure(k, r, endpoint + " HTTP " + std::to_string(r.status) + ": response is not a JSON object");
+    return out;
+  }
+  if (auto f = oauth_error(r, doc, "TikTok " + endpoint)) {
+    out.failure = *f;
+    return out;
+  }
+  if (r.status != 200) {
+    FailureKind k = kind_by_status(r.status);
+    if (k == FailureKind::kTokenInvalid) k = FailureKind::kFatal;
+    out.failure = failure(k, r, endpoint + " returned HTTP " + std::to_string(r.status));
+    return out;
+  }
+  out.value = std::move(doc);
+  return out;
+}
+}  // namespace
+
 Result<TokenSet> parse_token_response(const HttpResponse &r) {
   return guarded<TokenSet>(r, [&](Result<TokenSet> &out) {
-    if (auto f = transport_failure(r)) {
-      out.failure = *f;
+    Result<json> doc = oauth_document(r, "token endpoint", r.body);
+    if (!doc.ok()) {
+      out.failure = doc.failure;
       return;
     }
-    json doc = json::parse(r.body, nullptr, false);
-    if (doc.is_discarded() || !doc.is_object()) {
-      FailureKind k = r.status >= 500 || r.status == 429 ? kind_by_status(r.status) : FailureKind::kMalformed;
-      out.failure = failure(k, r, "token endpoint HTTP " + std::to_string(r.status) + ": response is not a JSON object");
-      return;
-    }
-    if (auto f = oauth_error(r, doc, "TikTok token endpoint")) {
-      out.failure = *f;
-      return;
-    }
-    if (r.status != 200) {
-      FailureKind k = kind_by_status(r.status);
-      if (k == FailureKind::kTokenInvalid) k = FailureKind::kFatal;
-      out.failure = failure(k, r, "token endpoint returned HTTP " + std::to_string(r.status));
-      return;
-    }
+    const json &d = *doc.value;
     TokenSet t;
-    t.open_id = req_text(doc, "open_id");
-    t.scope = opt_text(doc, "scope").value_or("");
-    t.access_token = req_text(doc, "access_token");
-    t.refresh_token = req_text(doc, "refresh_token");
-    t.expires_in = req_count(doc, "expires_in");
-    t.refresh_expires_in = req_count(doc, "refresh_expires_in");
+    t.open_id = req_text(d, "open_id");
+    t.scope = opt_text(d, "scope").value_or("");
+    t.access_token = req_text(d, "access_token");
+    t.refresh_token = req_text(d, "refresh_token");
+    t.expires_in = req_count(d, "expires_in");
+    t.refresh_expires_in = req_count(d, "refresh_expires_in");
     if (t.access_token.empty() || t.refresh_token.empty()) throw Malformed{"a token is empty"};
     if (t.expires_in == 0 || t.refresh_expires_in == 0) throw Malformed{"a token lifetime is zero"};
     out.value = std::move(t);
@@ -404,28 +422,15 @@ Result<TokenSet> parse_token_response(const HttpResponse &r) {
 
 Result<bool> parse_revoke_response(const HttpResponse &r) {
   return guarded<bool>(r, [&](Result<bool> &out) {
-    if (auto f = transport_failure(r)) {
-      out.failure = *f;
-      return;
-    }
     std::string body = r.body;
     while (!body.empty() && (body.back() == '\n' || body.back() == ' ')) body.pop_back();
-    if (r.status == 200 && body.empty()) {
+    if (r.status == 200 && body.empty() && r.transport_error.empty()) {  // the documented success
       out.value = true;
       return;
     }
-    json doc = json::parse(body, nullptr, false);
-    if (doc.is_discarded() || !doc.is_object()) {
-      FailureKind k = r.status >= 500 || r.status == 429 ? kind_by_status(r.status) : FailureKind::kMalformed;
-      out.failure = failure(k, r, "revoke endpoint HTTP " + std::to_string(r.status) + ": response is not a JSON object");
-      return;
-    }
-    if (auto f = oauth_error(r, doc, "TikTok revoke endpoint")) {
-      out.failure = *f;
-      return;
-    }
-    if (r.status != 200) {
-      out.failure = failure(kind_by_status(r.status), r, "revoke endpoint returned HTTP " + std::to_string(r.status));
+    Result<json> doc = oauth_document(r, "revoke endpoint", body);
+    if (!doc.ok()) {
+      out.failure = doc.failure;
       return;
     }
     out.value = true;

@@ -15,12 +15,8 @@ if [ -z "$CHROMIUM" ]; then
 fi
 
 itest_setup browser "--accounts 2 --videos 5" || exit 1
-q "$PORT" tthub "ALTER SYSTEM SET tthub.authorize_url = 'http://127.0.0.1:$SIM_PORT/v2/auth/authorize/'" >/dev/null
-q "$PORT" tthub "SELECT pg_reload_conf()" >/dev/null
-q "$PORT" tthub "ALTER ROLE tthub_oauth LOGIN" >/dev/null
 q "$PORT" tthub "INSERT INTO tthub.stores (store_code, store_name) VALUES ('web-1', 'Web One'), ('web-2', 'Web Two')" >/dev/null
-shim_start "$DIR/shim" "$PORT" || exit 1
-trap 'shim_stop; itest_teardown' EXIT
+oauth_setup || exit 1
 
 # Flags for a closed network: no background connections, no sandbox as root.
 browse() {

@@ -7,12 +7,8 @@ source test/lib/itest.sh
 source test/lib/shim.sh
 
 itest_setup oauth "--accounts 4 --videos 25" || exit 1
-q "$PORT" tthub "ALTER SYSTEM SET tthub.authorize_url = 'http://127.0.0.1:$SIM_PORT/v2/auth/authorize/'" >/dev/null
-q "$PORT" tthub "SELECT pg_reload_conf()" >/dev/null
-q "$PORT" tthub "ALTER ROLE tthub_oauth LOGIN" >/dev/null
 q "$PORT" tthub "INSERT INTO tthub.stores (store_code, store_name) VALUES ('s1', 'One'), ('s2', 'Two'), ('s3', 'Three')" >/dev/null
-shim_start "$DIR/shim" "$PORT" || exit 1
-trap 'shim_stop; itest_teardown' EXIT
+oauth_setup || exit 1
 SHIM="http://127.0.0.1:$SHIM_PORT"
 status_of() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 json_code() { curl -s -H 'Accept: application/json' "$1" | grep -oE '"code":"[a-z_]+"' | cut -d'"' -f4; }

@@ -27,3 +27,13 @@ shim_start() {
 }
 
 shim_stop() { [ -n "${SHIM_PID:-}" ] && kill "$SHIM_PID" 2>/dev/null; wait "$SHIM_PID" 2>/dev/null; SHIM_PID=; }
+
+# oauth_setup: point the cluster's authorize page at the simulator, let the shim's role
+# log in, start the shim. Needs PORT, SIM_PORT and DIR (itest_setup).
+oauth_setup() {
+  q "$PORT" tthub "ALTER SYSTEM SET tthub.authorize_url = 'http://127.0.0.1:$SIM_PORT/v2/auth/authorize/'" >/dev/null
+  q "$PORT" tthub "SELECT pg_reload_conf()" >/dev/null
+  q "$PORT" tthub "ALTER ROLE tthub_oauth LOGIN" >/dev/null
+  shim_start "$DIR/shim" "$PORT" || return 1
+  trap 'shim_stop; itest_teardown' EXIT
+}
