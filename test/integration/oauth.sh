@@ -133,8 +133,17 @@ is "$(status_of "$SHIM/healthz")" "200" "healthz is 200 with the database up"
 cluster_stop "$DIR/pg"
 is "$(status_of "$SHIM/healthz")" "503" "and 503 with it down"
 is "$(status_of -H 'Accept: application/json' "$SHIM/auth/login?store_code=s1")" "503" "login says the service is unavailable"
+cluster_start "$DIR/pg"
+url=$(callback_url s3)
+sim_config '{"latency_ms": 1500}'
+curl -s -o /dev/null -w '%{http_code}' "$url" >"$DIR/inflight.out" &
+inflight=$!
+sleep 0.5
 kill -TERM "$SHIM_PID"
+wait "$inflight"
+is "$(cat "$DIR/inflight.out")" "200" "a callback in flight when SIGTERM arrives still completes"
 wait "$SHIM_PID"
-is "$?" "0" "SIGTERM stops the shim with exit code 0"
+is "$?" "0" "then the shim exits with code 0"
 SHIM_PID=
+is "$(status_of "$SHIM/healthz")" "000" "and no longer accepts connections"
 tap_done

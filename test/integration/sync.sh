@@ -73,6 +73,12 @@ is "$(( $(sim_json "throttled,video/list") - ${before:-0} ))" "2" "the simulator
 is "$(q "$PORT" tthub "SELECT attempts FROM tthub.sync_jobs WHERE store_code = 's1' ORDER BY job_id DESC LIMIT 1")" "1" \
    "no attempt was spent on the 429s"
 
+echo "# Retry-After is honoured"
+sim_config '{"throttle_next": {"user/info": 1}, "retry_after": 2}'
+like "$(q "$PORT" tthub "SELECT status || ' ' || (duration_ms >= 2000) FROM tthub.tthub_sync_now('s1')")" "^done true$" \
+     "a 429 with Retry-After: 2 delays the request by at least 2 seconds"
+sim_config '{"retry_after": 0}'
+
 echo "# a revoked token: NEED_RECONNECT for that store, the others go on"
 import_account s4 4
 sim_config '{"revoke": "sim-open-4"}'
