@@ -109,8 +109,15 @@ bench_db() {
   local rows=$((S * V))
   echo "## DB-bound: $S stores x $V videos = $rows rows, no latency, no rate limit"
   setup db "$S" "$V" "tthub.requests_per_minute = 1000000" "tthub.max_concurrent_syncs = 8"
-  local t_tthub t_set t_row t0
+  local t_tthub t_set t_row t0 wpid mem_before mem_after
+  wpid=$(q "$PORT" tthub "SELECT pid FROM pg_stat_activity WHERE backend_type = 'tthub sync worker'")
+  mem_before=$(awk '/RssAnon/ {print $2}' "/proc/$wpid/status")
   t_tthub=$(sync_all_and_wait)
+  mem_after=$(awk '/RssAnon/ {print $2}' "/proc/$wpid/status")
+  # A second round of the same jobs: memory that keeps growing would be a leak.
+  sync_all_and_wait >/dev/null
+  local mem_again
+  mem_again=$(awk '/RssAnon/ {print $2}' "/proc/$wpid/status")
   local written
   written=$(q "$PORT" tthub "SELECT count(*) FROM tthub.video_daily")
   q "$PORT" tthub "INSERT INTO tthub.stores SELECT 'x' || lpad(i::text, 4, '0'), 'baseline' FROM generate_series(1, $S) i" >/dev/null
@@ -126,7 +133,7 @@ bench_db() {
   echo "| psql, INSERT ... SELECT FROM unnest() ON CONFLICT, 20-row pages (baseline) | $t_set | $r_set | 1.00 |"
   echo "| tthub worker (HTTP + JSON + upsert, 20-row pages) | $t_tthub | $r_tthub | $(calc "$r_tthub / $r_set" 2) |"
   echo "| psql, one INSERT ... ON CONFLICT per row, 20-row transactions | $t_row | $r_row | $(calc "$r_row / $r_set" 2) |"
-  echo "(tthub wrote $written of $rows rows)"
+  echo "(tthub wrote $written of $rows rows; worker private memory (RssAnon) before the $S jobs ${mem_before} kB, after ${mem_after} kB, after $S more ${mem_again} kB)"
   itest_teardown
 }
 

@@ -3,6 +3,7 @@
 // shared by every sync in flight. Time is passed in, so it is testable.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 
@@ -16,7 +17,12 @@ class SlidingWindowLimiter {
   // Earliest time (ms) a request may be sent.
   int64_t next_slot(int64_t now_ms);
   // Records a request sent at now_ms (call only when next_slot(now_ms) <= now_ms).
-  void record(int64_t now_ms) { sent_.push_back(now_ms); }
+  // Only the last `limit` sends decide the next slot, so no more are kept.
+  void record(int64_t now_ms) {
+    sent_.push_back(now_ms);
+    while (static_cast<int>(sent_.size()) > limit_) sent_.pop_front();
+  }
+  size_t remembered() const { return sent_.size(); }
   // After a 429: no request before until_ms.
   void block_until(int64_t until_ms) {
     if (until_ms > blocked_until_) blocked_until_ = until_ms;

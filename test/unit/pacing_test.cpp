@@ -30,6 +30,13 @@ TEST(SlidingWindowLimiter, NeverMoreThanLimitInAnyWindow) {
   for (size_t i = 10; i < sent.size(); ++i) EXPECT_GE(sent[i] - sent[i - 10], 60000);
 }
 
+TEST(SlidingWindowLimiter, RemembersAtMostLimitSends) {
+  SlidingWindowLimiter l(5);
+  for (int64_t t = 0; t < 1000; ++t) l.record(t);  // far more than 5 inside one window
+  EXPECT_EQ(l.remembered(), 5u);
+  EXPECT_EQ(l.next_slot(1000), 995 + 60000) << "the 5th most recent send decides the slot";
+}
+
 TEST(SlidingWindowLimiter, BlockAfter429) {
   SlidingWindowLimiter l(100);
   l.block_until(5000);
