@@ -243,12 +243,18 @@ std::string join_url(const std::string &base, const std::string &path) {
   return b + path;
 }
 
-HttpRequest user_info_request(const std::string &base, const std::string &access_token) {
+namespace {
+HttpRequest user_info_with_fields(const std::string &base, const std::string &access_token, const char *fields) {
   HttpRequest r;
   r.method = "GET";
-  r.url = join_url(base, "/v2/user/info/") + "?fields=" + form_encode(kUserFields);
+  r.url = join_url(base, "/v2/user/info/") + "?fields=" + form_encode(fields);
   r.headers = {"Authorization: Bearer " + access_token};
   return r;
+}
+}  // namespace
+
+HttpRequest user_info_request(const std::string &base, const std::string &access_token) {
+  return user_info_with_fields(base, access_token, kUserFields);
 }
 
 HttpRequest video_list_request(const std::string &base, const std::string &access_token,
@@ -296,9 +302,7 @@ HttpRequest revoke_request(const std::string &base, const std::string &client_ke
 }
 
 HttpRequest profile_request(const std::string &base, const std::string &access_token) {
-  HttpRequest r = user_info_request(base, access_token);
-  r.url = join_url(base, "/v2/user/info/") + "?fields=" + form_encode(kProfileFields);
-  return r;
+  return user_info_with_fields(base, access_token, kProfileFields);
 }
 
 Result<UserInfo> parse_user_info(const HttpResponse &r) {
