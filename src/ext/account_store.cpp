@@ -17,6 +17,11 @@ std::string decrypt(const std::vector<uint8_t> &ct, const std::string &ctx) {
 
 }  // namespace
 
+std::string decrypt_access_token(const std::string &store_code, const std::string &open_id,
+                                 const std::vector<uint8_t> &ciphertext) {
+  return decrypt(ciphertext, context(store_code, open_id, "access_token"));
+}
+
 std::vector<Stored> load_syncable(const std::string &store_code) {
   uint64_t n = spi::exec(
       "SELECT open_id::text, access_token_enc, refresh_token_enc, coalesce(scope, '')::text, "

@@ -10,7 +10,6 @@
 
 #include "core/random_token.h"
 #include "core/store_code.h"
-#include "core/token_crypto.h"
 #include "ext/account_store.h"
 #include "ext/db_work.h"
 #include "ext/http_call.h"
@@ -177,8 +176,7 @@ TTHUB_SQL_FUNCTION(tthub_disconnect) {
     long http = 0;
     if (t.access) {
       try {
-        std::string token = tthub::crypto::decrypt(tthub::secrets::current_key(), tthub::secrets::previous_key(),
-                                                   t.access->data(), t.access->size(), store + "/" + t.open_id + "/access_token");
+        std::string token = tthub::accounts::decrypt_access_token(store, t.open_id, *t.access);
         tthub::tiktok::HttpResponse r = tthub::http_call(
             tthub::tiktok::revoke_request(api_base(), client_key(), tthub::secrets::client_secret(), token));
         OPENSSL_cleanse(token.data(), token.size());
