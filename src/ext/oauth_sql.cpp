@@ -2,12 +2,12 @@
 // the OAuth shim. Plaintext tokens never leave this backend: not in a result, a log
 // or an error message. These functions wait on TikTok inside the caller's
 // transaction, like tthub_sync_now: they are called once per connection, by the shim.
-#include <chrono>
 #include <openssl/crypto.h>
 
 #include <memory>
 #include <optional>
 
+#include "core/clock.h"
 #include "core/random_token.h"
 #include "core/store_code.h"
 #include "ext/account_store.h"
@@ -24,10 +24,6 @@ namespace {
 using tthub::Error;
 namespace spi = tthub::spi;
 namespace sqlstate = tthub::sqlstate;
-
-int64_t epoch_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 std::string api_base() { return tthub::settings::api_base_url ? tthub::settings::api_base_url : ""; }
 std::string client_key() { return tthub::settings::client_key ? tthub::settings::client_key : ""; }
@@ -81,19 +77,15 @@ PendingAuthorization consume_state(tthub::DbWork &db, const std::string &state) 
               "Start again from the store's connect link.");
 }
 
+// A record of text columns (NULL where a value is absent).
 Datum result_row(FunctionCallInfo fcinfo, const std::vector<std::optional<std::string>> &cols) {
-  TupleDesc desc;
-  tthub::pg_guard([&] {
-    if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE) elog(ERROR, "a record is expected");
-    desc = BlessTupleDesc(desc);
-  });
   std::vector<Datum> values(cols.size());
   std::unique_ptr<bool[]> nulls(new bool[cols.size()]);
   for (size_t i = 0; i < cols.size(); ++i) {
     nulls[i] = !cols[i];
     values[i] = cols[i] ? PointerGetDatum(tthub::make_text(*cols[i])) : 0;
   }
-  return tthub::pg_guard([&] { return HeapTupleGetDatum(heap_form_tuple(desc, values.data(), nulls.get())); });
+  return tthub::make_record(fcinfo, values.data(), nulls.get());
 }
 
 }  // namespace
@@ -112,7 +104,7 @@ TTHUB_SQL_FUNCTION(tthub_oauth_complete) {
   std::string code = required_arg(fcinfo, 1, "code", 2048);
   tthub::SubTransactions db;
   PendingAuthorization pending = consume_state(db, state);
-  int64_t started = epoch_ms();
+  int64_t started = tthub::epoch_ms();
 
   const char *secret = tthub::secrets::client_secret();
   tthub::tiktok::Result<tthub::tiktok::TokenSet> tokens = tthub::tiktok::parse_token_response(tthub::http_call(
@@ -171,7 +163,7 @@ TTHUB_SQL_FUNCTION(tthub_disconnect) {
     throw Error(sqlstate::kNoDataFound, "store \"" + store + "\" has no connected account \"" + *only + "\"");
 
   for (Target &t : targets) {
-    int64_t started = epoch_ms();
+    int64_t started = tthub::epoch_ms();
     std::string outcome = "no token to revoke";
     long http = 0;
     if (t.access) {

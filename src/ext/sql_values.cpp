@@ -18,4 +18,13 @@ bytea *make_bytea(const void *data, size_t size) {
 
 text *make_text(std::string_view s) { return make_bytea(s.data(), s.size()); }
 
+Datum make_record(FunctionCallInfo fcinfo, Datum *values, bool *nulls) {
+  return pg_guard([&] {
+    TupleDesc desc;
+    if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
+      elog(ERROR, "tthub: the function must be declared to return a record");
+    return HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls));
+  });
+}
+
 }  // namespace tthub

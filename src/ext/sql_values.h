@@ -14,6 +14,10 @@ namespace tthub {
 std::string_view arg_bytes(FunctionCallInfo fcinfo, int n);
 
 text *make_text(std::string_view s);
+
+// The composite result of a function declared with OUT parameters (values[i] is
+// ignored where nulls[i]); both arrays have one entry per OUT parameter.
+Datum make_record(FunctionCallInfo fcinfo, Datum *values, bool *nulls);
 bytea *make_bytea(const void *data, size_t size);
 
 }  // namespace tthub

@@ -1,11 +1,11 @@
 #include "ext/sync_engine.h"
 
-#include <chrono>
 #include <deque>
 #include <optional>
 #include <random>
 
 #include "core/backoff.h"
+#include "core/clock.h"
 #include "core/error.h"
 #include "ext/account_store.h"
 #include "ext/job_queue.h"
@@ -19,12 +19,6 @@ using tiktok::FailureKind;
 
 namespace {
 
-int64_t steady_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-int64_t epoch_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 double jitter() {
   static std::mt19937_64 rng{std::random_device{}()};
   return std::uniform_real_distribution<double>(0.0, 1.0)(rng);

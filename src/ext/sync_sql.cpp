@@ -1,6 +1,5 @@
 // SQL entry points of the sync engine: tthub_sync_now and the worker wake-up.
-#include <chrono>
-
+#include "core/clock.h"
 #include "core/store_code.h"
 #include "ext/db_work.h"
 #include "ext/engine_settings.h"
@@ -62,12 +61,6 @@ void wait_a_little(int64_t ms) {
 }
 
 Datum summary_row(FunctionCallInfo fcinfo, const tthub::JobSummary &s) {
-  TupleDesc desc;
-  tthub::pg_guard([&] {
-    if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
-      elog(ERROR, "tthub_sync_now must return a record");
-    desc = BlessTupleDesc(desc);
-  });
   Datum values[6];
   bool nulls[6] = {false, false, false, false, false, s.message.empty()};
   values[0] = Int32GetDatum(s.accounts);
@@ -76,7 +69,7 @@ Datum summary_row(FunctionCallInfo fcinfo, const tthub::JobSummary &s) {
   values[3] = Int64GetDatum(s.duration_ms);
   values[4] = PointerGetDatum(tthub::make_text(s.state));
   values[5] = s.message.empty() ? 0 : PointerGetDatum(tthub::make_text(s.message));
-  return tthub::pg_guard([&] { return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)); });
+  return tthub::make_record(fcinfo, values, nulls);
 }
 
 }  // namespace
@@ -85,7 +78,7 @@ Datum summary_row(FunctionCallInfo fcinfo, const tthub::JobSummary &s) {
 TTHUB_SQL_FUNCTION(tthub_sync_now) {
   std::string store(tthub::arg_bytes(fcinfo, 0));
   tthub::require_valid_store_code(store);
-  auto started = std::chrono::steady_clock::now();
+  int64_t started = tthub::steady_ms();
   tthub::SubTransactions db;
   tthub::EngineConfig config = tthub::engine_config_from_settings();
   config.max_concurrent = 1;
@@ -105,7 +98,7 @@ TTHUB_SQL_FUNCTION(tthub_sync_now) {
     summary.message = "another sync of this store is running";
     db.run([&] {
       tthub::snapshots::log_attempt(store, 0, "", {"manual_sync", "SKIPPED", summary.message, 0, 0,
-          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count()});
+          tthub::epoch_ms()});
     });
   } else {
     engine.add(claimed.spec);
@@ -117,7 +110,7 @@ TTHUB_SQL_FUNCTION(tthub_sync_now) {
     auto finished = engine.take_finished();
     if (!finished.empty()) summary = finished.back();
   }
-  summary.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+  summary.duration_ms = tthub::steady_ms() - started;
   return summary_row(fcinfo, summary);
 }
 

@@ -1,8 +1,8 @@
 #include "ext/worker.h"
 
-#include <chrono>
 #include <csignal>
 
+#include "core/clock.h"
 #include "core/error.h"
 #include "ext/db_work.h"
 #include "ext/engine_settings.h"
@@ -26,10 +26,6 @@ void on_sigterm(SIGNAL_ARGS) {
   g_stop_requested = true;
   SetLatch(MyLatch);
   errno = saved;
-}
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 void check_interrupts() {
@@ -81,7 +77,7 @@ void run() {
       pg_guard([] { ProcessConfigFile(PGC_SIGHUP); });
       if (engine->active() == 0) engine = std::make_unique<SyncEngine>(db, engine_config_from_settings());
     }
-    int64_t now = now_ms();
+    int64_t now = steady_ms();
     if (now - last_maintenance >= 10000) {
       last_maintenance = now;
       report_activity("tthub: maintenance");
@@ -121,7 +117,7 @@ void run() {
     } else {
       report_activity("tthub: idle");
       // Until the next maintenance, or until a job requeued with a backoff is due.
-      int64_t wait = 10000 - (now_ms() - last_maintenance);
+      int64_t wait = 10000 - (steady_ms() - last_maintenance);
       if (next_queued_ms >= 0) wait = std::min(wait, next_queued_ms);
       woken = wait_for(std::max<int64_t>(50, wait));
       if (next_queued_ms >= 0 && !woken) woken = true;  // claim what became due
