@@ -7,7 +7,13 @@ MODULE_big = tthub
 # src/core: pure C++ (no Postgres headers, unit-tested); src/ext: Postgres-facing C++.
 SRCS = $(sort $(wildcard src/core/*.cpp)) $(sort $(wildcard src/ext/*.cpp))
 OBJS = $(SRCS:.cpp=.o)
-DATA = $(sort $(wildcard src/sql/tthub--*.sql))
+# Released scripts are kept as they shipped; the update to the version under work is
+# assembled from one fragment per capability (src/sql/A--B/NN-topic.sql, in name
+# order), so each capability's SQL reads on its own.
+UPDATE_DIRS  = $(sort $(wildcard src/sql/*--*/))
+UPDATE_BUILT = $(patsubst src/sql/%/,src/sql/tthub--%.sql,$(UPDATE_DIRS))
+DATA = $(filter-out $(UPDATE_BUILT),$(sort $(wildcard src/sql/tthub--*.sql)))
+DATA_built = $(UPDATE_BUILT)
 
 REGRESS      = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
 
@@ -24,3 +30,9 @@ override with_llvm = no
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+.SECONDEXPANSION:
+src/sql/tthub--%.sql: $$(sort $$(wildcard src/sql/%/*.sql))
+	{ printf -- '-- Generated from src/sql/$*/ by make: edit the fragments there.\n'; \
+	  printf '\\echo Use "ALTER EXTENSION tthub UPDATE" to load this file. \\quit\n'; \
+	  for f in $^; do printf '\n-- %s\n' "$$f"; cat "$$f"; done; } > $@

@@ -22,7 +22,7 @@ before=$(s "SELECT (SELECT count(*) FROM tthub.video_daily) || '/' || (SELECT co
                    (SELECT count(*) FROM tthub.sync_logs) || '/' || (SELECT count(*) FROM tthub.sync_jobs)")
 is "$before" "25/1/1/1" "0.1 has the synced data"
 s "ALTER EXTENSION tthub UPDATE" >/dev/null
-is "$(s "SELECT extversion FROM pg_extension WHERE extname = 'tthub'")" "0.2" "ALTER EXTENSION tthub UPDATE reaches 0.2"
+is "$(s "SELECT extversion FROM pg_extension WHERE extname = 'tthub'")" "0.3" "ALTER EXTENSION tthub UPDATE reaches 0.3"
 is "$(s "SELECT (SELECT count(*) FROM tthub.video_daily) || '/' || (SELECT count(*) FROM tthub.user_daily) || '/' ||
                (SELECT count(*) FROM tthub.sync_logs) || '/' || (SELECT count(*) FROM tthub.sync_jobs)")" "$before" \
    "every row is still there"

@@ -51,7 +51,7 @@ SELECT has_role('tthub_oauth');
 SELECT hasnt_column('tthub', 'accounts', 'access_token_enc', 'the accounts view has no token column');
 SELECT hasnt_column('tthub', 'accounts', 'refresh_token_enc', 'the accounts view has no refresh token column');
 SELECT is((SELECT extrelocatable FROM pg_extension WHERE extname = 'tthub'), false, 'not relocatable');
-SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'tthub'), '0.2', 'CREATE EXTENSION installs 0.2 (0.1 and the update)');
+SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'tthub'), '0.3', 'CREATE EXTENSION installs 0.3 (0.1 and the updates)');
 SELECT is_empty($$
   SELECT c.relname || '.' || a.attname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
    WHERE c.relnamespace = 'tthub'::regnamespace AND c.relkind = 'v' AND a.attnum > 0
