@@ -11,7 +11,8 @@ SELECT conrelid::regclass AS tbl, conname, pg_get_constraintdef(oid) AS def
   FROM pg_constraint
  WHERE connamespace = 'tthub'::regnamespace AND contype IN ('p', 'u')
  ORDER BY 1, 2;
--- The one exception, oauth_states, is looked up by state alone (a Citus reference table).
+-- The exceptions, oauth_states and oauth_invites, are looked up by a random token
+-- alone (Citus reference tables).
 SELECT conrelid::regclass AS tbl, conname
   FROM pg_constraint
  WHERE connamespace = 'tthub'::regnamespace AND contype IN ('p', 'u')

@@ -41,4 +41,7 @@ is "$(r "SELECT rolcanlogin FROM pg_roles WHERE rolname = 'tthub_oauth'")" "t" "
 is "$(r "SELECT store_code || ' ' || pic_contact || ' ' || (disabled_at IS NULL) FROM tthub.stores")" "jkt-01 +62 811 000 000 true" \
    "the store was added, updated, disabled and enabled"
 is "$(r "SELECT status FROM tthub.store_accounts")" "DISABLED" "and its imported account disconnected"
+is "$(r "SELECT n_tup_ins || ' issued, ' || n_tup_del || ' withdrawn, ' || (SELECT count(*) FROM tthub.oauth_invites) || ' left'
+           FROM pg_stat_user_tables WHERE relid = 'tthub.oauth_invites'::regclass")" "2 issued, 2 withdrawn, 0 left" \
+   "two connect links were issued, then withdrawn"
 tap_done
