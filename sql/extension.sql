@@ -18,7 +18,8 @@ SELECT conrelid::regclass AS tbl, conname
  WHERE connamespace = 'tthub'::regnamespace AND contype IN ('p', 'u')
    AND NOT EXISTS (SELECT 1 FROM unnest(conkey) k
                      JOIN pg_attribute a ON a.attrelid = conrelid AND a.attnum = k
-                    WHERE a.attname = 'store_code');
+                    WHERE a.attname = 'store_code')
+ ORDER BY 1;
 -- Counters are bigint; timestamps timestamptz.
 SELECT attrelid::regclass AS tbl, attname, format_type(atttypid, atttypmod) AS type
   FROM pg_attribute

@@ -322,18 +322,20 @@ void Front::on_readable(int fd) {
     if (c.peer_done) close_conn(fd);
     return;
   }
-  if (!c.in_request) {
-    // Empty lines before a request are allowed (RFC 9112 2.2).
-    size_t skip = c.buf.find_first_not_of("\r\n");
-    c.buf.erase(0, skip == std::string::npos ? c.buf.size() : skip);
-    if (!c.buf.empty()) {
-      c.in_request = true;
-      c.received = Clock::now();
-      c.deadline = c.received + limits_.request_timeout;
-    }
-  }
+  if (!c.in_request) start_request(c);
   if (c.in_request && dispatch(it->second)) return;
   if (c.peer_done && !c.refused) close_conn(fd);  // gone before sending a whole request
+}
+
+// The first bytes of a request are in: from now on the request deadline applies.
+void Front::start_request(Conn &c) {
+  // Empty lines before a request are allowed (RFC 9112 2.2).
+  size_t skip = c.buf.find_first_not_of("\r\n");
+  c.buf.erase(0, skip == std::string::npos ? c.buf.size() : skip);
+  if (c.buf.empty()) return;
+  c.in_request = true;
+  c.received = Clock::now();
+  c.deadline = c.received + limits_.request_timeout;
 }
 
 // A whole request goes to the workers (true); anything else stays here.
@@ -416,12 +418,8 @@ void Front::take_returned() {
     }
     auto &slot = conns_[fd];
     slot = std::move(c);
-    if (!slot->buf.empty()) {  // a pipelined request arrived with the previous one
-      slot->in_request = true;
-      slot->received = Clock::now();
-      slot->deadline = slot->received + limits_.request_timeout;
-      dispatch(slot);
-    }
+    start_request(*slot);  // a pipelined request may have come with the previous one
+    if (slot->in_request) dispatch(slot);
   }
 }
 

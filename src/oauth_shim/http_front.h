@@ -66,6 +66,7 @@ class Front {
   using Clock = std::chrono::steady_clock;
   void accept_all();
   void on_readable(int fd);
+  void start_request(Conn &c);
   bool dispatch(std::unique_ptr<Conn> &c);
   void refuse(Conn &c, int status, const std::string &method, const std::string &path);
   void sweep();

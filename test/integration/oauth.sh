@@ -232,6 +232,10 @@ for i in $(seq 1 24); do many_headers+=(-H "X-Filler-$i: $(printf 'h%.0s' $(seq 
 is "$(status_of "${many_headers[@]}" "$SHIM/healthz")" "431" "headers over 16 KiB are 431"
 is "$(status_of -X POST --data-binary "$(printf 'b%.0s' $(seq 1 5000))" "$SHIM/auth/login")" "413" "a body over 1 KiB is 413"
 is "$(status_of -X POST -H 'Transfer-Encoding: chunked' --data-binary 'x' "$SHIM/auth/login")" "400" "a chunked body is 400"
+pipelined=$( (exec 3<>"/dev/tcp/127.0.0.1/$SHIM_PORT"
+  printf 'GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >&3
+  timeout 5 cat <&3) | grep -ao 'HTTP/1.1 [0-9]*' | tr '\n' ' ')
+is "$pipelined" "HTTP/1.1 404 HTTP/1.1 200 " "two requests sent at once get two answers, in order"
 is "$(status_of "$SHIM/healthz")" "200" "and the shim still answers"
 
 echo "# slow and idle clients do not hold the shim"
