@@ -18,11 +18,11 @@ std::string value(PGresult *r, int col) { return PQgetisnull(r, 0, col) ? "" : P
 
 }  // namespace
 
-PgResult Database::run(const char *sql, const std::vector<std::string> &args, milliseconds budget, bool retry_once,
+PgResult Database::run(const char *sql, const std::vector<std::string> &args, milliseconds budget, Call call,
                        DbError *err) {
   auto deadline = DbPool::Clock::now() + budget;
   for (int attempt = 0;; ++attempt) {
-    DbPool::Lease lease = pool_.acquire(deadline, err);
+    DbPool::Lease lease = pool_.acquire(deadline, call == Call::kSlowOnce, err);
     if (!lease) {
       note(false, *err);
       return nullptr;
@@ -32,7 +32,7 @@ PgResult Database::run(const char *sql, const std::vector<std::string> &args, mi
       note(true, *err);
       return r;
     }
-    if (!(retry_once && attempt == 0 && lease.broken() && DbPool::Clock::now() < deadline)) {
+    if (!(call == Call::kQuickRetry && attempt == 0 && lease.broken() && DbPool::Clock::now() < deadline)) {
       note(false, *err);
       return nullptr;
     }
@@ -47,7 +47,7 @@ void Database::note(bool up, const DbError &err) {
 
 BeginResult Database::begin(const std::string &invite, const std::string &redirect_uri) {
   BeginResult out;
-  PgResult r = run("SELECT tthub.tthub_oauth_begin($1, $2)", {invite, redirect_uri}, kBeginBudget, true, &out.error);
+  PgResult r = run("SELECT tthub.tthub_oauth_begin($1, $2)", {invite, redirect_uri}, kBeginBudget, Call::kQuickRetry, &out.error);
   if (!r) return out;
   out.authorize_url = value(r.get(), 0);
   out.ok = true;
@@ -58,7 +58,7 @@ CompleteResult Database::complete(const std::string &state, const std::string &c
   CompleteResult out;
   // Never run twice: the code is spent at TikTok by the first attempt.
   PgResult r = run("SELECT store_code, display_name, status, status_reason FROM tthub.tthub_oauth_complete($1, $2)",
-                   {state, code}, kCompleteBudget, false, &out.error);
+                   {state, code}, kCompleteBudget, Call::kSlowOnce, &out.error);
   if (!r) return out;
   out.store_code = value(r.get(), 0);
   out.display_name = value(r.get(), 1);
@@ -70,7 +70,7 @@ CompleteResult Database::complete(const std::string &state, const std::string &c
 
 bool Database::reachable() {
   DbError err;
-  return run("SELECT 1", {}, kHealthBudget, true, &err) != nullptr;
+  return run("SELECT 1", {}, kHealthBudget, Call::kQuickRetry, &err) != nullptr;
 }
 
 }  // namespace shim

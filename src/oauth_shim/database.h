@@ -30,10 +30,13 @@ class Database {
   bool reachable();
 
  private:
-  // Runs a statement; retry_once: a statement that only reads or starts something
-  // anew may run again on a fresh connection when a pooled one turns out broken.
-  PgResult run(const char *sql, const std::vector<std::string> &args, std::chrono::milliseconds budget,
-               bool retry_once, DbError *err);
+  enum class Call {
+    kQuickRetry,  // short; only reads or starts something anew: may run again on a
+                  // fresh connection when a pooled one turns out broken
+    kSlowOnce,    // may wait on TikTok; never repeated (the code is spent at TikTok)
+  };
+  PgResult run(const char *sql, const std::vector<std::string> &args, std::chrono::milliseconds budget, Call call,
+               DbError *err);
   void note(bool up, const DbError &err);
 
   DbPool pool_;

@@ -51,46 +51,55 @@ PGconn *DbPool::open(DbError *err) {
   return c;
 }
 
-DbPool::Lease DbPool::acquire(Clock::time_point deadline, DbError *err) {
+DbPool::Lease DbPool::acquire(Clock::time_point deadline, bool slow, DbError *err) {
+  const size_t max_slow = size_ > 1 ? size_ - 1 : 1;
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
-    while (!idle_.empty()) {
-      PGconn *c = idle_.back();
-      idle_.pop_back();
-      if (still_usable(c)) return Lease(this, c);
-      PQfinish(c);
-      --open_;
+    if (!slow || slow_ < max_slow) {
+      while (!idle_.empty()) {
+        PGconn *c = idle_.back();
+        idle_.pop_back();
+        if (still_usable(c)) {
+          slow_ += slow;
+          return Lease(this, c, slow);
+        }
+        PQfinish(c);
+        --open_;
+      }
+      if (open_ < size_) {
+        ++open_;
+        slow_ += slow;
+        lock.unlock();
+        PGconn *c = open(err);
+        if (c) return Lease(this, c, slow);
+        lock.lock();
+        --open_;
+        slow_ -= slow;
+        cv_.notify_all();
+        return Lease();
+      }
     }
-    if (open_ < size_) {
-      ++open_;
-      lock.unlock();
-      PGconn *c = open(err);
-      if (c) return Lease(this, c);
-      lock.lock();
-      --open_;
-      cv_.notify_one();
-      return Lease();
-    }
-    if (cv_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() && open_ >= size_) {
+    if (cv_.wait_until(lock, deadline) == std::cv_status::timeout) {
       unavailable(err, "the database is busy");
       return Lease();
     }
   }
 }
 
-void DbPool::give_back(PGconn *c, bool broken) {
+void DbPool::give_back(PGconn *c, bool slow, bool broken) {
   std::lock_guard<std::mutex> lock(mu_);
+  slow_ -= slow;
   if (broken || PQstatus(c) != CONNECTION_OK || PQtransactionStatus(c) != PQTRANS_IDLE) {
     PQfinish(c);
     --open_;
   } else {
     idle_.push_back(c);
   }
-  cv_.notify_one();
+  cv_.notify_all();  // a slow and a quick caller may wait for different things
 }
 
 DbPool::Lease::~Lease() {
-  if (conn_) pool_->give_back(conn_, broken_);
+  if (conn_) pool_->give_back(conn_, slow_, broken_);
 }
 
 PgResult DbPool::Lease::query(const char *sql, const std::vector<std::string> &params, Clock::time_point deadline,

@@ -1,6 +1,8 @@
 // A small pool of libpq connections shared by the shim's worker threads: opened on
 // demand up to a fixed size, reused, dropped when broken (the next caller opens a
-// fresh one), and every statement bounded by a deadline (cancelled past it).
+// fresh one), and every statement bounded by a deadline (cancelled past it). Slow
+// calls (a callback waits on TikTok) never take the last connection, so logins and
+// health checks are not queued behind them.
 #pragma once
 
 #include <libpq-fe.h>
@@ -37,8 +39,8 @@ class DbPool {
   class Lease {
    public:
     Lease() = default;
-    Lease(DbPool *pool, PGconn *conn) : pool_(pool), conn_(conn) {}
-    Lease(Lease &&o) noexcept : pool_(o.pool_), conn_(o.conn_) { o.conn_ = nullptr; }
+    Lease(DbPool *pool, PGconn *conn, bool slow) : pool_(pool), conn_(conn), slow_(slow) {}
+    Lease(Lease &&o) noexcept : pool_(o.pool_), conn_(o.conn_), slow_(o.slow_) { o.conn_ = nullptr; }
     Lease &operator=(Lease &&) = delete;
     ~Lease();
     explicit operator bool() const { return conn_ != nullptr; }
@@ -51,15 +53,17 @@ class DbPool {
    private:
     DbPool *pool_ = nullptr;
     PGconn *conn_ = nullptr;
+    bool slow_ = false;
     bool broken_ = false;
   };
 
   // Waits until deadline for a connection; an empty lease and *err otherwise.
-  Lease acquire(Clock::time_point deadline, DbError *err);
+  // slow: the statement may take long; such leases leave one connection free.
+  Lease acquire(Clock::time_point deadline, bool slow, DbError *err);
 
  private:
   PGconn *open(DbError *err);
-  void give_back(PGconn *conn, bool broken);
+  void give_back(PGconn *conn, bool slow, bool broken);
 
   const std::string url_;
   const size_t size_;
@@ -67,6 +71,7 @@ class DbPool {
   std::condition_variable cv_;
   std::vector<PGconn *> idle_;
   size_t open_ = 0;  // idle + leased + being opened
+  size_t slow_ = 0;  // leased for slow statements
 };
 
 }  // namespace shim

@@ -295,6 +295,26 @@ is "$(status_of "http://127.0.0.1:$SHIM_PORT/healthz")" "200" "other paths are n
 shim_stop
 SHIM_PORT=$main_port SHIM_PID=$main_pid
 
+echo "# callbacks waiting on TikTok leave a database connection for the rest"
+link=$(connect_link cap)
+sim_config '{"latency_ms": 2500}'
+sts=()
+for i in 1 2 3 4 5; do  # one more than the shim's 4 database connections
+  sts+=("$(curl -s -o /dev/null -w '%{redirect_url}' "$link" | grep -oE 'state=[A-Za-z0-9_-]+' | cut -d= -f2)")
+done
+pids=()
+for st in "${sts[@]}"; do
+  curl -s -o /dev/null "$SHIM/auth/callback?code=not-a-code&state=$st" &
+  pids+=($!)
+done
+sleep 0.5
+got=$(curl -s -m 5 -o /dev/null -w '%{http_code} %{time_total}' "$SHIM/healthz")
+like "$got" "^200 0\.[0-9]+$" "with 5 callbacks in flight, healthz answers 200 within a second ($got s)"
+got=$(curl -s -m 5 -o /dev/null -w '%{http_code} %{time_total}' "$link")
+like "$got" "^302 0\.[0-9]+$" "and so does a login ($got s)"
+wait "${pids[@]}"
+sim_config '{"latency_ms": 0}'
+
 echo "# health, database restarts and shutdown"
 is "$(status_of "$SHIM/healthz")" "200" "healthz is 200 with the database up"
 cluster_stop "$DIR/pg"
