@@ -73,23 +73,24 @@ bool read_secret_file(const char *path, std::string *out, std::string *why) {
 
 enum class Read { kMissing, kOk, kBroken };
 
-// A secret from the file named by setting, else from the environment (then removed
-// from the environment, so programs the server starts do not inherit it).
-Read read_secret(const char *setting_name, const char *file, const char *env_name,
+// A secret from the file named by setting. Files only: a value passed in the
+// environment stays readable in /proc/<pid>/environ of the postmaster and of every
+// process it forks, whatever unsetenv() does, so tthub no longer reads one (systemd's
+// LoadCredential= hands a service its secrets as files).
+Read read_secret(const char *setting_name, const char *file, const char *retired_env,
                  std::string *out, std::string *why) {
+  if (std::getenv(retired_env))
+    ereport(WARNING, (errmsg("tthub: the environment variable %s is no longer read", retired_env),
+                      errdetail("A secret in the server's environment is readable in /proc by the "
+                                "server's user in every server process."),
+                      errhint("Put it in a file readable only by the server, set %s, and remove %s "
+                              "from the server's environment.", setting_name, retired_env)));
   if (file && file[0]) {
     if (read_secret_file(file, out, why)) return Read::kOk;
     *why = std::string(setting_name) + ": " + *why;
     return Read::kBroken;
   }
-  const char *env = std::getenv(env_name);
-  if (env && env[0]) {
-    out->assign(env);
-    unsetenv(env_name);
-    return Read::kOk;
-  }
-  *why = std::string("neither ") + setting_name + " nor the environment variable " + env_name +
-         " is set";
+  *why = std::string(setting_name) + " is not set";
   return Read::kMissing;
 }
 
@@ -154,8 +155,8 @@ const char *client_secret() {
   if (!g_client_secret.loaded)
     throw Error(sqlstate::kNotInPrerequisiteState, "tthub TikTok client secret is not configured",
                 g_client_secret.problem,
-                "Set tthub.client_secret_file in postgresql.conf (or TTHUB_CLIENT_SECRET in the "
-                "server's environment) and restart.");
+                "Put the secret in a file readable only by the server, set "
+                "tthub.client_secret_file to it in postgresql.conf, and restart.");
   return g_client_secret.value;
 }
 

@@ -1,6 +1,6 @@
 // Secrets tthub needs at run time: the token keys and the TikTok client secret.
 // They are read once, at server start (in the postmaster, before backends fork), from
-// a file named by a superuser-only setting or from the server's environment. They are
+// a file named by a superuser-only setting (never from the environment). They are
 // never GUC values, never logged, never put in an error message.
 #pragma once
 

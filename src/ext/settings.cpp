@@ -24,17 +24,17 @@ void define_all() {
   // Paths of secret files: read once at server start, visible to superusers only.
   DefineCustomStringVariable("tthub.token_key_file",
                              "File holding the 64-hex-character token encryption key.",
-                             "Read at server start. Overrides the environment variable TTHUB_TOKEN_KEY.",
+                             "Read at server start; the file must be readable by the server only (0600).",
                              &token_key_file, "", PGC_POSTMASTER, GUC_SUPERUSER_ONLY, nullptr,
                              nullptr, nullptr);
   DefineCustomStringVariable("tthub.token_key_previous_file",
                              "File holding the previous token key, accepted for decryption only.",
-                             "Read at server start; used during key rotation. Overrides TTHUB_TOKEN_KEY_PREVIOUS.",
+                             "Read at server start; used during key rotation.",
                              &token_key_previous_file, "", PGC_POSTMASTER, GUC_SUPERUSER_ONLY,
                              nullptr, nullptr, nullptr);
   DefineCustomStringVariable("tthub.client_secret_file",
                              "File holding the TikTok app's client secret.",
-                             "Read at server start. Overrides the environment variable TTHUB_CLIENT_SECRET.",
+                             "Read at server start; the file must be readable by the server only (0600).",
                              &client_secret_file, "", PGC_POSTMASTER, GUC_SUPERUSER_ONLY, nullptr,
                              nullptr, nullptr);
 

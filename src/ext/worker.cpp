@@ -150,6 +150,10 @@ void tthub_worker_main(Datum) {
   pqsignal(SIGHUP, SignalHandlerForConfigReload);
   BackgroundWorkerUnblockSignals();
   BackgroundWorkerInitializeConnection(tthub::settings::database, nullptr, 0);
+  // The worker runs as the bootstrap superuser. Pinned to pg_catalog, names in its
+  // statements resolve to built-ins only, whatever search_path a role or database sets
+  // and whatever any role created in "$user" or public (src/sql/0.2--0.3/10-search-path.sql).
+  SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_SESSION);
   pgstat_report_appname("tthub sync worker");
   tthub::shared::register_worker();
 

@@ -8,9 +8,10 @@ as_postgres() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
-# free_port [start]: the first TCP port on 127.0.0.1 nobody listens on.
+# free_port [start]: a TCP port on 127.0.0.1 nobody listens on, from a random point
+# past start, so that suites run in parallel rarely reach for the same one.
 free_port() {
-  local p=${1:-55432}
+  local p=$(( ${1:-55432} + RANDOM % 400 ))
   while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
   echo "$p"
 }
