@@ -54,7 +54,7 @@ for t in stores store_accounts user_daily video_daily sync_logs sync_jobs sync_l
   is "$(digest shop_restored "$t")" "$(digest shop "$t")" "tthub.$t comes back identical"
 done
 r() { q "$PORT" shop_restored "$1"; }
-is "$(r "SELECT extversion FROM pg_extension WHERE extname = 'tthub'")" "0.2" "the restored database runs tthub 0.2"
+is "$(r "SELECT extversion FROM pg_extension WHERE extname = 'tthub'")" "0.3" "the restored database runs tthub 0.3"
 is "$(r "SELECT tthub.tthub_decrypt_token(refresh_token_enc, tthub.token_context(store_code, open_id, 'refresh_token')) FROM tthub.store_accounts")" \
    "rft.sim-open-1.1" "the restored ciphertext decrypts (same key)"
 is "$(r "INSERT INTO tthub.sync_logs (store_code, job_type, status) VALUES ('old-1', 'check', 'SUCCESS') RETURNING log_id > (SELECT max(log_id) FROM tthub.sync_logs WHERE job_type <> 'check')")" \
