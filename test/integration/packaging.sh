@@ -32,7 +32,7 @@ lock_held_by_ancestor() {
   return 1
 }
 if ! lock_held_by_ancestor && [ -z "${TTHUB_PACKAGING_LOCKED:-}" ]; then
-  TTHUB_PACKAGING_LOCKED=1 exec flock -o "$LOCK" bash "$0" "$@"
+  TTHUB_PACKAGING_LOCKED=1 exec flock -o "$LOCK" bash "$ROOT/test/integration/packaging.sh" "$@"
 fi
 
 W=${TTHUB_TEST_WORK:-$(mktemp -d)}/packaging
@@ -213,5 +213,6 @@ make -s -C "$ROOT" install >/dev/null
 tap_result $? "make install puts the tree's build back"
 is "$(owner "$PKGLIB/tthub.so")" "" "tthub.so is the tree's again, owned by no package"
 is "$(git status --porcelain 2>&1)" "$TREE_STATUS" "the tree git sees is unchanged"
+echo "# packaging.sh took $SECONDS s under the install lock"
 
 tap_done
