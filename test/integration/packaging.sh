@@ -8,32 +8,13 @@
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
+# The packages are for Debian's PostgreSQL 15: use its programs whatever pg_config
+# comes first in PATH. Installing them replaces the tree's `make install` in that
+# server's directories for the length of this suite.
+export PATH=/usr/lib/postgresql/15/bin:$PATH
+PGBIN=/usr/lib/postgresql/15/bin
 source test/lib/cluster.sh
 source test/lib/tap.sh
-
-# Installing the packages replaces the system Postgres's tthub files, which every
-# engineer's tests share: all of this runs under the install lock. Under test/run.sh
-# an ancestor (flock -o) already holds it, and taking it again would wait forever;
-# run alone, the suite takes it itself.
-LOCK=/tmp/tthub-install.lock
-lock_held_by_ancestor() {
-  local dev holders pid p
-  [ -e "$LOCK" ] || return 1
-  dev=$(printf '%02x:%02x:%s' "$(stat -c %Hd "$LOCK")" "$(stat -c %Ld "$LOCK")" "$(stat -c %i "$LOCK")")
-  # /proc/locks: "N: FLOCK ADVISORY WRITE PID MAJ:MIN:INODE ..." (waiters have "->" first).
-  holders=$(awk -v d="$dev" '$2 == "FLOCK" && $6 == d { print $5 }' /proc/locks)
-  for pid in $holders; do
-    p=$$
-    while [ -n "$p" ] && [ "$p" -gt 1 ]; do
-      [ "$p" = "$pid" ] && return 0
-      p=$(awk '/^PPid:/ { print $2 }' "/proc/$p/status" 2>/dev/null)
-    done
-  done
-  return 1
-}
-if ! lock_held_by_ancestor && [ -z "${TTHUB_PACKAGING_LOCKED:-}" ]; then
-  TTHUB_PACKAGING_LOCKED=1 exec flock -o "$LOCK" bash "$ROOT/test/integration/packaging.sh" "$@"
-fi
 
 W=${TTHUB_TEST_WORK:-$(mktemp -d)}/packaging
 mkdir -p "$W" && chmod 755 "$W" "$(dirname "$W")"
