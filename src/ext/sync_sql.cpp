@@ -18,8 +18,9 @@ struct Claimed {
 };
 
 // Takes today's queued job of the store, or creates one, as running in this backend.
-// Not found: today's job is running in a worker that has claimed it and not yet
-// taken the store lock; that worker will find the store busy and wait.
+// Not found: today's job is running elsewhere, in a worker that claimed it and has
+// not yet taken the store lock (it will find the store busy and wait), or in one
+// that died (the orphan requeue takes it back).
 Claimed claim_or_create(tthub::DbWork &db, const std::string &store) {
   Claimed c;
   db.run([&] {

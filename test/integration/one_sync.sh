@@ -140,6 +140,9 @@ like "$(cat "$DIR/d1cancel.out")" "ERROR: +57014" "pg_cancel_backend during a sl
 is "$(( took < 2500 ))" "1" "within 2.5 s (took ${took} ms)"
 sim_config '{"latency_ms": 0}'
 is "$(Q "SELECT status FROM tthub.tthub_sync_now('d1')")" "done" "the store syncs normally afterwards"
+is "$(psql -X -qAt -h 127.0.0.1 -p "$PORT" -U postgres -d tthub -c "BEGIN" -c "SELECT status FROM tthub.tthub_sync_now('d1')" \
+        -c "SELECT status FROM tthub.tthub_sync_now('d1')" -c "COMMIT" 2>&1 | paste -sd,)" "done,done" \
+   "two tthub_sync_now of one store in one transaction both run (one after the other)"
 # A row lock held elsewhere: the sync waits inside one of its database steps.
 session d1lock "BEGIN" "SELECT 1 FROM tthub.sync_ledger WHERE store_code = 'd1' FOR UPDATE" "SELECT pg_sleep(6)" "ROLLBACK"
 lock_session=$!
