@@ -50,7 +50,7 @@ struct JobSpec {
 struct JobSummary {
   std::string store_code;
   int64_t job_id = 0;
-  std::string state;  // final or next state of the job: done, failed, queued, dead
+  std::string state;  // final or next state of the job: done, failed, queued, dead (busy: tthub_sync_now only)
   int accounts = 0;
   int accounts_failed = 0;
   int64_t videos = 0;
