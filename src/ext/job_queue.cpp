@@ -23,9 +23,11 @@ std::vector<JobSpec> claim(int max_jobs) {
 }
 
 int64_t next_due_ms() {
+  // A job whose store has a running job is not claimable: waking for it would spin.
   spi::exec(
-      "SELECT greatest(0, ceil(extract(epoch FROM min(run_after) - now()) * 1000))::bigint "
-      "  FROM tthub.sync_jobs WHERE state = 'queued'",
+      "SELECT greatest(0, ceil(extract(epoch FROM min(q.run_after) - now()) * 1000))::bigint "
+      "  FROM tthub.sync_jobs q WHERE q.state = 'queued' "
+      "   AND NOT EXISTS (SELECT 1 FROM tthub.sync_jobs r WHERE r.store_code = q.store_code AND r.state = 'running')",
       {});
   return spi::get_int8(0, 1).value_or(-1);
 }
@@ -33,6 +35,18 @@ int64_t next_due_ms() {
 int requeue_orphans(int max_attempts) {
   spi::exec("SELECT tthub._requeue_orphans($1)", {spi::int4(max_attempts)});
   return spi::get_int4(0, 1).value_or(0);
+}
+
+int requeue_running(const std::string &reason, int lock_timeout_ms) {
+  // Bounded: a row lock someone holds on a job must not keep the worker from exiting.
+  spi::exec("SELECT pg_catalog.set_config('lock_timeout', $1, true)",
+            {spi::text(std::to_string(lock_timeout_ms))});
+  return static_cast<int>(spi::exec(
+      "UPDATE tthub.sync_jobs SET state = 'queued', attempts = greatest(attempts - 1, 0), run_after = now(), "
+      "       last_error = $1, lease_until = NULL, worker_pid = NULL, current_open_id = NULL, "
+      "       finished_at = NULL, updated_at = now() "
+      " WHERE worker_pid = pg_backend_pid() AND state = 'running'",
+      {spi::text(reason)}));
 }
 
 void heartbeat(const std::vector<std::pair<std::string, int64_t>> &jobs) {

@@ -23,15 +23,25 @@ LOCKTAG tag_for(const std::string &code) {
 bool StoreLock::try_acquire() {
   if (held_) return true;
   LOCKTAG tag = tag_for(store_code_);
-  LockAcquireResult r = pg_guard([&] { return LockAcquire(&tag, ExclusiveLock, true, true); });
-  held_ = r != LOCKACQUIRE_NOT_AVAIL;
+  const bool session = scope_ == Scope::kSession;
+  LockAcquireResult r = pg_guard([&] {
+    LockAcquireResult got = LockAcquire(&tag, ExclusiveLock, session, true);
+    // Already held by this process: LockAcquire counted it once more. For a session
+    // lock the holder is another job of this process, so undo the count and report
+    // the store busy.
+    if (session && (got == LOCKACQUIRE_ALREADY_HELD || got == LOCKACQUIRE_ALREADY_CLEAR))
+      LockRelease(&tag, ExclusiveLock, true);
+    return got;
+  });
+  held_ = r == LOCKACQUIRE_OK || (!session && r != LOCKACQUIRE_NOT_AVAIL);
   return held_;
 }
 
 void StoreLock::release() {
   if (!held_) return;
-  LOCKTAG tag = tag_for(store_code_);
   held_ = false;
+  if (scope_ == Scope::kTransaction) return;  // the transaction's end releases it
+  LOCKTAG tag = tag_for(store_code_);
   pg_guard([&] { LockRelease(&tag, ExclusiveLock, true); });
 }
 

@@ -76,12 +76,16 @@ std::vector<std::pair<std::string, int64_t>> SyncEngine::active_jobs() const {
   return out;
 }
 
+bool is_operator_intervention(const Error &e) { return e.sqlstate().compare(0, 2, "57") == 0; }
+
 // Runs database work for a job; a database error stops the job for a retry rather
-// than the whole engine.
+// than the whole engine. A cancel, statement timeout or shutdown is not the job's
+// error: it goes on up, to end the statement (tthub_sync_now) or the worker.
 void SyncEngine::db(Job &job, const std::function<void()> &fn) {
   try {
     db_.run(fn);
   } catch (const Error &e) {
+    if (is_operator_intervention(e)) throw;
     ApiFailure f;
     f.kind = FailureKind::kRetryable;
     f.message = std::string("database error: ") + e.what();
@@ -95,22 +99,18 @@ void SyncEngine::add(const JobSpec &spec) {
   job->started_ms = steady_ms();
   job->summary.store_code = spec.store_code;
   job->summary.job_id = spec.job_id;
-  bool locked = false;
+  bool locked = spec.store_locked;
   db(*job, [&] {
-    locked = job->lock.try_acquire();
+    if (!locked) locked = job->lock.try_acquire();
+    // Loaded under the lock: the tokens are those the previous sync of the store
+    // committed, never a refresh token it already sent.
     if (locked) {
       auto loaded = accounts::load_syncable(spec.store_code);
       job->pending.assign(std::make_move_iterator(loaded.begin()), std::make_move_iterator(loaded.end()));
-    } else {
-      snapshots::log_attempt(spec.store_code, spec.job_id, "",
-                             {spec.job_type, "SKIPPED", "another sync of this store is running", 0, 0, epoch_ms()});
     }
   });
   if (!locked && !job->retry) {
-    job->summary.state = "skipped";
-    job->summary.message = "another sync of this store is running";
-    db_.run([&] { queue::finish(spec.store_code, spec.job_id, {"skipped", true, 0, job->summary.message, 0}); });
-    finished_.push_back(job->summary);
+    requeue_busy(*job);
     return;
   }
   uint64_t tag = next_tag_++;
@@ -280,7 +280,6 @@ void SyncEngine::account_failed(Job &job, const ApiFailure &f) {
 }
 
 void SyncEngine::finish(Job &job) {
-  job.done = true;
   queue::Finish f;
   const JobSpec &s = job.spec;
   if (job.retry) {
@@ -311,17 +310,32 @@ void SyncEngine::finish(Job &job) {
   if (!f.error.empty()) job.summary.message = f.error;
   job.summary.duration_ms = steady_ms() - job.started_ms;
   db_.run([&] { queue::finish(s.store_code, s.job_id, f); });
+  job.done = true;  // only once written: a shutdown in between requeues the job
   job.lock.release();
   finished_.push_back(job.summary);
 }
 
-void SyncEngine::requeue_all(const std::string &reason) {
-  for (auto &[tag, job] : jobs_) {
-    if (job->done) continue;
-    job->done = true;
-    db_.run([&] { queue::finish(job->spec.store_code, job->spec.job_id, {"queued", true, 0, reason, 0}); });
-    job->lock.release();
-  }
+// Another sync holds the store (the claim never hands out two jobs of one store, so
+// it is tthub_sync_now or another database's worker). The job goes back to the
+// queue without spending an attempt and is claimed again once that sync has ended;
+// sync_logs shows the wait as SKIPPED.
+void SyncEngine::requeue_busy(Job &job) {
+  const JobSpec &s = job.spec;
+  std::string message = "another sync of this store is running; this job waits for it";
+  db_.run([&] {
+    snapshots::log_attempt(s.store_code, s.job_id, "", {s.job_type, "SKIPPED", message, 0, 0, epoch_ms()});
+    queue::finish(s.store_code, s.job_id, {"queued", true, config_.store_busy_retry_ms, message, 0});
+  });
+  job.summary.state = "queued";
+  job.summary.message = message;
+  job.summary.duration_ms = steady_ms() - job.started_ms;
+  finished_.push_back(job.summary);
+}
+
+void SyncEngine::requeue_all(const std::string &reason, int lock_timeout_ms) {
+  // By process rather than by jobs_: a job claimed but not yet added is running too.
+  db_.run([&] { queue::requeue_running(reason, lock_timeout_ms); });
+  for (auto &[tag, job] : jobs_) job->lock.release();
   jobs_.clear();
 }
 

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/account_sync.h"
+#include "core/error.h"
 #include "core/http_client.h"
 #include "core/rate_limiter.h"
 #include "ext/db_work.h"
@@ -34,6 +35,7 @@ struct EngineConfig {
   int64_t retry_base_ms = 30000;        // first retry of a failed job
   int64_t retry_cap_ms = 3600000;       // longest wait between retries
   int max_rate_limited_responses = 20;  // 429s in a row before the job is rescheduled
+  int64_t store_busy_retry_ms = 5000;   // a job whose store another sync holds waits this long
 };
 
 struct JobSpec {
@@ -42,12 +44,13 @@ struct JobSpec {
   int32_t snapshot_date = 0;  // DateADT
   int attempts = 0;           // including the current one
   std::string job_type;
+  bool store_locked = false;  // the caller already holds the store lock (tthub_sync_now)
 };
 
 struct JobSummary {
   std::string store_code;
   int64_t job_id = 0;
-  std::string state;  // final or next state of the job: done, failed, queued, dead, skipped
+  std::string state;  // final or next state of the job: done, failed, queued, dead (busy: tthub_sync_now only)
   int accounts = 0;
   int accounts_failed = 0;
   int64_t videos = 0;
@@ -62,21 +65,26 @@ class SyncEngine {
   SyncEngine(DbWork &db, EngineConfig config);
   ~SyncEngine();
 
-  // Takes the store lock and loads the accounts; a job whose store is locked by
-  // another sync finishes at once as skipped.
+  // Takes the store lock and loads the accounts. A job whose store another sync
+  // holds goes back to the queue for store_busy_retry_ms without spending an
+  // attempt (logged SKIPPED); it runs once that sync has ended.
   void add(const JobSpec &job);
   size_t active() const;
   bool has_capacity() const { return active() < static_cast<size_t>(config_.max_concurrent); }
 
-  // Sends what is due, waits up to max_wait_ms for responses, applies them. Returns
-  // how long until the next request is due (-1 when nothing is active).
+  // Sends what is due, waits up to max_wait_ms for responses, applies them (calling
+  // check_interrupts between them). Returns how long until the next request is due
+  // (-1 when nothing is active), 0 while a request is in flight.
   int64_t step(int max_wait_ms, const std::function<void()> &check_interrupts);
   std::vector<JobSummary> take_finished();
 
   // Active jobs (store, job) for the lease heartbeat.
   std::vector<std::pair<std::string, int64_t>> active_jobs() const;
-  // Shutdown: every active job goes back to the queue without spending an attempt.
-  void requeue_all(const std::string &reason);
+  // Shutdown: every job this process runs (active, or claimed and not yet added)
+  // goes back to the queue without spending an attempt. Waits at most
+  // lock_timeout_ms for row locks; on failure it throws and the jobs stay running
+  // until the orphan requeue takes them.
+  void requeue_all(const std::string &reason, int lock_timeout_ms);
 
  private:
   struct Job;
@@ -86,6 +94,7 @@ class SyncEngine {
   void account_failed(Job &job, const tiktok::ApiFailure &failure);
   void account_succeeded(Job &job);
   void finish(Job &job);
+  void requeue_busy(Job &job);
   void db(Job &job, const std::function<void()> &fn);
 
   DbWork &db_;
@@ -96,5 +105,10 @@ class SyncEngine {
   std::vector<JobSummary> finished_;
   uint64_t next_tag_ = 1;
 };
+
+// SQLSTATE class 57, operator intervention (query_canceled, admin_shutdown, ...):
+// a cancel, statement timeout or shutdown. It ends the statement or the process and
+// is never a job's retryable failure.
+bool is_operator_intervention(const Error &e);
 
 }  // namespace tthub

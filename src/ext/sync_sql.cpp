@@ -18,7 +18,9 @@ struct Claimed {
 };
 
 // Takes today's queued job of the store, or creates one, as running in this backend.
-// A job already running elsewhere means this call is skipped.
+// Not found: today's job is running elsewhere, in a worker that claimed it and has
+// not yet taken the store lock (it will find the store busy and wait), or in one
+// that died (the orphan requeue takes it back).
 Claimed claim_or_create(tthub::DbWork &db, const std::string &store) {
   Claimed c;
   db.run([&] {
@@ -75,6 +77,11 @@ Datum summary_row(FunctionCallInfo fcinfo, const tthub::JobSummary &s) {
 }  // namespace
 
 // tthub_sync_now(store_code) -> (accounts, videos_written, pages, duration_ms, status, message)
+//
+// When another sync of the store is running (the worker, another session, another
+// database) it syncs nothing and returns status 'busy', logged SKIPPED in
+// sync_logs; a queued job of the store stays queued for the worker. A cancel or
+// statement timeout ends it with SQLSTATE 57014 within a poll slice (250 ms).
 TTHUB_SQL_FUNCTION(tthub_sync_now) {
   std::string store(tthub::arg_bytes(fcinfo, 0));
   tthub::require_valid_store_code(store);
@@ -84,26 +91,28 @@ TTHUB_SQL_FUNCTION(tthub_sync_now) {
   config.max_concurrent = 1;
   tthub::SyncEngine engine(db, config);
 
-  // The store lock first: a second concurrent call is skipped at once instead of
-  // waiting on the first one's uncommitted job row.
-  tthub::StoreLock lock(store);
-  bool locked = false;
-  db.run([&] { locked = lock.try_acquire(); });
+  // The store lock first: a second concurrent call returns at once instead of
+  // waiting on the first one's uncommitted job row. Held to the end of the caller's
+  // transaction: until then the tokens a refresh rotated are not committed, and
+  // another sync must not send the old refresh token again.
+  tthub::StoreLock lock(store, tthub::StoreLock::Scope::kTransaction);
   Claimed claimed;
-  if (locked) claimed = claim_or_create(db, store);
+  if (lock.try_acquire()) claimed = claim_or_create(db, store);
   tthub::JobSummary summary;
   if (!claimed.found) {
     summary.store_code = store;
-    summary.state = "skipped";
-    summary.message = "another sync of this store is running";
+    summary.state = "busy";
+    summary.message = "another sync of this store is running; nothing was synced";
     db.run([&] {
       tthub::snapshots::log_attempt(store, 0, "", {"manual_sync", "SKIPPED", summary.message, 0, 0,
           tthub::epoch_ms()});
     });
   } else {
-    engine.add(claimed.spec);
+    claimed.spec.store_locked = true;
     auto check = [] { tthub::pg_guard([] { CHECK_FOR_INTERRUPTS(); }); };
+    engine.add(claimed.spec);
     while (engine.active() > 0) {
+      check();  // also while a request is in flight: step() then returns at once
       int64_t wait = engine.step(250, check);
       if (wait > 0) wait_a_little(std::min<int64_t>(wait, 250));
     }

@@ -20,10 +20,21 @@ namespace {
 
 volatile sig_atomic_t g_stop_requested = false;
 
-// SIGTERM: finish the current step, put in-flight jobs back in the queue, exit.
+// Longest wait for a row lock while putting the jobs back at shutdown.
+constexpr int kShutdownLockTimeoutMs = 2000;
+
+// SIGTERM: stop, put in-flight jobs back in the queue, exit. Besides the flag it
+// raises a query cancel, as Postgres's StatementCancelHandler does, so that a wait
+// that checks for interrupts (a lock wait, a slow statement) ends at once in
+// SQLSTATE 57014, which the engine never takes for a job's failure. Not die(): its
+// FATAL would exit without putting the jobs back.
 void on_sigterm(SIGNAL_ARGS) {
   int saved = errno;
   g_stop_requested = true;
+  if (!proc_exit_inprogress) {
+    InterruptPending = true;
+    QueryCancelPending = true;
+  }
   SetLatch(MyLatch);
   errno = saved;
 }
@@ -63,9 +74,8 @@ bool take_and_log_finished(SyncEngine &engine) {
   return !finished.empty();
 }
 
-void run() {
-  OwnTransactions db;
-  std::unique_ptr<SyncEngine> engine = std::make_unique<SyncEngine>(db, engine_config_from_settings());
+// Claims and syncs until SIGTERM.
+void loop(OwnTransactions &db, std::unique_ptr<SyncEngine> &engine) {
   int64_t last_maintenance = 0, last_prune = 0, last_claim = 0;
   int64_t next_queued_ms = -1;  // when the next queued job is due, as of the last claim
   bool installed = false, woken = true;
@@ -124,8 +134,21 @@ void run() {
     }
     if (take_and_log_finished(*engine)) woken = true;
   }
+}
+
+void run() {
+  OwnTransactions db;
+  std::unique_ptr<SyncEngine> engine = std::make_unique<SyncEngine>(db, engine_config_from_settings());
+  try {
+    loop(db, engine);
+  } catch (const Error &e) {
+    // SIGTERM (or an operator's cancel) interrupted a wait: stop. Any other error
+    // leaves through tthub_worker_main; its jobs are requeued as orphans.
+    if (!g_stop_requested && !is_operator_intervention(e)) throw;
+  }
   report_activity("tthub: stopping");
-  engine->requeue_all("the worker was stopped before the job finished");
+  QueryCancelPending = false;  // the stop is being handled: let the requeue run
+  engine->requeue_all("the worker was stopped before the job finished", kShutdownLockTimeoutMs);
 }
 
 }  // namespace

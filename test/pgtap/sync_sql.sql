@@ -1,6 +1,6 @@
 -- The sync engine's SQL surface: privileges, validation, views.
 BEGIN;
-SELECT plan(27);
+SELECT plan(32);
 
 INSERT INTO tthub.stores (store_code, store_name) VALUES ('tap-sync', 'pgTAP sync');
 
@@ -34,6 +34,23 @@ VALUES ('tap-sync', 'daily_sync', 'SUCCESS', now() - interval '40 days'),
 SELECT is(tthub._prune(30), 2::bigint, 'pruning deletes the old finished job and the old log');
 SELECT is((SELECT count(*)::int FROM tthub.sync_jobs WHERE store_code = 'tap-sync'), 2, 'the recent job and the queued one stay');
 SELECT is((SELECT count(*)::int FROM tthub.sync_logs WHERE store_code = 'tap-sync'), 1, 'the recent log stays');
+
+-- Claiming: one job per store per claim, none of a store that has a running job.
+INSERT INTO tthub.stores (store_code, store_name) VALUES ('tap-claim', 'claim'), ('tap-claim-2', 'claim 2');
+INSERT INTO tthub.sync_jobs (store_code, snapshot_date, run_after)
+VALUES ('tap-claim', current_date - 1, now() - interval '2 minutes'),
+       ('tap-claim', current_date, now() - interval '1 minute'),
+       ('tap-claim-2', current_date, now() - interval '1 minute');
+CREATE TEMP TABLE claimed AS SELECT * FROM tthub._claim_jobs(8, '1 minute', pg_backend_pid());
+SELECT is((SELECT count(*)::int FROM claimed WHERE store_code = 'tap-claim'), 1, 'a claim hands out one job of a store with two due');
+SELECT is((SELECT snapshot_date FROM claimed WHERE store_code = 'tap-claim'), current_date - 1, 'the one due first');
+SELECT is((SELECT count(*)::int FROM claimed WHERE store_code = 'tap-claim-2'), 1, 'and one of every other store');
+SELECT is((SELECT count(*)::int FROM tthub._claim_jobs(8, '1 minute', pg_backend_pid()) WHERE store_code = 'tap-claim'), 0,
+          'nothing of a store that has a running job');
+-- A running job whose pid now belongs to a backend that started after it is an orphan.
+UPDATE tthub.sync_jobs SET started_at = (SELECT backend_start - interval '1 minute' FROM pg_stat_activity WHERE pid = pg_backend_pid())
+ WHERE store_code = 'tap-claim-2' AND state = 'running';
+SELECT is(tthub._requeue_orphans(5), 1, 'a job whose pid was reused is requeued; the live ones stay');
 
 -- Roles.
 SET LOCAL ROLE tthub_reader;

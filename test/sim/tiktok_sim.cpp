@@ -63,6 +63,7 @@ struct State {
   std::map<std::string, std::string> access_tokens, refresh_tokens;  // token -> open_id
   std::map<std::string, std::deque<Clock::time_point>> windows;
   std::map<std::string, int64_t> requests, throttled, failed;
+  std::map<std::string, int> refresh_uses;  // refresh token -> times it was sent (rotated ones too)
   std::mt19937 rng{42};
   std::atomic<int> in_flight{0};
   std::atomic<int> max_in_flight{0};
@@ -349,6 +350,7 @@ void oauth_token(const httplib::Request &req, httplib::Response &res) {
   }
   if (req.get_param_value("grant_type") != "refresh_token")
     return oauth_error(400, "unsupported_grant_type", "grant_type is not supported");
+  g.refresh_uses[req.get_param_value("refresh_token")]++;
   auto it = g.refresh_tokens.find(req.get_param_value("refresh_token"));
   if (it == g.refresh_tokens.end() || g.accounts[it->second].revoked)
     return oauth_error(400, "invalid_grant", "Refresh token is invalid or expired.");
@@ -394,8 +396,18 @@ void stats(const httplib::Request &, httplib::Response &res) {
   json accounts = json::object();
   for (auto &[oid, a] : g.accounts)
     accounts[oid] = {{"generation", a.generation}, {"revoked", a.revoked}, {"videos", a.videos}};
+  // TikTok accepts a refresh token once (it rotates it): a count above 1 means two
+  // syncs raced. Keyed without the "rft." prefix, so no token shows where stats are printed.
+  json refresh_uses = json::object();
+  int max_refresh_uses = 0;
+  for (auto &[token, n] : g.refresh_uses) {
+    std::string key = token.rfind("rft.", 0) == 0 ? token.substr(4) : "other";
+    refresh_uses[key] = refresh_uses.value(key, 0) + n;
+    max_refresh_uses = std::max(max_refresh_uses, n);
+  }
   send_json(res, 200, {{"requests", g.requests}, {"throttled", g.throttled}, {"failed", g.failed},
-                       {"max_in_flight", g.max_in_flight.load()}, {"accounts", accounts}, {"day", g.day}});
+                       {"max_in_flight", g.max_in_flight.load()}, {"accounts", accounts}, {"day", g.day},
+                       {"refresh_token_uses", refresh_uses}, {"max_refresh_token_uses", max_refresh_uses}});
 }
 
 template <typename H>
