@@ -21,7 +21,10 @@ PG_CONFIG ?= pg_config
 PG_INCLUDE_SERVER := $(shell $(PG_CONFIG) --includedir-server)
 
 PG_CPPFLAGS = -Isrc -isystem $(PG_INCLUDE_SERVER)
-PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror -Wno-register -Wno-missing-field-initializers
+# -MMD -MP: each object also records the headers it includes (x.d), so changing a
+# header rebuilds what uses it (PGXS tracks only .c dependencies, and only when
+# PostgreSQL was configured with --enable-depend).
+PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror -Wno-register -Wno-missing-field-initializers -MMD -MP
 SHLIB_LINK  = -lstdc++ -lcurl -lcrypto
 
 # Debian's PG15 also compiles every object to LLVM bitcode with clang-14, which does
@@ -30,6 +33,8 @@ override with_llvm = no
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+-include $(OBJS:.o=.d)
+EXTRA_CLEAN += $(OBJS:.o=.d)
 
 .SECONDEXPANSION:
 src/sql/tthub--%.sql: $$(sort $$(wildcard src/sql/%/*.sql))
