@@ -2,11 +2,11 @@
 #include <exception>
 
 #include "core/error.h"
-#include "ext/postgres_headers.h"
-#include "ext/server_secrets.h"
-#include "ext/settings.h"
-#include "ext/shared_state.h"
-#include "ext/worker.h"
+#include "ext/pg/postgres_headers.h"
+#include "ext/config/server_secrets.h"
+#include "ext/config/settings.h"
+#include "ext/sync/shared_state.h"
+#include "ext/sync/worker.h"
 
 extern "C" {
 PG_MODULE_MAGIC;

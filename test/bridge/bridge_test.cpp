@@ -2,7 +2,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "ext/pg_bridge.h"
+#include "ext/pg/pg_bridge.h"
 
 extern "C" {
 PG_MODULE_MAGIC;

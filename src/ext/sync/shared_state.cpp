@@ -1,6 +1,6 @@
-#include "ext/shared_state.h"
+#include "ext/sync/shared_state.h"
 
-#include "ext/pg_bridge.h"
+#include "ext/pg/pg_bridge.h"
 
 namespace tthub::shared {
 namespace {

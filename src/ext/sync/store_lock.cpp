@@ -1,6 +1,6 @@
-#include "ext/store_lock.h"
+#include "ext/sync/store_lock.h"
 
-#include "ext/pg_bridge.h"
+#include "ext/pg/pg_bridge.h"
 
 namespace tthub {
 namespace {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "ext/sync_engine.h"
+#include "ext/sync/sync_engine.h"
 
 namespace tthub::queue {
 

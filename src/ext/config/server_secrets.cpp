@@ -8,9 +8,9 @@
 #include <cstring>
 #include <string>
 
-#include "ext/postgres_headers.h"
-#include "ext/server_secrets.h"
-#include "ext/settings.h"
+#include "ext/pg/postgres_headers.h"
+#include "ext/config/server_secrets.h"
+#include "ext/config/settings.h"
 #include "core/error.h"
 
 namespace tthub::secrets {

@@ -1,4 +1,4 @@
-#include "ext/sql_values.h"
+#include "ext/pg/sql_values.h"
 
 #include <cstring>
 

@@ -3,7 +3,7 @@
 --
 -- TikTok rotates the refresh token at every refresh, so two syncs of one store at
 -- once send the same refresh token twice and the second one puts the account in
--- NEED_RECONNECT. The store lock (src/ext/store_lock.cpp) keeps syncs apart; the
+-- NEED_RECONNECT. The store lock (src/ext/sync/store_lock.cpp) keeps syncs apart; the
 -- claim below never hands out what would only find the lock taken, and a job that
 -- does find it taken waits in the queue instead of being lost.
 ------------------------------------------------------------------------------

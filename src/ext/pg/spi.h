@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "ext/pg_bridge.h"
+#include "ext/pg/pg_bridge.h"
 
 namespace tthub::spi {
 

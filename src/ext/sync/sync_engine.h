@@ -22,7 +22,7 @@
 #include "core/error.h"
 #include "core/http_client.h"
 #include "core/rate_limiter.h"
-#include "ext/db_work.h"
+#include "ext/pg/db_work.h"
 
 namespace tthub {
 

@@ -1,8 +1,8 @@
-#include "ext/spi.h"
+#include "ext/pg/spi.h"
 
 #include <cstring>
 
-#include "ext/sql_values.h"
+#include "ext/pg/sql_values.h"
 
 namespace tthub::spi {
 namespace {

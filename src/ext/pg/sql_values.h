@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <string_view>
 
-#include "ext/pg_bridge.h"
+#include "ext/pg/pg_bridge.h"
 
 namespace tthub {
 

@@ -1,8 +1,8 @@
-#include "ext/engine_settings.h"
+#include "ext/sync/engine_settings.h"
 
 #include "core/error.h"
-#include "ext/server_secrets.h"
-#include "ext/settings.h"
+#include "ext/config/server_secrets.h"
+#include "ext/config/settings.h"
 
 namespace tthub {
 

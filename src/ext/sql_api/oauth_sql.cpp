@@ -10,14 +10,14 @@
 #include "core/clock.h"
 #include "core/random_token.h"
 #include "core/store_code.h"
-#include "ext/account_store.h"
-#include "ext/db_work.h"
-#include "ext/http_call.h"
-#include "ext/server_secrets.h"
-#include "ext/settings.h"
-#include "ext/snapshot_writer.h"
-#include "ext/spi.h"
-#include "ext/sql_values.h"
+#include "ext/sync/account_store.h"
+#include "ext/pg/db_work.h"
+#include "ext/sql_api/http_call.h"
+#include "ext/config/server_secrets.h"
+#include "ext/config/settings.h"
+#include "ext/sync/snapshot_writer.h"
+#include "ext/pg/spi.h"
+#include "ext/pg/sql_values.h"
 
 namespace {
 

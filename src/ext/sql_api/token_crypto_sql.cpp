@@ -3,8 +3,8 @@
 
 #include <string>
 
-#include "ext/server_secrets.h"
-#include "ext/sql_values.h"
+#include "ext/config/server_secrets.h"
+#include "ext/pg/sql_values.h"
 
 namespace {
 

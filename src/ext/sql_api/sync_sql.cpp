@@ -1,14 +1,14 @@
 // SQL entry points of the sync engine: tthub_sync_now and the worker wake-up.
 #include "core/clock.h"
 #include "core/store_code.h"
-#include "ext/db_work.h"
-#include "ext/engine_settings.h"
-#include "ext/shared_state.h"
-#include "ext/snapshot_writer.h"
-#include "ext/spi.h"
-#include "ext/store_lock.h"
-#include "ext/sql_values.h"
-#include "ext/sync_engine.h"
+#include "ext/pg/db_work.h"
+#include "ext/sync/engine_settings.h"
+#include "ext/sync/shared_state.h"
+#include "ext/sync/snapshot_writer.h"
+#include "ext/pg/spi.h"
+#include "ext/sync/store_lock.h"
+#include "ext/pg/sql_values.h"
+#include "ext/sync/sync_engine.h"
 
 namespace {
 

@@ -1,7 +1,7 @@
 // The sync engine's configuration, read from tthub's settings and server secrets.
 #pragma once
 
-#include "ext/sync_engine.h"
+#include "ext/sync/sync_engine.h"
 
 namespace tthub {
 

@@ -1,4 +1,4 @@
-#include "ext/pg_bridge.h"
+#include "ext/pg/pg_bridge.h"
 
 #include <string>
 

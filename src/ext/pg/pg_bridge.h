@@ -15,7 +15,7 @@
 #include <type_traits>
 
 #include "core/error.h"
-#include "ext/postgres_headers.h"
+#include "ext/pg/postgres_headers.h"
 
 namespace tthub {
 

@@ -1,6 +1,6 @@
-#include "ext/job_queue.h"
+#include "ext/sync/job_queue.h"
 
-#include "ext/spi.h"
+#include "ext/pg/spi.h"
 
 namespace tthub::queue {
 

@@ -1,4 +1,4 @@
-#include "ext/sync_engine.h"
+#include "ext/sync/sync_engine.h"
 
 #include <deque>
 #include <optional>
@@ -7,10 +7,10 @@
 #include "core/backoff.h"
 #include "core/clock.h"
 #include "core/error.h"
-#include "ext/account_store.h"
-#include "ext/job_queue.h"
-#include "ext/snapshot_writer.h"
-#include "ext/store_lock.h"
+#include "ext/sync/account_store.h"
+#include "ext/sync/job_queue.h"
+#include "ext/sync/snapshot_writer.h"
+#include "ext/sync/store_lock.h"
 
 namespace tthub {
 

@@ -1,8 +1,8 @@
-#include "ext/account_store.h"
+#include "ext/sync/account_store.h"
 
 #include "core/token_crypto.h"
-#include "ext/server_secrets.h"
-#include "ext/spi.h"
+#include "ext/config/server_secrets.h"
+#include "ext/pg/spi.h"
 
 namespace tthub::accounts {
 namespace {

@@ -1,6 +1,6 @@
-#include "ext/db_work.h"
+#include "ext/pg/db_work.h"
 
-#include "ext/pg_bridge.h"
+#include "ext/pg/pg_bridge.h"
 
 namespace tthub {
 

@@ -1,8 +1,8 @@
-#include "ext/http_call.h"
+#include "ext/sql_api/http_call.h"
 
 #include "core/http_client.h"
-#include "ext/pg_bridge.h"
-#include "ext/settings.h"
+#include "ext/pg/pg_bridge.h"
+#include "ext/config/settings.h"
 
 namespace tthub {
 

@@ -1,17 +1,17 @@
-#include "ext/worker.h"
+#include "ext/sync/worker.h"
 
 #include <csignal>
 
 #include "core/clock.h"
 #include "core/error.h"
-#include "ext/db_work.h"
-#include "ext/engine_settings.h"
-#include "ext/job_queue.h"
-#include "ext/pg_bridge.h"
-#include "ext/settings.h"
-#include "ext/shared_state.h"
-#include "ext/spi.h"
-#include "ext/sync_engine.h"
+#include "ext/pg/db_work.h"
+#include "ext/sync/engine_settings.h"
+#include "ext/sync/job_queue.h"
+#include "ext/pg/pg_bridge.h"
+#include "ext/config/settings.h"
+#include "ext/sync/shared_state.h"
+#include "ext/pg/spi.h"
+#include "ext/sync/sync_engine.h"
 
 extern "C" PGDLLEXPORT void tthub_worker_main(Datum);
 
@@ -175,7 +175,7 @@ void tthub_worker_main(Datum) {
   BackgroundWorkerInitializeConnection(tthub::settings::database, nullptr, 0);
   // The worker runs as the bootstrap superuser. Pinned to pg_catalog, names in its
   // statements resolve to built-ins only, whatever search_path a role or database sets
-  // and whatever any role created in "$user" or public (src/sql/0.2--0.3/10-search-path.sql).
+  // and whatever any role created in "$user" or public (src/extension_sql/0.2--0.3/10-search-path.sql).
   SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_SESSION);
   pgstat_report_appname("tthub sync worker");
   tthub::shared::register_worker();

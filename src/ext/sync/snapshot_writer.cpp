@@ -1,8 +1,8 @@
-#include "ext/snapshot_writer.h"
+#include "ext/sync/snapshot_writer.h"
 
 #include <unordered_set>
 
-#include "ext/spi.h"
+#include "ext/pg/spi.h"
 
 namespace tthub::snapshots {
 

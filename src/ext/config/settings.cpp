@@ -1,5 +1,5 @@
-#include "ext/postgres_headers.h"
-#include "ext/settings.h"
+#include "ext/pg/postgres_headers.h"
+#include "ext/config/settings.h"
 #include "core/tiktok_limits.h"
 
 namespace tthub::settings {
