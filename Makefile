@@ -34,6 +34,9 @@ SHLIB_LINK  = -lstdc++ -lcurl -lcrypto
 # not receive PG_CXXFLAGS (so no C++17). tthub gains nothing from JIT inlining.
 override with_llvm = no
 
+# Before the include: PGXS tests EXTRA_CLEAN when it reads its clean rule.
+EXTRA_CLEAN = $(OBJS:.o=.d)
+
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 -include $(OBJS:.o=.d)
