@@ -102,8 +102,8 @@ struct Result {
 };
 
 // Caps on text TikTok sends, in bytes, cut on a code-point boundary (see sanitize()).
-// Titles and descriptions: at most 150 characters (section 8); 4 bytes per code point
-// is UTF-8's widest, so a documented title is never cut.
+// TikTok documents titles and descriptions as at most 150 characters; 4 bytes per
+// code point is UTF-8's widest, so a title within that limit is never cut.
 inline constexpr size_t kTitleMaxChars = 150;
 inline constexpr size_t kTitleCapBytes = kTitleMaxChars * 4;
 // No documented limit for these: our bounds, far above what TikTok shows.

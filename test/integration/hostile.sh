@@ -34,18 +34,22 @@ is "$(q "$PORT" tthub "SELECT max(octet_length(description)) || '|' || bool_and(
                               bool_or(description ~ $CTRL) || '|' || bool_and($(utf8 description))
                        FROM tthub.video_daily WHERE store_code = 'h1' AND snapshot_date = $TODAY")" "599|true|false|true" \
    "descriptions keep their line breaks (CRLF and NEL as newlines), lose the NUL, and are capped"
+sim_config '{"hostile": false}'
+idle_queue 30 >/dev/null
 
 echo "# error messages and log_ids with NULs, control characters, and a cut inside a character"
-sim_config '{"hostile": true, "fail_next": {"video/list": 1}}'
-# The summary's message is what sync_jobs.last_error gets (read here: the worker soon retries).
-is "$(q "$PORT" tthub "SELECT status || '|' || $(utf8 message) || '|' || (message ~ $CTRL) || '|' || (octet_length(message) <= 700)
-                       FROM tthub.tthub_sync_now('h1')")" "queued|true|false|true" \
-   "a 500 with a hostile body requeues the job, with an error that is valid UTF-8, without controls, capped"
-MSG="(SELECT message FROM tthub.sync_logs WHERE store_code = 'h1' AND status = 'FAILED' ORDER BY log_id DESC LIMIT 1)"
+import_account e1 5
+set_conf "tthub.retry_base_delay = '1h'"  # the worker must not retry (and overwrite) before we look
+sim_config '{"hostile": true, "fail_next": {"user/info": 1}}'
+is "$(q "$PORT" tthub "SELECT status FROM tthub.tthub_sync_now('e1')")" "queued" \
+   "a 500 with a hostile body fails the attempt and requeues the job"
+MSG="(SELECT message FROM tthub.sync_logs WHERE store_code = 'e1' AND status = 'FAILED' ORDER BY log_id DESC LIMIT 1)"
 is "$(q "$PORT" tthub "SELECT $(utf8 "$MSG")")" "t" "the logged message is valid UTF-8 though TikTok's was cut inside a character"
 is "$(q "$PORT" tthub "SELECT ($MSG ~ $CTRL) || '|' || (octet_length($MSG) <= 700) || '|' ||
                               ($MSG ~ '^retryable: TikTok internal_error \(HTTP 500\): x{200}x{99} \(log_id SIMLOG9{122}\)$')")" \
    "false|true|true" "it has no control character, TikTok's message and log_id are capped (300 and 128 bytes)"
+is "$(q "$PORT" tthub "SELECT $(utf8 last_error) || '|' || (last_error ~ $CTRL) || '|' || (octet_length(last_error) <= 700)
+                       FROM tthub.sync_jobs WHERE store_code = 'e1'")" "true|false|true" "sync_jobs.last_error is sanitised the same way"
 import_account h2 2 60  # expires within the refresh margin: the sync starts with a refresh
 sim_config '{"hostile": true, "fail_next": {"oauth/token": 1}}'
 like "$(sync_now h2)" "^queued" "a failed refresh with a hostile OAuth error is retried"
@@ -53,9 +57,9 @@ MSG2="(SELECT message FROM tthub.sync_logs WHERE store_code = 'h2' AND status = 
 is "$(q "$PORT" tthub "SELECT ($MSG2 ~ $CTRL) || '|' || $(utf8 "$MSG2") || '|' || ($MSG2 LIKE '%server_error: xxx%(log_id SIMLOG999%')")" \
    "false|true|true" "the OAuth error_description and log_id are logged sanitised"
 sim_config '{"hostile": false}'
-idle_queue 30
-is "$(q "$PORT" tthub "SELECT count(*) FILTER (WHERE state <> 'done') || '|' || count(DISTINCT store_code) FROM tthub.sync_jobs")" "0|2" \
-   "both requeued jobs then completed"
+q "$PORT" tthub "ALTER SYSTEM RESET tthub.retry_base_delay" >/dev/null
+q "$PORT" tthub "SELECT pg_reload_conf()" >/dev/null
+is "$(sync_now e1) $(sync_now h2)" "done|25|2 done|25|2" "the requeued jobs complete once TikTok behaves"
 
 echo "# the database edge refuses what pg_restore would reject"
 q "$PORT" postgres "CREATE DATABASE edge" >/dev/null
