@@ -17,6 +17,8 @@ inline constexpr const char *kDataException = "22000";
 inline constexpr const char *kNotInPrerequisiteState = "55000";
 inline constexpr const char *kOutOfMemory = "53200";
 inline constexpr const char *kInternalError = "XX000";
+inline constexpr const char *kCharacterNotInRepertoire = "22021";  // invalid bytes for the encoding
+inline constexpr const char *kProgramLimitExceeded = "54000";
 inline constexpr const char *kQueryCanceled = "57014";
 // tthub's own class "TH": errors no standard code describes.
 inline constexpr const char *kTokenAuthFailed = "TH001";   // ciphertext tampered, wrong key or context

@@ -123,7 +123,7 @@ is "$(q "$PORT" tthub "SELECT count(*) FROM tthub.sync_logs WHERE store_code = '
 sim_config '{"latency_ms": 0}'
 
 echo "# malformed responses: a clear error, a retry, never a partial row"
-for kind in truncated negative nul badutf8 wrongtype oversize; do
+for kind in truncated negative badutf8 wrongtype oversize; do  # a NUL in a title is stored sanitised: hostile.sh
   idle_queue 30 >/dev/null
   sim_config "{\"malformed_next\": 1, \"malformed_kind\": \"$kind\"}"
   like "$(q "$PORT" tthub "SELECT status || ': ' || coalesce(message, '') FROM tthub.tthub_sync_now('s2')")" "^queued: (malformed|response body exceeds)" \

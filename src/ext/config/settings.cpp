@@ -19,6 +19,7 @@ int max_attempts = 5;
 int http_timeout_ms = 30000;
 int log_retention_days = 30;
 int retry_base_delay_ms = 30000;
+int max_retry_after_s = 60;
 
 void define_all() {
   // Paths of secret files: read once at server start, visible to superusers only.
@@ -75,6 +76,11 @@ void define_all() {
                           "Delay before the first retry of a failed job; doubles each attempt up to an hour.",
                           nullptr, &retry_base_delay_ms, 30000, 100, 3600000, PGC_SIGHUP, GUC_UNIT_MS,
                           nullptr, nullptr, nullptr);
+  // 60 s is TikTok's rate-limit window: waiting longer than that never buys a slot.
+  DefineCustomIntVariable("tthub.max_retry_after",
+                          "Longest pause of a TikTok endpoint after a 429, whatever its Retry-After says.",
+                          "Only the endpoint that answered 429 pauses; the other endpoints go on.",
+                          &max_retry_after_s, 60, 1, 3600, PGC_SIGHUP, GUC_UNIT_S, nullptr, nullptr, nullptr);
   MarkGUCPrefixReserved("tthub");
 }
 

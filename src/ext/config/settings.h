@@ -19,6 +19,7 @@ extern int max_attempts;
 extern int http_timeout_ms;
 extern int log_retention_days;
 extern int retry_base_delay_ms;
+extern int max_retry_after_s;
 
 void define_all();
 

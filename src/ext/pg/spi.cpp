@@ -59,6 +59,8 @@ Datum column(uint64_t row, int col, bool *isnull) {
 
 }  // namespace
 
+// Text parameters (and array elements) are built by make_text, which refuses bytes
+// invalid in the database encoding and NULs: such a row would not survive pg_restore.
 Param text(std::string_view s) { return {TEXTOID, PointerGetDatum(make_text(s)), false}; }
 Param text(const std::string &s) { return text(std::string_view(s)); }
 Param text(const char *s) { return text(std::string_view(s)); }

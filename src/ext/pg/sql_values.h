@@ -13,6 +13,7 @@ namespace tthub {
 // which outlives the call).
 std::string_view arg_bytes(FunctionCallInfo fcinfo, int n);
 
+// Text in the database encoding; throws Error (22021) on invalid bytes or a NUL.
 text *make_text(std::string_view s);
 
 // The composite result of a function declared with OUT parameters (values[i] is

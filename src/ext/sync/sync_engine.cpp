@@ -158,7 +158,19 @@ void SyncEngine::send_due(int64_t now, int64_t *next_due) {
     Job &job = *job_ptr;
     if (job.in_flight || !job.sync) continue;
     int64_t due = job.due_ms;
-    SlidingWindowLimiter &limiter = limiters_[static_cast<int>(job.sync->endpoint())];
+    tiktok::Endpoint endpoint = job.sync->endpoint();
+    SlidingWindowLimiter &limiter = limiters_[static_cast<int>(endpoint)];
+    if (limiter.blocked_until() - now > config_.rate_limit_hold_ms) {
+      // Another store's 429 paused this endpoint for long: free the slot, as in apply().
+      ApiFailure f;
+      f.kind = FailureKind::kRateLimited;
+      f.message = std::string("TikTok rate limited ") + tiktok::endpoint_name(endpoint) + ": waiting for it to resume";
+      job.retry = f;
+      job.due_ms = limiter.blocked_until();
+      job.sync.reset();
+      start_next_account(job);
+      continue;
+    }
     due = std::max(due, limiter.next_slot(now));
     if (due > now) {
       if (*next_due < 0 || due - now < *next_due) *next_due = due - now;
@@ -224,13 +236,19 @@ void SyncEngine::apply(Job &job, const tiktok::HttpResponse &response) {
     });
   } else if (auto *e = std::get_if<tiktok::event::RetryLater>(&event)) {
     if (e->failure.kind == FailureKind::kRateLimited) {
+      // Retry-After when sent (TikTok documents none), else backoff; either way at most
+      // tthub.max_retry_after, so no single response pauses an endpoint for long. Only
+      // this endpoint pauses: TikTok limits each one separately.
+      ++job.rate_limited;
+      int64_t cap = config_.max_retry_after_ms;
       int64_t delay = e->failure.retry_after_seconds
-                          ? *e->failure.retry_after_seconds * 1000
-                          : backoff_delay_ms(++job.rate_limited, 1000, 60000, jitter());
-      if (e->failure.retry_after_seconds) ++job.rate_limited;
-      limiters_[static_cast<int>(job.sync->endpoint())].block_until(steady_ms() + delay);
-      job.due_ms = steady_ms() + delay;
-      if (job.rate_limited > config_.max_rate_limited_responses) {
+                          ? std::min<int64_t>(*e->failure.retry_after_seconds * 1000, cap)
+                          : backoff_delay_ms(job.rate_limited, 1000, std::min<int64_t>(60000, cap), jitter());
+      int64_t until = steady_ms() + delay;
+      limiters_[static_cast<int>(job.sync->endpoint())].block_until(until);
+      job.due_ms = until;
+      // A long pause gives the slot to another store: requeued, due when it ends.
+      if (delay > config_.rate_limit_hold_ms || job.rate_limited > config_.max_rate_limited_responses) {
         job.retry = e->failure;
         job.sync.reset();
       }

@@ -36,6 +36,11 @@ struct EngineConfig {
   int64_t retry_cap_ms = 3600000;       // longest wait between retries
   int max_rate_limited_responses = 20;  // 429s in a row before the job is rescheduled
   int64_t store_busy_retry_ms = 5000;   // a job whose store another sync holds waits this long
+  int64_t max_retry_after_ms = 60000;  // longest pause of an endpoint after one 429
+  // A job waits out a 429 pause up to this long in place; a longer one gives its slot
+  // to another store (the job is requeued for when the pause ends), so a 429 storm on
+  // one endpoint cannot keep the other endpoint idle.
+  int64_t rate_limit_hold_ms = 3000;
 };
 
 struct JobSpec {
