@@ -287,9 +287,10 @@ CREATE OR REPLACE VIEW @extschema@.health AS
          AND l.snapshot_date < @extschema@.snapshot_today())::float8,
      'Account-days of the last 7 days (today excluded) whose latest sync stopped before the end of the video list (tthub.sync_ledger).'),
     ('tthub_refresh_tokens_expiring_7d',
-     (SELECT count(*) FROM @extschema@.store_accounts
-       WHERE status IN ('CONNECTED', 'ERROR') AND refresh_token_expires_at < now() + interval '7 days')::float8,
-     'Accounts whose refresh token expires within 7 days (or has expired): their owner must reconnect.')
+     (SELECT count(*) FROM @extschema@.store_accounts a
+        JOIN @extschema@.stores s ON s.store_code = a.store_code AND s.disabled_at IS NULL
+       WHERE a.status IN ('CONNECTED', 'ERROR') AND a.refresh_token_expires_at < now() + interval '7 days')::float8,
+     'Accounts to sync (CONNECTED or ERROR, store active) whose refresh token expires within 7 days or has expired: their owner must reconnect.')
   ) AS m(metric, value, help);
 COMMENT ON VIEW @extschema@.health IS 'tthub''s health, one row per metric (Prometheus-style names), for monitoring. The same for every role that may read it.';
 
