@@ -54,8 +54,8 @@ SELECT is(tthub._requeue_orphans(5), 1, 'a job whose pid was reused is requeued;
 
 -- Roles.
 SET LOCAL ROLE tthub_reader;
-SELECT lives_ok($$ SELECT * FROM tthub.sync_jobs, tthub.sync_ledger LIMIT 1 $$, 'reader reads jobs and the ledger');
-SELECT lives_ok($$ SELECT * FROM tthub.sync_progress, tthub.job_queue, tthub.dead_jobs LIMIT 1 $$, 'reader reads the queue views');
+SELECT lives_ok($$ SELECT * FROM tthub_reporting.sync_jobs, tthub_reporting.sync_ledger LIMIT 1 $$, 'reader reads jobs and the ledger');
+SELECT lives_ok($$ SELECT * FROM tthub_reporting.sync_progress, tthub_reporting.job_queue, tthub_reporting.dead_jobs LIMIT 1 $$, 'reader reads the queue views');
 SELECT throws_ok($$ SELECT tthub.tthub_sync('tap-sync') $$, '42501', NULL, 'reader cannot enqueue');
 SELECT throws_ok($$ SELECT tthub.tthub_sync_all() $$, '42501', NULL, 'reader cannot enqueue all');
 SELECT throws_ok($$ SELECT tthub.tthub_import_account('tap-sync', 'o2', 'a', 'r', 60, 60, 's') $$, '42501', NULL, 'reader cannot import');
