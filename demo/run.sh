@@ -2,7 +2,7 @@
 # The README's first command. On a fresh Debian 12 machine (as root): installs what it
 # needs, builds, starts a throwaway cluster with tthub and pg_cron, the TikTok
 # simulator and the OAuth shim, connects three demo stores through the real OAuth
-# flow (login -> simulator's authorize page -> callback), syncs two simulated days and
+# flow (connect link -> simulator's authorize page -> callback), syncs two simulated days and
 # prints a report from the reporting views. The cluster keeps running.
 #   bash demo/run.sh          run the demo
 #   bash demo/run.sh --stop   stop the cluster, the simulator and the shim; remove them
@@ -69,7 +69,9 @@ i=0
 for store in "${STORES[@]}"; do
   i=$((i + 1))
   sim_config "{\"authorize_account\": $i}"
-  page=$(curl -sL "http://127.0.0.1:$SHIM_PORT/auth/login?store_code=$store")
+  # What an admin sends the store owner: a connect link with a one-store invite.
+  link="http://127.0.0.1:$SHIM_PORT$(sql -qAt -c "SELECT tthub.tthub_connect_link('$store')")"
+  page=$(curl -sL "$link")
   if ! printf '%s' "$page" | grep -q 'class="ok">Connected'; then
     echo "connecting $store failed:"; printf '%s\n' "$page"; exit 1
   fi
@@ -117,5 +119,6 @@ sql -c "SELECT s.store_code, s.accounts_connected AS connected, s.last_successfu
 
 step "the demo keeps running"
 echo "connect:  psql 'host=127.0.0.1 port=$PORT user=postgres dbname=tthub'"
-echo "connect a store: http://127.0.0.1:$SHIM_PORT/auth/login?store_code=demo-jakarta"
+echo "connect another account to demo-jakarta (link valid 1 day):"
+echo "          http://127.0.0.1:$SHIM_PORT$(sql -qAt -c "SELECT tthub.tthub_connect_link('demo-jakarta', '1 day')")"
 echo "stop:     bash demo/run.sh --stop"

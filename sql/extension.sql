@@ -11,13 +11,15 @@ SELECT conrelid::regclass AS tbl, conname, pg_get_constraintdef(oid) AS def
   FROM pg_constraint
  WHERE connamespace = 'tthub'::regnamespace AND contype IN ('p', 'u')
  ORDER BY 1, 2;
--- The one exception, oauth_states, is looked up by state alone (a Citus reference table).
+-- The exceptions, oauth_states and oauth_invites, are looked up by a random token
+-- alone (Citus reference tables).
 SELECT conrelid::regclass AS tbl, conname
   FROM pg_constraint
  WHERE connamespace = 'tthub'::regnamespace AND contype IN ('p', 'u')
    AND NOT EXISTS (SELECT 1 FROM unnest(conkey) k
                      JOIN pg_attribute a ON a.attrelid = conrelid AND a.attnum = k
-                    WHERE a.attname = 'store_code');
+                    WHERE a.attname = 'store_code')
+ ORDER BY 1;
 -- Counters are bigint; timestamps timestamptz.
 SELECT attrelid::regclass AS tbl, attname, format_type(atttypid, atttypmod) AS type
   FROM pg_attribute

@@ -27,6 +27,10 @@ inline constexpr const char *kOAuthExpiredState = "TH102";  // older than 10 min
 inline constexpr const char *kOAuthUsedState = "TH103";     // replayed callback
 inline constexpr const char *kOAuthRefused = "TH104";       // TikTok refused the code or the user denied
 inline constexpr const char *kOAuthUnavailable = "TH105";   // TikTok's token endpoint failed (network, 5xx)
+inline constexpr const char *kOAuthInvalidInvite = "TH106"; // no such connect link (raised in SQL)
+inline constexpr const char *kOAuthExpiredInvite = "TH107"; // connect link past its expiry (raised in SQL)
+inline constexpr const char *kOAuthUsedInvite = "TH108";    // connect link spent, or bound to another account
+inline constexpr const char *kOAuthTooManyPending = "TH109"; // a store's cap of pending states (raised in SQL)
 inline constexpr const char *kNoDataFound = "P0002";
 }  // namespace sqlstate
 

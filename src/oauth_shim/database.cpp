@@ -1,71 +1,64 @@
 #include "database.h"
 
-#include <libpq-fe.h>
-
-#include <memory>
-#include <vector>
+#include "log_line.h"
 
 namespace shim {
 namespace {
 
-struct ConnCloser {
-  void operator()(PGconn *c) const { PQfinish(c); }
-};
-struct ResultCloser {
-  void operator()(PGresult *r) const { PQclear(r); }
-};
-using Conn = std::unique_ptr<PGconn, ConnCloser>;
-using Result = std::unique_ptr<PGresult, ResultCloser>;
+using std::chrono::milliseconds;
 
-// One connection per request: the shim sees a few requests per connected store, and
-// a fresh connection never carries state from a previous request.
-Conn connect(const std::string &url, DbError *err) {
-  const char *keys[] = {"dbname", "connect_timeout", "application_name", nullptr};
-  const char *values[] = {url.c_str(), "5", "tthub-oauth", nullptr};
-  Conn c(PQconnectdbParams(keys, values, 1));
-  if (!c || PQstatus(c.get()) != CONNECTION_OK) {
-    err->sqlstate.clear();
-    err->message = "the database is unavailable";
-    return nullptr;
-  }
-  return c;
-}
-
-Result call(PGconn *c, const char *sql, const std::vector<std::string> &args, DbError *err) {
-  std::vector<const char *> values;
-  for (const auto &a : args) values.push_back(a.c_str());
-  Result r(PQexecParams(c, sql, static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0));
-  if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
-    const char *state = r ? PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
-    const char *msg = r ? PQresultErrorField(r.get(), PG_DIAG_MESSAGE_PRIMARY) : nullptr;
-    err->sqlstate = state ? state : "XX000";
-    err->message = msg ? msg : "database error";
-    return nullptr;
-  }
-  return r;
-}
+// tthub_oauth_begin is a few statements; a health check one. tthub_oauth_complete
+// waits on TikTok twice (token, then profile; tthub.http_timeout_ms, 30 s each by
+// default) inside the statement, so it gets longer.
+constexpr milliseconds kBeginBudget{10000};
+constexpr milliseconds kCompleteBudget{90000};
+constexpr milliseconds kHealthBudget{2000};
 
 std::string value(PGresult *r, int col) { return PQgetisnull(r, 0, col) ? "" : PQgetvalue(r, 0, col); }
 
 }  // namespace
 
-BeginResult Database::begin(const std::string &store_code, const std::string &redirect_uri) const {
+PgResult Database::run(const char *sql, const std::vector<std::string> &args, milliseconds budget, bool retry_once,
+                       DbError *err) {
+  auto deadline = DbPool::Clock::now() + budget;
+  for (int attempt = 0;; ++attempt) {
+    DbPool::Lease lease = pool_.acquire(deadline, err);
+    if (!lease) {
+      note(false, *err);
+      return nullptr;
+    }
+    PgResult r = lease.query(sql, args, deadline, err);
+    if (r || !err->sqlstate.empty()) {  // an answer, or an SQL error: the database is up
+      note(true, *err);
+      return r;
+    }
+    if (!(retry_once && attempt == 0 && lease.broken() && DbPool::Clock::now() < deadline)) {
+      note(false, *err);
+      return nullptr;
+    }
+  }
+}
+
+// One log line when the database goes away and one when it is back, not one per request.
+void Database::note(bool up, const DbError &err) {
+  if (up_.exchange(up) == up) return;
+  log_line(up ? "database available again" : "database unavailable: " + log_safe_text(err.message));
+}
+
+BeginResult Database::begin(const std::string &invite, const std::string &redirect_uri) {
   BeginResult out;
-  Conn c = connect(url_, &out.error);
-  if (!c) return out;
-  Result r = call(c.get(), "SELECT tthub.tthub_oauth_begin($1, $2)", {store_code, redirect_uri}, &out.error);
+  PgResult r = run("SELECT tthub.tthub_oauth_begin($1, $2)", {invite, redirect_uri}, kBeginBudget, true, &out.error);
   if (!r) return out;
   out.authorize_url = value(r.get(), 0);
   out.ok = true;
   return out;
 }
 
-CompleteResult Database::complete(const std::string &state, const std::string &code) const {
+CompleteResult Database::complete(const std::string &state, const std::string &code) {
   CompleteResult out;
-  Conn c = connect(url_, &out.error);
-  if (!c) return out;
-  Result r = call(c.get(), "SELECT store_code, display_name, status, status_reason FROM tthub.tthub_oauth_complete($1, $2)",
-                  {state, code}, &out.error);
+  // Never run twice: the code is spent at TikTok by the first attempt.
+  PgResult r = run("SELECT store_code, display_name, status, status_reason FROM tthub.tthub_oauth_complete($1, $2)",
+                   {state, code}, kCompleteBudget, false, &out.error);
   if (!r) return out;
   out.store_code = value(r.get(), 0);
   out.display_name = value(r.get(), 1);
@@ -75,12 +68,9 @@ CompleteResult Database::complete(const std::string &state, const std::string &c
   return out;
 }
 
-bool Database::reachable() const {
+bool Database::reachable() {
   DbError err;
-  Conn c = connect(url_, &err);
-  if (!c) return false;
-  Result r(PQexec(c.get(), "SELECT 1"));
-  return r && PQresultStatus(r.get()) == PGRES_TUPLES_OK;
+  return run("SELECT 1", {}, kHealthBudget, true, &err) != nullptr;
 }
 
 }  // namespace shim

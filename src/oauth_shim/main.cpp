@@ -1,26 +1,30 @@
 // tthub-oauth: the small web shim that connects a store's TikTok account.
-//   GET /auth/login?store_code=...   -> 302 to TikTok's authorization page
+//   GET /auth/login?invite=...       -> 302 to TikTok's authorization page
 //   GET /auth/callback?code&state    -> exchanges the code (in the database), shows a page
 //   GET /healthz                     -> 200 when the database answers, else 503
-// Configuration: TTHUB_DATABASE_URL, TTHUB_LISTEN (127.0.0.1:8080), TTHUB_PUBLIC_URL.
+// Configuration: see shim_config.h (environment only).
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <iostream>
 #include <thread>
 
 #include "database.h"
+#include "http_front.h"
+#include "log_line.h"
 #include "pages.h"
+#include "rate_limit.h"
 #include "shim_config.h"
 
 namespace {
 
-constexpr size_t kMaxStoreCode = 50;
+constexpr size_t kMaxInvite = 128;
 constexpr size_t kMaxCode = 2048;
 constexpr size_t kMaxState = 128;
 constexpr size_t kMaxError = 1024;
@@ -59,14 +63,43 @@ bool param(const httplib::Request &req, httplib::Response &res, const char *name
   return true;
 }
 
-bool valid_store_code(const std::string &s) {
-  if (s.empty() || s.size() > kMaxStoreCode) return false;
+// An invite as tthub_connect_link makes them: base64url, at most kMaxInvite.
+bool plausible_invite(const std::string &s) {
+  if (s.empty() || s.size() > kMaxInvite) return false;
   for (char c : s)
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) return false;
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+      return false;
   return true;
 }
 
-thread_local std::chrono::steady_clock::time_point t_request_start;
+// The client's address: the peer's, or, when the peer is a trusted reverse proxy,
+// the last address that proxy appended to X-Forwarded-For.
+std::string client_address(const httplib::Request &req, const shim::Config &config) {
+  const auto &trusted = config.trusted_proxies;
+  if (std::find(trusted.begin(), trusted.end(), req.remote_addr) != trusted.end() && req.has_header("X-Forwarded-For")) {
+    std::string xff = req.get_header_value("X-Forwarded-For");
+    size_t comma = xff.rfind(',');
+    std::string last = comma == std::string::npos ? xff : xff.substr(comma + 1);
+    last.erase(0, last.find_first_not_of(" \t"));
+    last.erase(last.find_last_not_of(" \t") + 1);
+    if (!shim::client_key(last).empty()) return last;
+  }
+  return req.remote_addr;
+}
+
+// Without a raised descriptor limit, 1,024 connections would exhaust the default.
+size_t usable_connections(size_t wanted, size_t db_connections) {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+    getrlimit(RLIMIT_NOFILE, &rl);
+  }
+  size_t reserve = 32 + db_connections;
+  if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur > reserve + 16)
+    wanted = std::min<size_t>(wanted, static_cast<size_t>(rl.rlim_cur) - reserve);
+  return wanted;
+}
 
 }  // namespace
 
@@ -77,28 +110,44 @@ int main() {
     std::cerr << "tthub-oauth: " << why << std::endl;
     return 2;
   }
-  shim::Database db(config.database_url);
-  httplib::Server server;
+  signal(SIGPIPE, SIG_IGN);
+  shim::Database db(config.database_url, static_cast<size_t>(config.db_connections));
+  shim::RateLimiter login_limit(config.login_per_minute);
+  shim::Router router;
 
-  server.set_pre_routing_handler([](const httplib::Request &, httplib::Response &) {
-    t_request_start = std::chrono::steady_clock::now();
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
-  // One line per request: method, path (never the query string), status, duration.
-  server.set_logger([](const httplib::Request &req, const httplib::Response &res) {
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t_request_start).count();
-    std::fprintf(stdout, "%s %s %d %lldms\n", req.method.c_str(), req.path.c_str(), res.status, static_cast<long long>(ms));
-    std::fflush(stdout);
+  shim::FrontLimits limits;
+  limits.threads = static_cast<size_t>(config.threads);
+  limits.queue = 16 * limits.threads;
+  limits.max_connections = usable_connections(static_cast<size_t>(config.max_connections),
+                                              static_cast<size_t>(config.db_connections));
+  router.set_payload_max_length(limits.head.max_body);
+  // What the Keep-Alive response header announces; the front enforces it.
+  router.set_keep_alive_max_count(static_cast<size_t>(limits.max_requests_per_connection));
+  router.set_keep_alive_timeout(std::chrono::duration_cast<std::chrono::seconds>(limits.idle_timeout).count());
+
+  // One line per request: method, path (never the query string), status, duration
+  // from the request's first byte; escaped, so that a client cannot forge a line.
+  router.set_logger([](const httplib::Request &req, const httplib::Response &res) {
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                    shim::request_received_at()).count();
+    shim::log_line(shim::request_log_line(req.method, req.path, res.status, ms));
   });
 
-  server.Get("/auth/login", [&](const httplib::Request &req, httplib::Response &res) {
-    std::string store;
-    if (!param(req, res, "store_code", kMaxStoreCode, &store)) return;
-    if (!valid_store_code(store)) {
-      answer_problem(req, res, {400, "invalid_parameter", "This is not a valid store code."});
+  router.Get("/auth/login", [&](const httplib::Request &req, httplib::Response &res) {
+    // Counted before anything else, so that guessing invites is as slow as the rest.
+    std::string client = client_address(req, config);
+    std::string key = shim::client_key(client);
+    int retry_after = 0;
+    if (!login_limit.allow(key.empty() ? client : key, std::chrono::steady_clock::now(), &retry_after)) {
+      res.set_header("Retry-After", std::to_string(retry_after));
+      answer_problem(req, res, {429, "rate_limited", "Too many attempts from your network. Wait a minute and try again."});
       return;
     }
-    shim::BeginResult r = db.begin(store, config.redirect_uri());
+    if (req.get_param_value_count("invite") != 1 || !plausible_invite(req.get_param_value("invite"))) {
+      answer_problem(req, res, shim::problem_from_sqlstate("TH106", ""));
+      return;
+    }
+    shim::BeginResult r = db.begin(req.get_param_value("invite"), config.redirect_uri());
     if (!r.ok) {
       answer_problem(req, res, shim::problem_from_sqlstate(r.error.sqlstate, r.error.message));
       return;
@@ -106,7 +155,7 @@ int main() {
     res.set_redirect(r.authorize_url);
   });
 
-  server.Get("/auth/callback", [&](const httplib::Request &req, httplib::Response &res) {
+  router.Get("/auth/callback", [&](const httplib::Request &req, httplib::Response &res) {
     if (req.has_param("error")) {  // the user denied, or is not eligible (reference 2.2)
       std::string error = req.get_param_value("error").substr(0, kMaxError);
       answer_problem(req, res, {400, "authorization_refused",
@@ -132,17 +181,33 @@ int main() {
     res.set_content(shim::connected_page(r.store_code, r.display_name, r.status, r.status_reason), "text/html; charset=utf-8");
   });
 
-  server.Get("/healthz", [&](const httplib::Request &, httplib::Response &res) {
+  router.Get("/healthz", [&](const httplib::Request &, httplib::Response &res) {
     bool ok = db.reachable();
     res.status = ok ? 200 : 503;
     res.set_content(ok ? "ok\n" : "database unreachable\n", "text/plain");
   });
 
-  server.set_error_handler([](const httplib::Request &req, httplib::Response &res) {
-    if (res.status == 404 && res.body.empty()) answer_problem(req, res, {404, "not_found", "There is nothing here."});
+  router.set_error_handler([](const httplib::Request &req, httplib::Response &res) {
+    if (!res.body.empty()) return;
+    if (res.status == 404)
+      answer_problem(req, res, {404, "not_found", "There is nothing here."});
+    else if (res.status == 413)
+      answer_problem(req, res, {413, "request_too_large", "The request body is too large."});
+    else if (res.status == 400)
+      answer_problem(req, res, {400, "bad_request", "The request could not be read."});
+  });
+  // Never cpp-httplib's default, which would put the exception's text in a header.
+  router.set_exception_handler([](const httplib::Request &req, httplib::Response &res, std::exception_ptr) {
+    answer_problem(req, res, {500, "internal_error", "Something went wrong on our side. Please tell your administrator."});
   });
 
-  // SIGTERM: stop accepting, let in-flight requests finish, exit 0.
+  shim::Front front(router, limits);
+  if (!front.listen(config.host, config.port, &why)) {
+    std::cerr << "tthub-oauth: " << config.host << ":" << config.port << ": " << why << std::endl;
+    return 1;
+  }
+
+  // SIGTERM: stop accepting, let the requests already received finish, exit 0.
   if (pipe(g_stop_pipe) != 0) return 1;
   struct sigaction sa = {};
   sa.sa_handler = on_sigterm;
@@ -151,22 +216,13 @@ int main() {
   std::thread stopper([&] {
     char b;
     while (read(g_stop_pipe[0], &b, 1) < 0) {}
-    server.stop();
+    front.stop();
   });
 
-  if (!server.bind_to_port(config.host.c_str(), config.port)) {
-    std::cerr << "tthub-oauth: cannot listen on " << config.host << ":" << config.port << std::endl;
-    on_sigterm(0);
-    stopper.join();
-    return 1;
-  }
-  std::fprintf(stdout, "tthub-oauth listening on %s:%d\n", config.host.c_str(), config.port);
-  std::fflush(stdout);
-  server.listen_after_bind();
-  if (stopper.joinable()) {
-    on_sigterm(0);
-    stopper.join();
-  }
-  std::fprintf(stdout, "tthub-oauth stopped\n");
+  shim::log_line("tthub-oauth listening on " + config.host + ":" + std::to_string(config.port));
+  front.run();
+  on_sigterm(0);  // in case run() ended on its own
+  stopper.join();
+  shim::log_line("tthub-oauth stopped");
   return 0;
 }

@@ -13,6 +13,10 @@ Problem problem_from_sqlstate(const std::string &sqlstate, const std::string &me
   if (sqlstate == "TH103") return {409, "state_already_used", "This connection link was already used. Start again from your store's connect link."};
   if (sqlstate == "TH104") return {400, "authorization_refused", "TikTok did not accept the authorization. Start again from your store's connect link."};
   if (sqlstate == "TH105") return {500, "tiktok_unavailable", "TikTok could not be reached. Please try again in a few minutes."};
+  if (sqlstate == "TH106") return {403, "invalid_invite", "This connect link is not valid. Ask the store's administrator for a new link."};
+  if (sqlstate == "TH107") return {403, "invite_expired", "This connect link has expired. Ask the store's administrator for a new link."};
+  if (sqlstate == "TH108") return {403, "invite_used", "This connect link was already used to connect a TikTok account. Ask the store's administrator for a new link."};
+  if (sqlstate == "TH109") return {429, "too_many_attempts", "Too many connection attempts for this store are in progress. Wait 10 minutes and try again."};
   if (sqlstate == "55000") return {500, "not_configured", "The service is not fully configured. Please tell your administrator."};
   return {500, "internal_error", "Something went wrong on our side. Please tell your administrator."};
 }

@@ -9,6 +9,25 @@ std::string env(const char *name) {
   const char *v = std::getenv(name);
   return v ? v : "";
 }
+
+// An optional whole number in [lo, hi]; false with *why otherwise.
+bool env_int(const char *name, int lo, int hi, int *out, std::string *why) {
+  std::string v = env(name);
+  if (v.empty()) return true;
+  size_t used = 0;
+  long n = -1;
+  try {
+    n = std::stol(v, &used);
+  } catch (...) {
+    used = 0;
+  }
+  if (used != v.size() || n < lo || n > hi) {
+    *why = std::string(name) + " must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi);
+    return false;
+  }
+  *out = static_cast<int>(n);
+  return true;
+}
 }  // namespace
 
 bool load_config(Config *out, std::string *why) {
@@ -41,6 +60,21 @@ bool load_config(Config *out, std::string *why) {
   if (c.public_url.rfind("https://", 0) != 0 && c.public_url.rfind("http://", 0) != 0) {
     *why = "TTHUB_PUBLIC_URL must be the shim's public base URL, e.g. https://connect.example.com";
     return false;
+  }
+  if (!env_int("TTHUB_THREADS", 1, 1024, &c.threads, why) ||
+      !env_int("TTHUB_MAX_CONNECTIONS", 16, 1000000, &c.max_connections, why) ||
+      !env_int("TTHUB_DB_CONNECTIONS", 1, 100, &c.db_connections, why) ||
+      !env_int("TTHUB_LOGIN_RATE_PER_MINUTE", 1, 1000000, &c.login_per_minute, why))
+    return false;
+  std::string proxies = env("TTHUB_TRUSTED_PROXY");
+  for (size_t start = 0; start <= proxies.size();) {
+    size_t comma = proxies.find(',', start);
+    std::string item = proxies.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    while (!item.empty() && item.front() == ' ') item.erase(0, 1);
+    while (!item.empty() && item.back() == ' ') item.pop_back();
+    if (!item.empty()) c.trusted_proxies.push_back(item);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
   }
   *out = c;
   return true;

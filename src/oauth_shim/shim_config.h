@@ -3,14 +3,20 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace shim {
 
 struct Config {
-  std::string database_url;  // TTHUB_DATABASE_URL (libpq connection string or URI)
+  std::string database_url;        // TTHUB_DATABASE_URL (libpq connection string or URI)
   std::string host = "127.0.0.1";  // TTHUB_LISTEN, default 127.0.0.1:8080
   int port = 8080;
-  std::string public_url;    // TTHUB_PUBLIC_URL: where TikTok sends the browser back
+  std::string public_url;          // TTHUB_PUBLIC_URL: where TikTok sends the browser back
+  int threads = 16;                // TTHUB_THREADS: requests handled at once
+  int max_connections = 1024;      // TTHUB_MAX_CONNECTIONS: open client connections
+  int db_connections = 4;          // TTHUB_DB_CONNECTIONS: pooled database connections
+  int login_per_minute = 5;        // TTHUB_LOGIN_RATE_PER_MINUTE: /auth/login per client address
+  std::vector<std::string> trusted_proxies;  // TTHUB_TRUSTED_PROXY: addresses whose X-Forwarded-For is believed
   std::string redirect_uri() const { return public_url + "/auth/callback"; }
 };
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# A store owner connects in a real browser: headless Chromium opens the shim's login
-# link, follows the simulator's authorization page back to the callback, and lands on
-# the page that says the account is connected.
+# A store owner connects in a real browser: headless Chromium opens the connect link
+# an admin made (tthub_connect_link), follows the simulator's authorization page back
+# to the callback, and lands on the page that says the account is connected.
 set -u
 cd "$(dirname "$0")/../.."
 source test/lib/itest.sh
@@ -26,7 +26,7 @@ browse() {
 }
 
 sim_config '{"authorize_account": 1}'
-dom=$(browse a --dump-dom "http://127.0.0.1:$SHIM_PORT/auth/login?store_code=web-1")
+dom=$(browse a --dump-dom "$(connect_link web-1)")
 like "$dom" "<h1 class=\"ok\">Connected</h1>" "the browser ends on the connected page"
 like "$dom" "Sim Account 1.*store <strong>web-1</strong>" "which names the account and the store"
 is "$(q "$PORT" tthub "SELECT open_id || ' ' || status FROM tthub.store_accounts WHERE store_code = 'web-1'")" "sim-open-1 CONNECTED" \
@@ -35,7 +35,7 @@ is "$(q "$PORT" tthub "SELECT requests->>'auth/authorize' FROM (SELECT (\$j\$$(s
    "the browser went through the authorization page"
 
 sim_config '{"authorize_account": 2}'
-browse b --screenshot="$DIR/connected.png" "http://127.0.0.1:$SHIM_PORT/auth/login?store_code=web-2" >/dev/null
+browse b --screenshot="$DIR/connected.png" "$(connect_link web-2)" >/dev/null
 size=$(stat -c %s "$DIR/connected.png" 2>/dev/null || echo 0)
 is "$([ "$size" -gt 5000 ] && echo yes)" "yes" "a screenshot of the final page is saved ($DIR/connected.png, $size bytes)"
 is "$(head -c 8 "$DIR/connected.png" | od -An -tx1 | tr -d ' \n')" "89504e470d0a1a0a" "and it is a PNG"

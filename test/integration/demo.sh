@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's demo command, in a short mode: it must connect three stores through
-# OAuth, sync two days and print its report; --stop must clean everything up.
+# OAuth (by connect links), sync two days and print its report; --stop must clean everything up.
 set -u
 cd "$(dirname "$0")/../.."
 source test/lib/tap.sh
@@ -21,6 +21,7 @@ like "$out" "demo-jakarta +\| +1020 \| +10 \|" "follower growth: account 1 gaine
 like "$out" "demo-bandung +\| +1 \| [0-9-]+ [0-9:]+ \| +0 \| t +\| +30" "sync status: connected, no failures, today complete with 30 videos"
 like "$out" "tthub_jobs_dead +\| +0" "no dead jobs"
 like "$out" "connect: +psql 'host=127.0.0.1 port=[0-9]+ user=postgres dbname=tthub'" "it prints the connection string"
+like "$out" "^ +http://127.0.0.1:[0-9]+/auth/login\?invite=[A-Za-z0-9_-]{43}$" "and a connect link with an invite"
 port=$(printf '%s' "$out" | sed -n "s/.*port=\([0-9]*\) user=postgres.*/\1/p" | head -1)
 is "$(psql -X -qAt -h 127.0.0.1 -p "$port" -U postgres -d tthub -c "SELECT count(*) FROM tthub.store_summary WHERE accounts_connected = 1")" \
    "3" "and leaves the cluster running"

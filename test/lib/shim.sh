@@ -2,6 +2,7 @@
 SHIM_BIN=${SHIM_BIN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/tthub-oauth}
 
 # shim_start DIR DB_PORT: as role tthub_oauth (which the caller let log in); sets SHIM_PORT, SHIM_PID.
+# Other TTHUB_* settings (TTHUB_LOGIN_RATE_PER_MINUTE, ...) come from the caller's environment.
 shim_start() {
   local dir=$1 db_port=$2 attempt
   mkdir -p "$dir"
@@ -36,4 +37,12 @@ oauth_setup() {
   q "$PORT" tthub "ALTER ROLE tthub_oauth LOGIN" >/dev/null
   shim_start "$DIR/shim" "$PORT" || return 1
   trap 'shim_stop; itest_teardown' EXIT
+}
+
+# connect_link STORE [VALID_FOR]: the full connect link an admin would send (a fresh invite).
+# Needs PORT and SHIM_PORT.
+connect_link() {
+  local path
+  path=$(q "$PORT" tthub "SELECT tthub.tthub_connect_link('$1'${2:+, '$2'})") || return 1
+  printf 'http://127.0.0.1:%s%s' "$SHIM_PORT" "$path"
 }

@@ -5,7 +5,7 @@ SELECT plan(30);
 SELECT has_schema('tthub');
 SELECT has_schema('tthub_reporting');
 SELECT tables_are('tthub', ARRAY['stores', 'store_accounts', 'user_daily', 'video_daily', 'sync_logs',
-                                'sync_jobs', 'sync_ledger', 'oauth_states']);
+                                'sync_jobs', 'sync_ledger', 'oauth_states', 'oauth_invites']);
 SELECT col_is_pk('tthub', 'stores', 'store_code', 'stores keyed by store_code');
 SELECT col_is_pk('tthub', 'store_accounts', ARRAY['store_code', 'open_id'], 'one row per (store, account)');
 SELECT col_is_pk('tthub', 'user_daily', ARRAY['store_code', 'open_id', 'snapshot_date'], 'user_daily natural key');
@@ -62,7 +62,7 @@ SELECT has_index('tthub', 'video_daily', 'video_daily_store_date_idx', ARRAY['st
 SELECT set_eq($$ SELECT unnest(extconfig)::regclass::text FROM pg_extension WHERE extname = 'tthub' $$,
   ARRAY['tthub.stores', 'tthub.store_accounts', 'tthub.user_daily', 'tthub.video_daily',
         'tthub.sync_logs', 'tthub.sync_logs_log_id_seq', 'tthub.sync_jobs',
-        'tthub.sync_jobs_job_id_seq', 'tthub.sync_ledger'],
+        'tthub.sync_jobs_job_id_seq', 'tthub.sync_ledger', 'tthub.oauth_invites'],
   'pg_dump keeps the data of every table');
 SELECT has_role('tthub_admin');
 SELECT has_role('tthub_reader');

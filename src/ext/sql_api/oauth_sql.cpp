@@ -41,25 +41,38 @@ std::string required_arg(FunctionCallInfo fcinfo, int n, const char *name, size_
 struct PendingAuthorization {
   std::string store_code;
   std::string redirect_uri;
+  std::vector<uint8_t> invite_hash;  // the connect link the authorization began with
 };
 
+[[noreturn]] void invite_used() {
+  throw Error(sqlstate::kOAuthUsedInvite, "connect link already used",
+              "Another TikTok account was connected through this link.",
+              "Ask the store's administrator for a new connect link.");
+}
+
 // Marks the state used and returns what it was issued for; one clear error otherwise.
+// Only the state row is locked: the invite is checked again, atomically, when the
+// account is stored, so no lock is held on it while TikTok is called.
 PendingAuthorization consume_state(tthub::DbWork &db, const std::string &state) {
   PendingAuthorization p;
   db.run([&] {
     uint64_t n = spi::exec(
-        "SELECT store_code::text, redirect_uri, (expires_at < now())::int4, (used_at IS NOT NULL)::int4 "
-        "  FROM tthub.oauth_states WHERE state_hash = sha256(convert_to($1, 'UTF8')) FOR UPDATE",
+        "SELECT s.store_code::text, s.redirect_uri, (s.expires_at < now())::int4, (s.used_at IS NOT NULL)::int4, "
+        "       s.invite_hash, (i.used_at IS NOT NULL)::int4 "
+        "  FROM tthub.oauth_states s JOIN tthub.oauth_invites i ON i.invite_hash = s.invite_hash "
+        " WHERE s.state_hash = sha256(convert_to($1, 'UTF8')) FOR UPDATE OF s",
         {spi::text(state)});
     if (n == 0)
       throw Error(sqlstate::kOAuthUnknownState, "unknown OAuth state", "", "Start again from the store's connect link.");
     p.store_code = spi::get_text(0, 1).value_or("");
     p.redirect_uri = spi::get_text(0, 2).value_or("");
+    p.invite_hash = spi::get_bytea(0, 5).value_or(std::vector<uint8_t>{});
     if (spi::get_int4(0, 4).value_or(0))
       throw Error(sqlstate::kOAuthUsedState, "OAuth state already used", "", "Start again from the store's connect link.");
     if (spi::get_int4(0, 3).value_or(0))
       throw Error(sqlstate::kOAuthExpiredState, "OAuth state expired", "An authorization must finish within 10 minutes.",
                   "Start again from the store's connect link.");
+    if (spi::get_int4(0, 6).value_or(0)) invite_used();
     spi::exec("UPDATE tthub.oauth_states SET used_at = now() WHERE state_hash = sha256(convert_to($1, 'UTF8'))",
               {spi::text(state)});
   });
@@ -110,6 +123,13 @@ TTHUB_SQL_FUNCTION(tthub_oauth_complete) {
   tthub::tiktok::Result<tthub::tiktok::TokenSet> tokens = tthub::tiktok::parse_token_response(tthub::http_call(
       tthub::tiktok::authorization_code_request(api_base(), client_key(), secret, code, pending.redirect_uri)));
   if (!tokens.ok()) token_failure(tokens.failure);
+  struct Wipe {  // the plaintext tokens, on every way out
+    tthub::tiktok::TokenSet &t;
+    ~Wipe() {
+      OPENSSL_cleanse(t.access_token.data(), t.access_token.size());
+      OPENSSL_cleanse(t.refresh_token.data(), t.refresh_token.size());
+    }
+  } wipe{*tokens.value};
 
   // The profile is a courtesy for the page; the first sync fills it in if this fails.
   std::optional<std::string> display_name, avatar_url;
@@ -124,6 +144,13 @@ TTHUB_SQL_FUNCTION(tthub_oauth_complete) {
   const char *status = missing.empty() ? "CONNECTED" : "NEED_RECONNECT";
   std::string reason = missing.empty() ? "" : "scope " + missing + " not granted";
   db.run([&] {
+    // A link serves one account: the first one connected through it binds it, and a
+    // connection with every scope spends it. A second account (a leaked link, or a
+    // race between two tabs) is refused before anything is stored.
+    if (spi::exec("UPDATE tthub.oauth_invites SET open_id = $2, used_at = CASE WHEN $3 = 1 THEN now() END "
+                  " WHERE invite_hash = $1 AND used_at IS NULL AND (open_id IS NULL OR open_id = $2)",
+                  {spi::bytea(pending.invite_hash), spi::text(tokens.value->open_id), spi::int4(missing.empty() ? 1 : 0)}) == 0)
+      invite_used();
     tthub::accounts::connect(pending.store_code, *tokens.value, display_name, avatar_url, status, reason);
     tthub::snapshots::log_attempt(pending.store_code, 0, tokens.value->open_id,
                                   {"oauth_connect", missing.empty() ? "SUCCESS" : "FAILED",
@@ -131,8 +158,6 @@ TTHUB_SQL_FUNCTION(tthub_oauth_complete) {
                                    0, 200, started});
     if (missing.empty()) spi::exec("SELECT tthub._enqueue($1, 'first_sync')", {spi::text(pending.store_code)});
   });
-  OPENSSL_cleanse(tokens.value->access_token.data(), tokens.value->access_token.size());
-  OPENSSL_cleanse(tokens.value->refresh_token.data(), tokens.value->refresh_token.size());
   return result_row(fcinfo, {pending.store_code, display_name, std::string(status),
                              reason.empty() ? std::nullopt : std::optional<std::string>(reason)});
 }
