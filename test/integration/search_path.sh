@@ -116,8 +116,9 @@ dba "SELECT tthub.tthub_import_account('s4', 'sim-open-2', 'act.x', 'rft.x', 360
 like "$(dba "SELECT tthub.check_store_code('s4') AND tthub.snapshot_today() IS NOT NULL
                            AND tthub.token_context('a', 'b', 'c') = 'a/b/c'")" "^t$" "the helper functions ran"
 
-# OAuth: begin, the simulator's authorize page, complete; then disconnect.
-authorize=$(dba "SELECT tthub.tthub_oauth_begin('s3', 'http://127.0.0.1:9/cb')")
+# OAuth: a connect link, begin, the simulator's authorize page, complete; then disconnect.
+link=$(dba "SELECT tthub.tthub_connect_link('s3')")
+authorize=$(dba "SELECT tthub.tthub_oauth_begin('${link#*invite=}', 'http://127.0.0.1:9/cb')")
 callback=$(curl -s -o /dev/null -w '%{redirect_url}' "$authorize")
 echo "# authorize: $authorize -> $callback"
 code=$(printf '%b' "$(printf '%s' "$callback" | grep -oE 'code=[^&]+' | cut -d= -f2 | sed 's/%/\\x/g')")
