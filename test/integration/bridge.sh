@@ -7,11 +7,7 @@ cd "$(dirname "$0")/../.."
 source test/lib/cluster.sh
 source test/lib/tap.sh
 
-DIR=${TTHUB_TEST_WORK:-$(mktemp -d)}/bridge
-PORT=$(free_port 56850)
-cluster_init "$DIR" "$PORT" || exit 1
-trap 'cluster_stop "$DIR"' EXIT
-cluster_start "$DIR" || exit 1
+cluster_up bridge || exit 1
 
 PGHOST=127.0.0.1 PGPORT=$PORT PGUSER=postgres make -s -C test/bridge installcheck >"$DIR/regress.out" 2>&1
 tap_result "$?" "make -C test/bridge installcheck passes" \

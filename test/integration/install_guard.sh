@@ -6,11 +6,7 @@ cd "$(dirname "$0")/../.."
 source test/lib/cluster.sh
 source test/lib/tap.sh
 
-DIR=${TTHUB_TEST_WORK:-$(mktemp -d)}/install_guard
-PORT=$(free_port 56470)
-cluster_init "$DIR" "$PORT" "shared_preload_libraries = ''" || exit 1
-trap 'cluster_stop "$DIR"' EXIT
-cluster_start "$DIR" || exit 1
+cluster_up install_guard "shared_preload_libraries = ''" || exit 1
 
 out=$(psql -X -At -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -v VERBOSITY=verbose 2>&1 <<'SQL'
 CREATE EXTENSION tthub;

@@ -7,11 +7,7 @@ cd "$(dirname "$0")/../.."
 source test/lib/cluster.sh
 source test/lib/tap.sh
 
-DIR=${TTHUB_TEST_WORK:-$(mktemp -d)}/settings
-PORT=$(free_port 56900)
-cluster_init "$DIR" "$PORT" || exit 1
-trap 'cluster_stop "$DIR"' EXIT
-cluster_start "$DIR" || exit 1
+cluster_up settings || exit 1
 q "$PORT" postgres "CREATE DATABASE tthub" >/dev/null
 q "$PORT" tthub "CREATE EXTENSION tthub" >/dev/null
 

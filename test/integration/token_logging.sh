@@ -8,11 +8,7 @@ cd "$(dirname "$0")/../.."
 source test/lib/cluster.sh
 source test/lib/tap.sh
 
-DIR=${TTHUB_TEST_WORK:-$(mktemp -d)}/token_logging
-PORT=$(free_port 56450)
-cluster_init "$DIR" "$PORT" "log_min_error_statement = error" || exit 1
-trap 'cluster_stop "$DIR"' EXIT
-cluster_start "$DIR" || exit 1
+cluster_up token_logging "log_min_error_statement = error" || exit 1
 q "$PORT" postgres "CREATE DATABASE tthub" >/dev/null
 q "$PORT" tthub "CREATE EXTENSION tthub; CREATE ROLE importer LOGIN IN ROLE tthub_admin;
                  INSERT INTO tthub.stores (store_code, store_name) VALUES ('s1', 'One')" >/dev/null

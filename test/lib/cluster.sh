@@ -66,3 +66,15 @@ cluster_psql() {
   shift 2
   psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d "$db" "$@"
 }
+
+# cluster_up NAME [extra postgresql.conf lines...]: a started cluster of its own for a
+# suite, stopped when the suite exits. Sets DIR and PORT.
+cluster_up() {
+  local name=$1
+  shift
+  DIR=${TTHUB_TEST_WORK:-$(mktemp -d)}/$name
+  PORT=$(free_port 56400)
+  cluster_init "$DIR" "$PORT" "$@" || return 1
+  trap 'cluster_stop "$DIR"' EXIT
+  cluster_start "$DIR"
+}
