@@ -1,5 +1,6 @@
 // TikTok Display API and OAuth token endpoint: requests we send and the responses we
-// accept, per ../shared/tiktok-api.md. Pure C++: no Postgres, no network I/O.
+// accept, as TikTok documents them (Display API v2, Login Kit for Web). Pure C++: no
+// Postgres, no network I/O.
 //
 // Parsing is strict on shape and identity: every field we write to a snapshot must
 // have the documented type, numbers must be non-negative integers that fit in bigint,

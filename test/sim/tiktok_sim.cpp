@@ -1,5 +1,5 @@
 // TikTok API simulator for tests, the demo and benchmarks. Speaks the endpoints of
-// ../shared/tiktok-api.md over the deterministic dataset in dataset.h, listens on
+// TikTok's documented Display API and OAuth endpoints over the deterministic dataset in dataset.h, listens on
 // loopback only, and takes fault injection at POST /_sim/config.
 //
 //   tiktok_sim --port 0 --port-file F --accounts N --videos M

@@ -16,7 +16,7 @@
 namespace tthub::secrets {
 namespace {
 
-// Plain static storage only: exit() runs static destructors (see postgres-cpp-notes).
+// Plain static storage only: exit() runs static destructors (proc_exit after a FATAL calls exit()).
 struct KeySlot {
   bool loaded;
   crypto::Key key;
