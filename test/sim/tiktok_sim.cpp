@@ -1,6 +1,6 @@
-// TikTok API simulator for tests, the demo and benchmarks. Speaks the endpoints of
-// TikTok's documented Display API and OAuth endpoints over the deterministic dataset in dataset.h, listens on
-// loopback only, and takes fault injection at POST /_sim/config.
+// TikTok API simulator for tests, the demo and benchmarks. Speaks TikTok's documented
+// Display API and OAuth endpoints over the deterministic dataset in dataset.h, listens
+// on loopback only, and takes fault injection at POST /_sim/config.
 //
 //   tiktok_sim --port 0 --port-file F --accounts N --videos M
 //              [--client-key K] [--client-secret S] [--day D]
