@@ -66,4 +66,9 @@ struct ErrorReport {
 // Never throws: an unknown exception becomes an internal error.
 ErrorReport describe_current_exception() noexcept;
 
+// SQLSTATE class 57, operator intervention (query_canceled, admin_shutdown, ...):
+// a cancel, statement timeout or shutdown. It ends the statement or the process and
+// is never a job's retryable failure.
+bool is_operator_intervention(const Error &e);
+
 }  // namespace tthub

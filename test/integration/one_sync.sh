@@ -177,6 +177,26 @@ is "$(Q "SELECT state || ' ' || attempts FROM tthub.sync_jobs WHERE job_id = $JE
    "the restarted worker completes it with one attempt"
 is "$(videos_on e1 0)" "45" "the day is complete"
 
+echo "# SIGTERM while a token refresh is on the wire: its answer is saved"
+# TikTok rotates the refresh token when it answers; dropping that answer would leave
+# the old, spent token stored and the account needing a reconnect.
+sim_config '{"latency_ms": 3000}'
+import_account f1 7 60   # the access token expires within 5 minutes: the sync refreshes first
+JF=$(Q "SELECT tthub.tthub_sync('f1')")
+wait_for "$PORT" "SELECT state FROM tthub.sync_jobs WHERE job_id = $JF" "running" 20
+sleep 1   # the refresh request is on the wire (3 s latency)
+WPID=$(Q "SELECT pid FROM pg_stat_activity WHERE backend_type = 'tthub sync worker'")
+Q "SELECT pg_terminate_backend($WPID)" >/dev/null
+wait_for "$PORT" "SELECT count(*) FROM pg_stat_activity WHERE pid = $WPID" 0 20
+is "$(sim_json "accounts,sim-open-7,generation")" "2" "TikTok rotated the tokens once"
+is "$(Q "SELECT tthub.tthub_decrypt_token(refresh_token_enc, tthub.token_context(store_code, open_id, 'refresh_token'))
+           FROM tthub.store_accounts WHERE store_code = 'f1'")" "rft.sim-open-7.2" \
+   "the worker saved the rotated refresh token before it exited"
+sim_config '{"latency_ms": 0}'
+wait_for "$PORT" "SELECT state FROM tthub.sync_jobs WHERE job_id = $JF" "done" 40
+is "$(Q "SELECT status FROM tthub.store_accounts WHERE store_code = 'f1'")" "CONNECTED" \
+   "after the restart the account syncs with the saved tokens (no reconnect)"
+
 echo "# nothing leaked, nothing crashed"
 is "$(max_refresh_uses)" "1" "no refresh token was ever sent twice"
 is "$(Q "SELECT count(*) FROM tthub.sync_jobs WHERE state IN ('skipped', 'dead', 'failed')")" "0" "no job was skipped, failed or died"

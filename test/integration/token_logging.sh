@@ -27,6 +27,12 @@ like "$out" "store \"no-such-store\" does not exist" "the import fails (no such 
 like "$(grep -c 'ERROR:  store "no-such-store" does not exist' "$DIR/server.log")" "^[1-9]" "the failure is in the server log"
 is "$(in_log "act.literal-7f3a")$(in_log "rft.literal-9c1d")" "00" "neither token is in the server log"
 
+echo "# a failing connection with the invite as a literal"
+out=$(psql -X -qAt -h 127.0.0.1 -p "$PORT" -U importer -d tthub -c \
+  "SELECT tthub.tthub_oauth_begin('invite-literal-5e7c', 'http://127.0.0.1/cb')" 2>&1)
+like "$out" "invalid invite" "tthub_oauth_begin refuses the unknown invite"
+is "$(in_log "invite-literal-5e7c")" "0" "the invite is not in the server log"
+
 echo "# a failing import with the tokens as bind parameters"
 out=$("$PQ" "$CONN" "SELECT tthub.tthub_import_account(\$1, \$2, \$3, \$4, \$5, \$6, \$7)" \
         "s1" "open-2" "act.bound-51e2" "rft.bound-0d4b" "-5" "86400" "video.list")

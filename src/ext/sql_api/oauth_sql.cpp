@@ -201,6 +201,7 @@ TTHUB_SQL_FUNCTION(tthub_disconnect) {
         auto revoked = tthub::tiktok::parse_revoke_response(r);
         outcome = revoked.ok() ? "revoked at TikTok" : "TikTok did not revoke: " + revoked.failure.message;
       } catch (const Error &e) {
+        if (tthub::is_operator_intervention(e)) throw;  // a cancel ends the call, not the revoke
         outcome = std::string("not revoked at TikTok: ") + e.what();  // the tokens are deleted all the same
       }
     }

@@ -1,5 +1,6 @@
 #include "ext/sync/sync_engine.h"
 
+#include <algorithm>
 #include <deque>
 #include <optional>
 #include <random>
@@ -7,6 +8,7 @@
 #include "core/backoff.h"
 #include "core/clock.h"
 #include "core/error.h"
+#include "ext/pg/postgres_headers.h"
 #include "ext/sync/account_store.h"
 #include "ext/sync/job_queue.h"
 #include "ext/sync/snapshot_writer.h"
@@ -76,7 +78,53 @@ std::vector<std::pair<std::string, int64_t>> SyncEngine::active_jobs() const {
   return out;
 }
 
-bool is_operator_intervention(const Error &e) { return e.sqlstate().compare(0, 2, "57") == 0; }
+
+namespace {
+
+// TikTok rotates the refresh token when it answers a refresh: from then on only the
+// tokens in that response work. A cancel (SIGTERM, statement_timeout) must not drop
+// them between the response and their commit, or the account needs reconnecting.
+// Holding off the cancel only defers it; it is taken at the next interrupt check.
+class CancelHold {
+ public:
+  CancelHold() { HOLD_CANCEL_INTERRUPTS(); }
+  ~CancelHold() { RESUME_CANCEL_INTERRUPTS(); }
+  CancelHold(const CancelHold &) = delete;
+  CancelHold &operator=(const CancelHold &) = delete;
+};
+
+}  // namespace
+
+bool SyncEngine::awaits_tokens(uint64_t tag) const {
+  auto it = jobs_.find(tag);
+  return it != jobs_.end() && it->second->in_flight && it->second->sync &&
+         it->second->sync->endpoint() == tiktok::Endpoint::kToken;
+}
+
+void SyncEngine::apply_batch(std::vector<HttpClient::Completed> done, const std::function<void()> &check_interrupts) {
+  // Token responses first and before any interrupt check (see CancelHold).
+  std::stable_partition(done.begin(), done.end(), [&](const HttpClient::Completed &c) { return awaits_tokens(c.first); });
+  for (auto &[tag, response] : done) {
+    if (!awaits_tokens(tag)) check_interrupts();
+    auto it = jobs_.find(tag);
+    if (it != jobs_.end()) apply(*it->second, response);
+  }
+}
+
+void SyncEngine::finish_token_requests(int64_t max_wait_ms) {
+  int64_t deadline = steady_ms() + max_wait_ms;
+  auto pending = [&] {
+    for (auto &[tag, job] : jobs_)
+      if (awaits_tokens(tag)) return true;
+    return false;
+  };
+  while (pending() && steady_ms() < deadline) {
+    for (auto &[tag, response] : http_.poll(static_cast<int>(std::min<int64_t>(250, deadline - steady_ms())))) {
+      if (!awaits_tokens(tag)) continue;  // the job is going back to the queue anyway
+      apply(*jobs_.at(tag), response);
+    }
+  }
+}
 
 // Runs database work for a job; a database error stops the job for a retry rather
 // than the whole engine. A cancel, statement timeout or shutdown is not the job's
@@ -188,11 +236,7 @@ int64_t SyncEngine::step(int max_wait_ms, const std::function<void()> &check_int
   if (http_.in_flight() > 0) {
     int wait = max_wait_ms;
     if (next_due >= 0 && next_due < wait) wait = static_cast<int>(next_due);
-    for (auto &[tag, response] : http_.poll(wait)) {
-      check_interrupts();
-      auto it = jobs_.find(tag);
-      if (it != jobs_.end()) apply(*it->second, response);
-    }
+    apply_batch(http_.poll(wait), check_interrupts);
   }
   // Drop finished jobs.
   for (auto it = jobs_.begin(); it != jobs_.end();) {
@@ -220,6 +264,7 @@ void SyncEngine::apply(Job &job, const tiktok::HttpResponse &response) {
   }
   tiktok::Event event = job.sync->on_response(response);
   if (auto *e = std::get_if<tiktok::event::TokensRefreshed>(&event)) {
+    CancelHold hold;
     db(job, [&] { accounts::save_tokens(job.target.store_code, job.target.open_id, e->tokens); });
   } else if (auto *e = std::get_if<tiktok::event::UserFetched>(&event)) {
     job.rate_limited = 0;

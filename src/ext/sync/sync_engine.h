@@ -85,6 +85,9 @@ class SyncEngine {
 
   // Active jobs (store, job) for the lease heartbeat.
   std::vector<std::pair<std::string, int64_t>> active_jobs() const;
+  // Shutdown, first: waits up to max_wait_ms for token refreshes on the wire and
+  // saves what they return (TikTok has rotated the refresh token they answer).
+  void finish_token_requests(int64_t max_wait_ms);
   // Shutdown: every job this process runs (active, or claimed and not yet added)
   // goes back to the queue without spending an attempt. Waits at most
   // lock_timeout_ms for row locks; on failure it throws and the jobs stay running
@@ -96,6 +99,8 @@ class SyncEngine {
   void start_next_account(Job &job);
   void send_due(int64_t now, int64_t *next_due);
   void apply(Job &job, const tiktok::HttpResponse &response);
+  void apply_batch(std::vector<HttpClient::Completed> done, const std::function<void()> &check_interrupts);
+  bool awaits_tokens(uint64_t tag) const;
   void account_failed(Job &job, const tiktok::ApiFailure &failure);
   void account_succeeded(Job &job);
   void finish(Job &job);
@@ -111,9 +116,5 @@ class SyncEngine {
   uint64_t next_tag_ = 1;
 };
 
-// SQLSTATE class 57, operator intervention (query_canceled, admin_shutdown, ...):
-// a cancel, statement timeout or shutdown. It ends the statement or the process and
-// is never a job's retryable failure.
-bool is_operator_intervention(const Error &e);
 
 }  // namespace tthub

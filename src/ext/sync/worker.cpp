@@ -22,6 +22,8 @@ volatile sig_atomic_t g_stop_requested = false;
 
 // Longest wait for a row lock while putting the jobs back at shutdown.
 constexpr int kShutdownLockTimeoutMs = 2000;
+// Longest wait at shutdown for a token refresh already sent, so its answer is saved.
+constexpr int64_t kShutdownTokenWaitMs = 10000;
 
 // SIGTERM: stop, put in-flight jobs back in the queue, exit. Besides the flag it
 // raises a query cancel, as Postgres's StatementCancelHandler does, so that a wait
@@ -148,6 +150,7 @@ void run() {
   }
   report_activity("tthub: stopping");
   QueryCancelPending = false;  // the stop is being handled: let the requeue run
+  engine->finish_token_requests(std::min<int64_t>(settings::http_timeout_ms, kShutdownTokenWaitMs));
   engine->requeue_all("the worker was stopped before the job finished", kShutdownLockTimeoutMs);
 }
 
