@@ -28,8 +28,16 @@ SELECT attrelid::regclass AS tbl, attname, format_type(atttypid, atttypmod) AS t
  ORDER BY 1, 2;
 -- Tables whose data pg_dump keeps.
 SELECT unnest(extconfig)::regclass AS dumped FROM pg_extension WHERE extname = 'tthub' ORDER BY 1;
+-- What tthub_reader reads: the views of tthub_reporting, and nothing in tthub.
+SELECT c.relname, c.relkind
+  FROM pg_class c
+ WHERE c.relnamespace = 'tthub_reporting'::regnamespace
+ ORDER BY 1;
+SELECT has_schema_privilege('tthub_reader', 'tthub', 'USAGE') AS reader_uses_tthub,
+       has_schema_privilege('tthub_reader', 'tthub_reporting', 'USAGE') AS reader_uses_tthub_reporting;
 DROP EXTENSION tthub CASCADE;
 SELECT count(*) AS tthub_relations_left FROM pg_class WHERE relnamespace = 'tthub'::regnamespace;
 SELECT count(*) AS tthub_functions_left FROM pg_proc WHERE pronamespace = 'tthub'::regnamespace;
+SELECT to_regnamespace('tthub_reporting') IS NULL AS tthub_reporting_dropped;
 CREATE EXTENSION tthub;
 SELECT rolname FROM pg_roles WHERE rolname LIKE 'tthub\_%' ORDER BY 1;

@@ -47,4 +47,6 @@ ErrorReport describe_current_exception() noexcept {
   return r;
 }
 
+bool is_operator_intervention(const Error &e) { return e.sqlstate().compare(0, 2, "57") == 0; }
+
 }  // namespace tthub

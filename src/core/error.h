@@ -17,6 +17,8 @@ inline constexpr const char *kDataException = "22000";
 inline constexpr const char *kNotInPrerequisiteState = "55000";
 inline constexpr const char *kOutOfMemory = "53200";
 inline constexpr const char *kInternalError = "XX000";
+inline constexpr const char *kCharacterNotInRepertoire = "22021";  // invalid bytes for the encoding
+inline constexpr const char *kProgramLimitExceeded = "54000";
 inline constexpr const char *kQueryCanceled = "57014";
 // tthub's own class "TH": errors no standard code describes.
 inline constexpr const char *kTokenAuthFailed = "TH001";   // ciphertext tampered, wrong key or context
@@ -63,5 +65,10 @@ struct ErrorReport {
 // Describes the exception currently being handled (call only inside a catch block).
 // Never throws: an unknown exception becomes an internal error.
 ErrorReport describe_current_exception() noexcept;
+
+// SQLSTATE class 57, operator intervention (query_canceled, admin_shutdown, ...):
+// a cancel, statement timeout or shutdown. It ends the statement or the process and
+// is never a job's retryable failure.
+bool is_operator_intervention(const Error &e);
 
 }  // namespace tthub

@@ -2,7 +2,7 @@
 
 #include <curl/curl.h>
 
-#include <cctype>
+#include <algorithm>
 #include <map>
 #include <new>
 #include <string>
@@ -11,6 +11,10 @@
 
 namespace tthub {
 namespace {
+
+// A bound on what one Retry-After can say before the engine applies its own, smaller
+// cap (tthub.max_retry_after): a day, so the value always fits a long.
+constexpr curl_off_t kMaxRetryAfterSeconds = 86400;
 
 struct Transfer {
   CURL *easy = nullptr;
@@ -33,28 +37,6 @@ size_t on_body(char *data, size_t size, size_t n, void *user) noexcept {
     t->response.body.append(data, len);
   } catch (...) {
     return 0;
-  }
-  return len;
-}
-
-size_t on_header(char *data, size_t size, size_t n, void *user) noexcept {
-  auto *t = static_cast<Transfer *>(user);
-  size_t len = size * n;
-  static const char kName[] = "retry-after:";
-  constexpr size_t kNameLen = sizeof kName - 1;
-  if (len > kNameLen) {
-    bool match = true;
-    for (size_t i = 0; i < kNameLen && match; ++i)
-      match = std::tolower(static_cast<unsigned char>(data[i])) == kName[i];
-    if (match) {
-      long v = 0;
-      size_t i = kNameLen;
-      while (i < len && data[i] == ' ') ++i;
-      bool digits = i < len && std::isdigit(static_cast<unsigned char>(data[i]));
-      for (; i < len && std::isdigit(static_cast<unsigned char>(data[i])) && v < 86400; ++i)
-        v = v * 10 + (data[i] - '0');
-      if (digits) t->response.retry_after_seconds = v;  // the HTTP-date form is ignored
-    }
   }
   return len;
 }
@@ -127,8 +109,6 @@ void HttpClient::submit(const tiktok::HttpRequest &request, uint64_t tag) {
   curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
-  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(e, CURLOPT_HEADERDATA, t.get());
   if (request.method == "POST") {
     curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, static_cast<long>(request.body.size()));
     curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, request.body.c_str());
@@ -158,6 +138,11 @@ std::vector<HttpClient::Completed> HttpClient::poll(int timeout_ms) {
     long status = 0;
     curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &status);
     t.response.status = status;
+    // libcurl parses both forms of Retry-After (seconds or an HTTP date); 0 means none
+    // or one already past. How long to honour it is the caller's decision.
+    curl_off_t retry_after = 0;
+    if (curl_easy_getinfo(t.easy, CURLINFO_RETRY_AFTER, &retry_after) == CURLE_OK && retry_after > 0)
+      t.response.retry_after_seconds = static_cast<long>(std::min<curl_off_t>(retry_after, kMaxRetryAfterSeconds));
     CURLcode rc = msg->data.result;
     if (t.oversized) {
       t.response.transport_error = "response body exceeds " + std::to_string(t.max_body) + " bytes";

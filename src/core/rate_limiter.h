@@ -27,6 +27,7 @@ class SlidingWindowLimiter {
   void block_until(int64_t until_ms) {
     if (until_ms > blocked_until_) blocked_until_ = until_ms;
   }
+  int64_t blocked_until() const { return blocked_until_; }
 
  private:
   static constexpr int64_t kWindowMs = 60000;

@@ -4,6 +4,7 @@
 
 #include <limits>
 
+#include "core/text_sanitize.h"
 #include "core/tiktok_limits.h"
 
 namespace tthub::tiktok {
@@ -11,42 +12,43 @@ namespace {
 
 using nlohmann::json;
 
-constexpr size_t kMaxTextBytes = 64 * 1024;  // far above the documented 150 characters
-
 // Thrown inside the parsers only; converted to ApiFailure before returning.
 struct Malformed {
   std::string what;
 };
 
-bool valid_utf8(const std::string &s) {
-  size_t i = 0, n = s.size();
-  while (i < n) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (len == 0 || i + len > n) return false;
-    for (size_t k = 1; k < len; ++k)
-      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return false;
-    i += len;
-  }
-  return true;
-}
-
-std::optional<std::string> opt_text(const json &obj, const char *key) {
+// A string field as sent, or nothing when absent or null.
+const std::string *opt_string(const json &obj, const char *key) {
   auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return std::nullopt;
+  if (it == obj.end() || it->is_null()) return nullptr;
   if (!it->is_string()) throw Malformed{std::string("field \"") + key + "\" is not a string"};
-  const std::string &s = it->get_ref<const std::string &>();
-  if (s.size() > kMaxTextBytes) throw Malformed{std::string("field \"") + key + "\" is too long"};
-  if (s.find('\0') != std::string::npos)
-    throw Malformed{std::string("field \"") + key + "\" contains a NUL byte"};
-  if (!valid_utf8(s)) throw Malformed{std::string("field \"") + key + "\" is not valid UTF-8"};
-  return s;
+  return &it->get_ref<const std::string &>();
 }
 
-std::string req_text(const json &obj, const char *key) {
-  auto v = opt_text(obj, key);
-  if (!v) throw Malformed{std::string("field \"") + key + "\" is missing"};
-  return *v;
+// Free text: sanitised and capped, never a reason to reject the response.
+std::optional<std::string> opt_text(const json &obj, const char *key, size_t cap,
+                                    text::Lines lines = text::Lines::kOne) {
+  const std::string *s = opt_string(obj, key);
+  if (!s) return std::nullopt;
+  return text::sanitize(*s, cap, lines);
+}
+
+// A link: sanitised like text, but one past the cap is dropped, since a cut link
+// points somewhere else.
+std::optional<std::string> opt_url(const json &obj, const char *key) {
+  const std::string *s = opt_string(obj, key);
+  if (!s || s->size() > kUrlCapBytes) return std::nullopt;
+  return text::sanitize(*s, kUrlCapBytes);
+}
+
+// An identifier or token: checked, never altered. The message names the field, never
+// the value (it may be a token, or hostile bytes).
+std::string req_checked(const json &obj, const char *key, bool (*check)(std::string_view, size_t), size_t max,
+                        const char *what) {
+  const std::string *s = opt_string(obj, key);
+  if (!s) throw Malformed{std::string("field \"") + key + "\" is missing"};
+  if (!check(*s, max)) throw Malformed{std::string("field \"") + key + "\" is not " + what};
+  return *s;
 }
 
 std::optional<int64_t> opt_count(const json &obj, const char *key) {
@@ -71,23 +73,20 @@ int64_t req_count(const json &obj, const char *key) {
   return *v;
 }
 
-bool valid_video_id(const std::string &id) {
-  if (id.empty() || id.size() > 64) return false;
-  for (char c : id)
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-          c == '-'))
-      return false;
-  return true;
-}
+constexpr const char *kVideoIdRule = "a video id (1-64 letters, digits, _ or -)";
+constexpr const char *kOpenIdRule = "an open_id (1-128 visible ASCII characters)";
+constexpr const char *kTokenRule = "a token (1-4096 visible ASCII characters)";
 
-ApiFailure failure(FailureKind kind, const HttpResponse &r, std::string message,
-                   std::string code = {}, std::string log_id = {}) {
+// Every failure passes here, so whatever TikTok put in its code, message or log_id
+// reaches sync_logs, sync_jobs and status reasons sanitised and bounded.
+ApiFailure failure(FailureKind kind, const HttpResponse &r, const std::string &message,
+                   const std::string &code = {}, const std::string &log_id = {}) {
   ApiFailure f;
   f.kind = kind;
   f.http_status = r.status;
-  f.code = std::move(code);
-  f.message = std::move(message);
-  f.log_id = std::move(log_id);
+  f.code = text::sanitize(code, kErrorCodeCapBytes);
+  f.message = text::sanitize(message, kFailureMessageCapBytes);
+  f.log_id = text::sanitize(log_id, kLogIdCapBytes);
   f.retry_after_seconds = r.retry_after_seconds;
   return f;
 }
@@ -124,7 +123,7 @@ Result<json> display_data(const HttpResponse &r) {
                                     std::string("not a JSON object (HTTP ") + std::to_string(r.status) + ")");
     return out;
   }
-  std::string code, message, log_id;
+  std::string code, message, log_id;  // code as sent: it is compared, not stored
   auto err = doc.find("error");
   if (err != doc.end() && err->is_object()) {
     auto str = [&](const char *k) {
@@ -132,7 +131,7 @@ Result<json> display_data(const HttpResponse &r) {
       return it != err->end() && it->is_string() ? it->get<std::string>() : std::string();
     };
     code = str("code");
-    message = str("message");
+    message = text::sanitize(str("message"), kErrorMessageCapBytes);
     log_id = str("log_id");
   }
   if (r.status == 200 && code == "ok") {
@@ -159,10 +158,10 @@ Result<json> display_data(const HttpResponse &r) {
     kind = FailureKind::kMalformed;
   else
     kind = kind_by_status(r.status);  // unknown codes: by HTTP status class (reference, section 4)
-  std::string text = "TikTok " + (code.empty() ? std::string("error") : code) + " (HTTP " +
-                     std::to_string(r.status) + ")";
-  if (!message.empty()) text += ": " + message.substr(0, 300);
-  out.failure = failure(kind, r, text, code, log_id);
+  std::string shown = "TikTok " + (code.empty() ? std::string("error") : text::sanitize(code, kErrorCodeCapBytes)) +
+                      " (HTTP " + std::to_string(r.status) + ")";
+  if (!message.empty()) shown += ": " + message;
+  out.failure = failure(kind, r, shown, code, log_id);
   return out;
 }
 
@@ -171,9 +170,9 @@ Result<json> display_data(const HttpResponse &r) {
 std::optional<ApiFailure> oauth_error(const HttpResponse &r, const json &doc, const std::string &what) {
   auto err = doc.find("error");
   if (err == doc.end() || !err->is_string()) return std::nullopt;
-  std::string code = err->get<std::string>();
-  std::string desc = opt_text(doc, "error_description").value_or("");
-  std::string log_id = opt_text(doc, "log_id").value_or("");
+  std::string code = err->get<std::string>();  // as sent: compared here, sanitised by failure()
+  std::string desc = opt_text(doc, "error_description", kErrorMessageCapBytes).value_or("");
+  std::string log_id = opt_text(doc, "log_id", kLogIdCapBytes).value_or("");
   FailureKind kind;
   if (code == "invalid_grant" || code == "access_denied")
     kind = FailureKind::kReconnect;  // code or refresh token expired, revoked or already used
@@ -181,7 +180,8 @@ std::optional<ApiFailure> oauth_error(const HttpResponse &r, const json &doc, co
     kind = FailureKind::kRetryable;
   else
     kind = FailureKind::kFatal;  // invalid_client etc.: configuration, not the account
-  return failure(kind, r, what + ": " + code + (desc.empty() ? "" : ": " + desc.substr(0, 300)), code, log_id);
+  return failure(kind, r, what + ": " + text::sanitize(code, kErrorCodeCapBytes) + (desc.empty() ? "" : ": " + desc),
+                 code, log_id);
 }
 
 template <typename T, typename F>
@@ -315,9 +315,11 @@ Result<UserInfo> parse_user_info(const HttpResponse &r) {
     auto user = data.value->find("user");
     if (user == data.value->end() || !user->is_object()) throw Malformed{"\"data.user\" is missing"};
     UserInfo u;
-    u.open_id = opt_text(*user, "open_id").value_or("");
-    u.display_name = opt_text(*user, "display_name");
-    u.avatar_url = opt_text(*user, "avatar_url");
+    const std::string *open_id = opt_string(*user, "open_id");
+    if (open_id && !open_id->empty())  // absent or empty: the caller knows whose token it sent
+      u.open_id = req_checked(*user, "open_id", text::visible_ascii, kOpenIdMaxBytes, kOpenIdRule);
+    u.display_name = opt_text(*user, "display_name", kDisplayNameCapBytes);
+    u.avatar_url = opt_url(*user, "avatar_url");
     u.follower_count = opt_count(*user, "follower_count");
     u.following_count = opt_count(*user, "following_count");
     u.likes_count = opt_count(*user, "likes_count");
@@ -350,12 +352,11 @@ Result<VideoPage> parse_video_page(const HttpResponse &r) {
       for (const json &v : *videos) {
         if (!v.is_object()) throw Malformed{"a video is not an object"};
         Video out_v;
-        out_v.id = req_text(v, "id");
-        if (!valid_video_id(out_v.id)) throw Malformed{"a video id is not 1-64 letters or digits"};
-        out_v.title = opt_text(v, "title");
-        out_v.description = opt_text(v, "video_description");
-        out_v.cover_image_url = opt_text(v, "cover_image_url");
-        out_v.share_url = opt_text(v, "share_url");
+        out_v.id = req_checked(v, "id", text::word_chars, kVideoIdMaxBytes, kVideoIdRule);
+        out_v.title = opt_text(v, "title", kTitleCapBytes);
+        out_v.description = opt_text(v, "video_description", kTitleCapBytes, text::Lines::kMany);
+        out_v.cover_image_url = opt_url(v, "cover_image_url");
+        out_v.share_url = opt_url(v, "share_url");
         out_v.create_time = opt_count(v, "create_time");
         out_v.duration = opt_count(v, "duration");
         if (out_v.duration && *out_v.duration > std::numeric_limits<int32_t>::max())
@@ -412,13 +413,13 @@ Result<TokenSet> parse_token_response(const HttpResponse &r) {
     }
     const json &d = *doc.value;
     TokenSet t;
-    t.open_id = req_text(d, "open_id");
-    t.scope = opt_text(d, "scope").value_or("");
-    t.access_token = req_text(d, "access_token");
-    t.refresh_token = req_text(d, "refresh_token");
+    t.open_id = req_checked(d, "open_id", text::visible_ascii, kOpenIdMaxBytes, kOpenIdRule);
+    t.scope = opt_text(d, "scope", kScopeCapBytes).value_or("");
+    // Tokens go into an Authorization header: a CR or LF there would add headers.
+    t.access_token = req_checked(d, "access_token", text::visible_ascii, kTokenMaxBytes, kTokenRule);
+    t.refresh_token = req_checked(d, "refresh_token", text::visible_ascii, kTokenMaxBytes, kTokenRule);
     t.expires_in = req_count(d, "expires_in");
     t.refresh_expires_in = req_count(d, "refresh_expires_in");
-    if (t.access_token.empty() || t.refresh_token.empty()) throw Malformed{"a token is empty"};
     if (t.expires_in == 0 || t.refresh_expires_in == 0) throw Malformed{"a token lifetime is zero"};
     out.value = std::move(t);
   });

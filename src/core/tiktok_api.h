@@ -1,12 +1,17 @@
 // TikTok Display API and OAuth token endpoint: requests we send and the responses we
-// accept, per ../shared/tiktok-api.md. Pure C++: no Postgres, no network I/O.
+// accept, as TikTok documents them (Display API v2, Login Kit for Web). Pure C++: no
+// Postgres, no network I/O.
 //
-// Parsing is strict on what we store: every field we write to a snapshot must have
-// the documented type, numbers must be non-negative integers that fit in bigint, and
-// text must be valid UTF-8 without NUL bytes. Anything else fails the whole response,
-// so a snapshot row is never half-written.
+// Parsing is strict on shape and identity: every field we write to a snapshot must
+// have the documented type, numbers must be non-negative integers that fit in bigint,
+// and ids and tokens must look like ids and tokens. Anything else fails the whole
+// response, so a snapshot row is never half-written. Free text (names, titles, error
+// messages) is stored as sent, but sanitised and capped (core/text_sanitize.h): one
+// odd character in a title must not cost the day's snapshot, and nothing TikTok sends
+// may leave bytes in a table that pg_dump cannot restore.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -96,6 +101,27 @@ struct Result {
   ApiFailure failure;
   bool ok() const { return value.has_value(); }
 };
+
+// Caps on text TikTok sends, in bytes, cut on a code-point boundary (see sanitize()).
+// TikTok documents titles and descriptions as at most 150 characters; 4 bytes per
+// code point is UTF-8's widest, so a title within that limit is never cut.
+inline constexpr size_t kTitleMaxChars = 150;
+inline constexpr size_t kTitleCapBytes = kTitleMaxChars * 4;
+// No documented limit for these: our bounds, far above what TikTok shows.
+inline constexpr size_t kDisplayNameCapBytes = 256;
+inline constexpr size_t kUrlCapBytes = 4096;  // a longer URL is dropped, not cut into a wrong link
+inline constexpr size_t kScopeCapBytes = 1024;
+// Error texts end up in sync_logs, sync_jobs.last_error and account status reasons.
+inline constexpr size_t kErrorCodeCapBytes = 64;
+inline constexpr size_t kErrorMessageCapBytes = 300;  // TikTok's message, inside ours
+inline constexpr size_t kLogIdCapBytes = 128;
+inline constexpr size_t kFailureMessageCapBytes = 512;  // the whole ApiFailure::message
+// Identifiers are checked, never altered. The bounds are the columns' widths
+// (store_accounts.open_id varchar(128), video_daily.video_id varchar(64)); tokens
+// have no documented length, this bound is ours.
+inline constexpr size_t kOpenIdMaxBytes = 128;
+inline constexpr size_t kVideoIdMaxBytes = 64;
+inline constexpr size_t kTokenMaxBytes = 4096;
 
 // Fields we request (section 5 and 8; is_aigc is UNCONFIRMED for list/query: not requested).
 inline constexpr const char *kUserFields =

@@ -1,5 +1,5 @@
-// Constants taken from ../shared/tiktok-api.md. Anything that reference marks
-// UNCONFIRMED is named here with a comment saying so.
+// Limits and constants as TikTok documents them. Anything the documentation leaves
+// unconfirmed is named here with a comment saying so.
 #pragma once
 
 namespace tthub::tiktok {

@@ -1,12 +1,12 @@
-// Module entry: settings, secrets and, when preloaded, shared memory and the sync worker.
+// Module entry: settings, secrets, shared memory and the sync worker (preloaded only).
 #include <exception>
 
 #include "core/error.h"
-#include "ext/postgres_headers.h"
-#include "ext/server_secrets.h"
-#include "ext/settings.h"
-#include "ext/shared_state.h"
-#include "ext/worker.h"
+#include "ext/pg/postgres_headers.h"
+#include "ext/config/server_secrets.h"
+#include "ext/config/settings.h"
+#include "ext/sync/shared_state.h"
+#include "ext/sync/worker.h"
 
 extern "C" {
 PG_MODULE_MAGIC;
@@ -15,14 +15,20 @@ PGDLLEXPORT void _PG_init(void);
 
 void _PG_init(void) {
   if (IsBinaryUpgrade) return;
+  // Loaded by CREATE EXTENSION or LOAD in a running server: its settings are server-start
+  // ones and its worker and shared memory exist only when preloaded. A plain ERROR here
+  // (before any setting is defined) leaves the session usable; defining a
+  // PGC_POSTMASTER setting after start would end it with a FATAL.
+  if (!process_shared_preload_libraries_in_progress)
+    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                    errmsg("tthub must be loaded via shared_preload_libraries"),
+                    errhint("Add tthub to shared_preload_libraries in postgresql.conf and restart the server.")));
   tthub::ErrorReport failure;
   try {
     tthub::settings::define_all();
     tthub::secrets::load_at_start();
-    if (process_shared_preload_libraries_in_progress) {
-      tthub::shared::install_hooks();
-      tthub::worker::register_at_startup();
-    }
+    tthub::shared::install_hooks();
+    tthub::worker::register_at_startup();
     return;
   } catch (...) {
     failure = tthub::describe_current_exception();

@@ -39,9 +39,11 @@ DbPool::~DbPool() {
 }
 
 PGconn *DbPool::open(DbError *err) {
-  // The URL comes last so that what it sets wins over these defaults.
-  const char *keys[] = {"connect_timeout", "application_name", "dbname", nullptr};
-  const char *values[] = {"5", "tthub-oauth", url_.c_str(), nullptr};
+  // The URL comes last so that what it sets wins over these defaults. Like every
+  // session tthub opens, the shim's resolves names in pg_catalog only: its
+  // statements name tthub.x, and no role's schema can shadow a built-in in them.
+  const char *keys[] = {"connect_timeout", "application_name", "options", "dbname", nullptr};
+  const char *values[] = {"5", "tthub-oauth", "-c search_path=pg_catalog,pg_temp", url_.c_str(), nullptr};
   PGconn *c = PQconnectdbParams(keys, values, 1);
   if (!c || PQstatus(c) != CONNECTION_OK) {
     if (c) PQfinish(c);

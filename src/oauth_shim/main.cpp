@@ -77,7 +77,9 @@ bool plausible_invite(const std::string &s) {
 std::string client_address(const httplib::Request &req, const shim::Config &config) {
   const auto &trusted = config.trusted_proxies;
   if (std::find(trusted.begin(), trusted.end(), req.remote_addr) != trusted.end() && req.has_header("X-Forwarded-For")) {
-    std::string xff = req.get_header_value("X-Forwarded-For");
+    // The last X-Forwarded-For line: a proxy that adds a line of its own (rather than
+    // extending the client's) leaves a line the client wrote first.
+    std::string xff = req.get_header_value("X-Forwarded-For", req.get_header_value_count("X-Forwarded-For") - 1);
     size_t comma = xff.rfind(',');
     std::string last = comma == std::string::npos ? xff : xff.substr(comma + 1);
     last.erase(0, last.find_first_not_of(" \t"));

@@ -2,7 +2,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "ext/pg_bridge.h"
+#include "ext/pg/pg_bridge.h"
+#include "ext/pg/sql_values.h"
 
 extern "C" {
 PG_MODULE_MAGIC;
@@ -63,5 +64,8 @@ TTHUB_SQL_FUNCTION(bridge_throw) {
     tthub::pg_guard([] { DirectFunctionCall1(int4in, CStringGetDatum("not a number")); });
   PG_RETURN_VOID();
 }
+
+// Builds a text from arbitrary bytes the way tthub builds every text it stores.
+TTHUB_SQL_FUNCTION(bridge_make_text) { PG_RETURN_TEXT_P(tthub::make_text(tthub::arg_bytes(fcinfo, 0))); }
 
 TTHUB_SQL_FUNCTION(bridge_destructor_count) { PG_RETURN_INT32(g_destructors); }

@@ -9,3 +9,7 @@ CREATE FUNCTION bridge_throw(kind text) RETURNS void
 -- Destructors of bridge-test objects run so far in this backend.
 CREATE FUNCTION bridge_destructor_count() RETURNS integer
   LANGUAGE c STRICT AS 'MODULE_PATHNAME';
+-- tthub's make_text on arbitrary bytes: invalid in the database encoding or a NUL
+-- must fail (22021) rather than store what pg_restore would reject.
+CREATE FUNCTION bridge_make_text(bytes bytea) RETURNS text
+  LANGUAGE c STRICT AS 'MODULE_PATHNAME';

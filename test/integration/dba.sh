@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# For DBAs: the upgrade path 0.1 -> 0.2 on a filled database, and a pg_dump /
-# pg_restore round trip that keeps stores, encrypted tokens, snapshots and logs.
+# For DBAs: the upgrade path 0.1 -> 0.3 on a filled database, a fresh install of 0.3
+# with the same catalog as an upgraded one, a pg_dump / pg_restore round trip that
+# keeps stores, encrypted tokens, snapshots and logs, and a health view that tells
+# every role whether the worker runs.
 set -u
 cd "$(dirname "$0")/../.."
 source test/lib/itest.sh
@@ -38,6 +40,31 @@ is "$(s "SELECT count(*) || ' ' || max(follower_count) || ' ' || coalesce(max(fo
 s "SELECT tthub.tthub_disable_store('old-2')" >/dev/null
 is "$(s "SELECT count(*) FROM tthub.stores WHERE disabled_at IS NOT NULL")" "1" "0.2's store management works"
 
+echo "# a fresh install of 0.3 and an upgraded one have the same catalog"
+ext_dir=$(pg_config --sharedir)/extension
+is "$(ls "$ext_dir"/tthub--0.3.sql 2>/dev/null | wc -l)" "1" "0.3 has an install script of its own"
+q "$PORT" postgres "CREATE DATABASE fresh" >/dev/null
+is "$(q "$PORT" fresh "CREATE EXTENSION tthub; SELECT extversion FROM pg_extension WHERE extname = 'tthub'")" "0.3" \
+   "CREATE EXTENSION tthub installs 0.3"
+catalog() {  # catalog DB FILE
+  psql -X -qAt -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PORT" -U postgres -d "$1" -f test/lib/extension_catalog.sql >"$2"
+}
+catalog fresh "$DIR/fresh.catalog" && catalog shop "$DIR/upgraded.catalog"
+like "$(grep -c '^member ' "$DIR/fresh.catalog")" "^[1-9][0-9]+$" "the catalog lists the extension's objects"
+tap_result "$(cmp -s "$DIR/fresh.catalog" "$DIR/upgraded.catalog"; echo $?)" \
+  "fresh and upgraded: identical tables, columns, views, functions, settings, comments and privileges" \
+  "$(diff "$DIR/fresh.catalog" "$DIR/upgraded.catalog" | head -n 20)"
+# The comparison sees a comment, a function's settings and a privilege.
+q "$PORT" fresh "COMMENT ON COLUMN tthub.stores.pic_name IS 'changed'" >/dev/null
+catalog fresh "$DIR/fresh2.catalog"
+like "$(diff "$DIR/fresh2.catalog" "$DIR/upgraded.catalog")" "column tthub.stores .* pic_name .*comment changed" \
+   "a changed comment would show"
+q "$PORT" fresh "ALTER FUNCTION tthub.snapshot_today() RESET search_path;
+                 GRANT SELECT ON tthub.sync_logs TO tthub_reader" >/dev/null
+catalog fresh "$DIR/fresh3.catalog"
+is "$(diff "$DIR/fresh3.catalog" "$DIR/fresh2.catalog" | grep -cE '^[<>] (function tthub.snapshot_today|relation tthub.sync_logs)')" "2" \
+   "so would a function's search_path and a grant"
+
 echo "# pg_dump and pg_restore"
 s "INSERT INTO tthub.user_daily (store_code, open_id, snapshot_date, follower_count)
    VALUES ('old-1', 'sim-open-1', tthub.snapshot_today() - 1, 900)" >/dev/null
@@ -54,13 +81,32 @@ for t in stores store_accounts user_daily video_daily sync_logs sync_jobs sync_l
   is "$(digest shop_restored "$t")" "$(digest shop "$t")" "tthub.$t comes back identical"
 done
 r() { q "$PORT" shop_restored "$1"; }
-is "$(r "SELECT extversion FROM pg_extension WHERE extname = 'tthub'")" "0.2" "the restored database runs tthub 0.2"
+is "$(r "SELECT extversion FROM pg_extension WHERE extname = 'tthub'")" "0.3" "the restored database runs tthub 0.3"
 is "$(r "SELECT tthub.tthub_decrypt_token(refresh_token_enc, tthub.token_context(store_code, open_id, 'refresh_token')) FROM tthub.store_accounts")" \
    "rft.sim-open-1.1" "the restored ciphertext decrypts (same key)"
 is "$(r "INSERT INTO tthub.sync_logs (store_code, job_type, status) VALUES ('old-1', 'check', 'SUCCESS') RETURNING log_id > (SELECT max(log_id) FROM tthub.sync_logs WHERE job_type <> 'check')")" \
    "t" "sequences continue after the restored rows"
 is "$(r "SELECT follower_change FROM tthub.account_daily WHERE store_code = 'old-1' AND snapshot_date = tthub.snapshot_today()")" \
    "120" "the views work on the restored data"
-is "$(r "SELECT has_table_privilege('tthub_reader', 'tthub.video_daily', 'SELECT')::text || has_column_privilege('tthub_reader', 'tthub.store_accounts', 'access_token_enc', 'SELECT')::text")" \
+is "$(r "SELECT has_table_privilege('tthub_reader', 'tthub_reporting.video_daily', 'SELECT')::text || has_column_privilege('tthub_reader', 'tthub.store_accounts', 'access_token_enc', 'SELECT')::text")" \
    "truefalse" "privileges are restored with the extension"
+
+echo "# health tells every role whether the worker runs"
+q "$PORT" tthub "CREATE ROLE bi LOGIN IN ROLE tthub_reader; CREATE ROLE ops LOGIN IN ROLE tthub_admin" >/dev/null
+as() {  # as ROLE DB SQL
+  psql -X -qAt -h 127.0.0.1 -p "$PORT" -U "$1" -d "$2" -v ON_ERROR_STOP=1 -c "$3" 2>&1
+}
+running="SELECT value FROM tthub_reporting.health WHERE metric = 'tthub_worker_running'"
+is "$(as bi tthub "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'tthub sync worker'")" "0" \
+   "pg_stat_activity hides the worker from a reader"
+is "$(as bi tthub "$running")" "1" "yet a reader's health says the worker runs"
+is "$(as ops tthub "SELECT value FROM tthub.health WHERE metric = 'tthub_worker_running'")" "1" "and so does an admin's"
+is "$(as bi tthub "SELECT tthub.worker_pid()" | grep -c 'permission denied for schema tthub')" "1" "readers still cannot touch tthub itself"
+is "$(q "$PORT" shop "SELECT value FROM tthub.health WHERE metric = 'tthub_worker_running'")" "0" \
+   "in a database the worker does not serve, health says 0"
+q "$PORT" tthub "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'tthub sync worker'" >/dev/null
+ok=1; for _ in $(seq 1 25); do [ "$(as bi tthub "$running")" = 0 ] && { ok=0; break; }; sleep 0.2; done
+tap_result "$ok" "a reader sees 0 once the worker is stopped"
+ok=1; for _ in $(seq 1 75); do [ "$(as bi tthub "$running")" = 1 ] && { ok=0; break; }; sleep 0.2; done
+tap_result "$ok" "and 1 again once the postmaster restarted it"
 tap_done

@@ -289,6 +289,8 @@ like "$hdrs" "Retry-After: [0-9]+" "with Retry-After"
 is "$(json_code -H 'X-Forwarded-For: 203.0.113.7' "$limited")" "rate_limited" "and code rate_limited"
 is "$(from 203.0.113.8)" "403" "another address is not limited"
 is "$(from '198.51.100.1, 203.0.113.7')" "429" "an address the client wrote before the proxy's does not evade the limit"
+is "$(status_of -H 'X-Forwarded-For: 198.51.100.2' -H 'X-Forwarded-For: 203.0.113.7' "$limited")" "429" \
+   "nor does a line of its own before the one the proxy added"
 for i in 1 2 3 4 5; do from 2001:db8::1 >/dev/null; done
 is "$(from 2001:db8::2)" "429" "IPv6 addresses count by /64"
 is "$(status_of "http://127.0.0.1:$SHIM_PORT/healthz")" "200" "other paths are not limited"

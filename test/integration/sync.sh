@@ -111,19 +111,19 @@ like "$(sync_now s7)" "^failed\|0\|0$" "a sync without video.list fails at once"
 is "$(q "$PORT" tthub "SELECT status || ': ' || status_reason FROM tthub.store_accounts WHERE store_code = 's7'")" \
    "NEED_RECONNECT: scope video.list not granted" "and asks for a reconnect naming the scope"
 
-echo "# two syncs of one store: one is skipped"
+echo "# two syncs of one store: the second is told the store is busy"
 sim_config '{"latency_ms": 300}'
 q "$PORT" tthub "SELECT status FROM tthub.tthub_sync_now('s1')" >"$DIR/first.out" 2>&1 &
 first=$!
 sleep 1
-is "$(sync_now s1)" "skipped|0|0" "a second sync of the same store is skipped"
+is "$(sync_now s1)" "busy|0|0" "a second sync of the same store reports it busy and syncs nothing"
 wait "$first"
 is "$(cat "$DIR/first.out")" "done" "the first one completes"
-is "$(q "$PORT" tthub "SELECT count(*) FROM tthub.sync_logs WHERE store_code = 's1' AND status = 'SKIPPED'")" "1" "the skip is logged as SKIPPED"
+is "$(q "$PORT" tthub "SELECT count(*) FROM tthub.sync_logs WHERE store_code = 's1' AND status = 'SKIPPED'")" "1" "the refusal is logged as SKIPPED"
 sim_config '{"latency_ms": 0}'
 
 echo "# malformed responses: a clear error, a retry, never a partial row"
-for kind in truncated negative nul badutf8 wrongtype oversize; do
+for kind in truncated negative badutf8 wrongtype oversize; do  # a NUL in a title is stored sanitised: hostile.sh
   idle_queue 30 >/dev/null
   sim_config "{\"malformed_next\": 1, \"malformed_kind\": \"$kind\"}"
   like "$(q "$PORT" tthub "SELECT status || ': ' || coalesce(message, '') FROM tthub.tthub_sync_now('s2')")" "^queued: (malformed|response body exceeds)" \

@@ -8,9 +8,10 @@ as_postgres() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
-# free_port [start]: the first TCP port on 127.0.0.1 nobody listens on.
+# free_port [start]: a TCP port on 127.0.0.1 nobody listens on, from a random point
+# past start, so that suites run in parallel rarely reach for the same one.
 free_port() {
-  local p=${1:-55432}
+  local p=$(( ${1:-55432} + RANDOM % 400 ))
   while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
   echo "$p"
 }
@@ -64,4 +65,16 @@ cluster_psql() {
   local port=$1 db=$2
   shift 2
   psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d "$db" "$@"
+}
+
+# cluster_up NAME [extra postgresql.conf lines...]: a started cluster of its own for a
+# suite, stopped when the suite exits. Sets DIR and PORT.
+cluster_up() {
+  local name=$1
+  shift
+  DIR=${TTHUB_TEST_WORK:-$(mktemp -d)}/$name
+  PORT=$(free_port 56400)
+  cluster_init "$DIR" "$PORT" "$@" || return 1
+  trap 'cluster_stop "$DIR"' EXIT
+  cluster_start "$DIR"
 }

@@ -6,6 +6,7 @@ TTHUB_DEBIAN_PACKAGES=(
   postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
   libssl-dev libcurl4-openssl-dev nlohmann-json3-dev libgtest-dev
   libcpp-httplib-dev libpq-dev chromium
+  dpkg-dev debhelper postgresql-server-dev-all lintian
 )
 
 install_deps() {

@@ -11,7 +11,9 @@ itest_setup() {
   local name=$1 sim_opts=$2
   shift 2
   DIR=${TTHUB_TEST_WORK:-$(mktemp -d)}/$name
-  mkdir -p "$DIR" && chmod 755 "$DIR"
+  mkdir -p "$DIR" && chmod 755 "$DIR" "$(dirname "$DIR")"
+  # Set before anything starts: a failed setup must not leave a simulator behind.
+  trap itest_teardown EXIT
   # shellcheck disable=SC2086
   sim_start "$DIR/sim" $sim_opts || return 1
   PORT=$(free_port 56500)
@@ -19,7 +21,6 @@ itest_setup() {
     "tthub.api_base_url = 'http://127.0.0.1:$SIM_PORT'" \
     "tthub.retry_base_delay = 500" \
     "$@" || return 1
-  trap itest_teardown EXIT
   cluster_start "$DIR/pg" || return 1
   q "$PORT" postgres "CREATE DATABASE tthub" >/dev/null
   q "$PORT" tthub "CREATE EXTENSION pg_cron; CREATE EXTENSION tthub" >/dev/null

@@ -1,4 +1,4 @@
--- Readers see snapshots but never a token; nobody but superusers decrypts.
+-- Readers see snapshots (in tthub_reporting) but never a token; nobody but superusers decrypts.
 BEGIN;
 SELECT plan(20);
 
@@ -8,12 +8,12 @@ VALUES ('priv', 'o1', tthub.tthub_encrypt_token('act.priv', tthub.token_context(
                       tthub.tthub_encrypt_token('rft.priv', tthub.token_context('priv', 'o1', 'refresh_token')));
 
 SET LOCAL ROLE tthub_reader;
-SELECT lives_ok($$ SELECT count(*) FROM tthub.user_daily $$, 'reader reads user_daily');
-SELECT lives_ok($$ SELECT count(*) FROM tthub.video_daily $$, 'reader reads video_daily');
-SELECT lives_ok($$ SELECT count(*) FROM tthub.sync_logs $$, 'reader reads sync_logs');
-SELECT results_eq($$ SELECT open_id::text, status::text FROM tthub.accounts $$,
+SELECT lives_ok($$ SELECT count(*) FROM tthub_reporting.user_daily $$, 'reader reads user_daily');
+SELECT lives_ok($$ SELECT count(*) FROM tthub_reporting.video_daily $$, 'reader reads video_daily');
+SELECT lives_ok($$ SELECT count(*) FROM tthub_reporting.sync_logs $$, 'reader reads sync_logs');
+SELECT results_eq($$ SELECT open_id::text, status FROM tthub_reporting.accounts $$,
                   $$ VALUES ('o1', 'CONNECTED') $$, 'reader reads the accounts view');
-SELECT lives_ok($$ SELECT store_code, open_id, status FROM tthub.store_accounts $$, 'reader reads non-token account columns');
+SELECT throws_ok($$ SELECT store_code, open_id, status FROM tthub.store_accounts $$, '42501', NULL, 'reader reads nothing in tthub, not even non-token account columns');
 SELECT throws_ok($$ SELECT access_token_enc FROM tthub.store_accounts $$, '42501', NULL, 'reader cannot read access_token_enc');
 SELECT throws_ok($$ SELECT refresh_token_enc FROM tthub.store_accounts $$, '42501', NULL, 'reader cannot read refresh_token_enc');
 SELECT throws_ok($$ SELECT * FROM tthub.store_accounts $$, '42501', NULL, 'reader cannot SELECT * from store_accounts');

@@ -93,14 +93,14 @@ SELECT is((SELECT count(*)::int FROM tthub.video_daily WHERE store_code = 'rep')
 SELECT is((SELECT count(*)::int FROM tthub.user_daily WHERE store_code = 'rep'), 5, 'user_daily untouched when only video_daily is named');
 
 -- Health.
-SELECT is((SELECT count(*)::int FROM tthub.health), 9, 'nine health metrics');
+SELECT is((SELECT count(*)::int FROM tthub.health), 14, 'fourteen health metrics');
 SELECT is((SELECT value FROM tthub.health WHERE metric = 'tthub_accounts_need_reconnect'),
           (SELECT count(*)::float8 FROM tthub.store_accounts WHERE status = 'NEED_RECONNECT'), 'need_reconnect counts accounts');
 SELECT ok((SELECT value > 0 FROM tthub.health WHERE metric = 'tthub_jobs_queued'), 'queued jobs are counted');
 
 -- Roles.
 SET LOCAL ROLE tthub_reader;
-SELECT lives_ok($$ SELECT * FROM tthub.account_daily, tthub.video_daily_delta, tthub.video_latest, tthub.store_summary, tthub.health LIMIT 1 $$,
+SELECT lives_ok($$ SELECT * FROM tthub_reporting.account_daily, tthub_reporting.video_daily_delta, tthub_reporting.video_latest, tthub_reporting.store_summary, tthub_reporting.health LIMIT 1 $$,
                 'reader reads every reporting view');
 SELECT throws_ok($$ SELECT tthub.tthub_add_store('r', 'r') $$, '42501', NULL, 'reader cannot add stores');
 SELECT throws_ok($$ SELECT tthub.tthub_prune_snapshots(30) $$, '42501', NULL, 'reader cannot prune');

@@ -1,8 +1,9 @@
 -- Schema contract analysts and Citus rely on.
 BEGIN;
-SELECT plan(28);
+SELECT plan(30);
 
 SELECT has_schema('tthub');
+SELECT has_schema('tthub_reporting');
 SELECT tables_are('tthub', ARRAY['stores', 'store_accounts', 'user_daily', 'video_daily', 'sync_logs',
                                 'sync_jobs', 'sync_ledger', 'oauth_states', 'oauth_invites']);
 SELECT col_is_pk('tthub', 'stores', 'store_code', 'stores keyed by store_code');
@@ -26,19 +27,37 @@ SELECT is_empty($$
    WHERE attrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'tthub'::regnamespace AND relkind = 'r')
      AND attnum > 0 AND NOT attisdropped AND attname LIKE '%\_at'
      AND atttypid <> 'timestamptz'::regtype $$, 'every *_at column is timestamptz');
+-- Every object of the extension, whoever's fragment added it, says what it is: in
+-- psql (\d+), in pgAdmin and in BI tools, which show comments as descriptions.
 SELECT is_empty($$
-  SELECT c.relname FROM pg_class c WHERE c.relnamespace = 'tthub'::regnamespace
-     AND c.relkind IN ('r', 'v') AND obj_description(c.oid, 'pg_class') IS NULL $$,
+  SELECT c.relnamespace::regnamespace || '.' || c.relname FROM pg_class c
+   WHERE c.relnamespace IN ('tthub'::regnamespace, 'tthub_reporting'::regnamespace)
+     AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND obj_description(c.oid, 'pg_class') IS NULL $$,
   'every table and view has a comment');
 SELECT is_empty($$
-  SELECT c.relname || '.' || a.attname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
-   WHERE c.relnamespace = 'tthub'::regnamespace AND c.relkind = 'r' AND a.attnum > 0
+  SELECT c.relnamespace::regnamespace || '.' || c.relname || '.' || a.attname
+    FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
+   WHERE c.relnamespace IN ('tthub'::regnamespace, 'tthub_reporting'::regnamespace)
+     AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND a.attnum > 0
      AND NOT a.attisdropped AND col_description(c.oid, a.attnum) IS NULL $$,
-  'every table column has a comment');
+  'every table and view column has a comment');
 SELECT is_empty($$
-  SELECT p.proname FROM pg_proc p WHERE p.pronamespace = 'tthub'::regnamespace
+  SELECT p.oid::regprocedure::text FROM pg_proc p
+   WHERE p.pronamespace IN ('tthub'::regnamespace, 'tthub_reporting'::regnamespace)
      AND obj_description(p.oid, 'pg_proc') IS NULL $$,
   'every function has a comment');
+SELECT is_empty($$
+  SELECT t.oid::regtype::text FROM pg_type t
+   WHERE t.typnamespace IN ('tthub'::regnamespace, 'tthub_reporting'::regnamespace)
+     AND t.typtype IN ('e', 'd', 'r') AND obj_description(t.oid, 'pg_type') IS NULL $$,
+  'every type has a comment');
+SELECT is_empty($$
+  SELECT c.relnamespace::regnamespace || '.' || c.relname || '.' || a.attname
+    FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
+   WHERE c.relnamespace IN ('tthub'::regnamespace, 'tthub_reporting'::regnamespace)
+     AND c.relkind IN ('v', 'm') AND a.attnum > 0 AND NOT a.attisdropped
+     AND a.atttypid = 'numeric'::regtype AND a.atttypmod < 0 $$,
+  'no view column is a numeric without precision and scale (BI tools type columns from them)');
 SELECT has_index('tthub', 'video_daily', 'video_daily_store_date_idx', ARRAY['store_code', 'snapshot_date']);
 SELECT set_eq($$ SELECT unnest(extconfig)::regclass::text FROM pg_extension WHERE extname = 'tthub' $$,
   ARRAY['tthub.stores', 'tthub.store_accounts', 'tthub.user_daily', 'tthub.video_daily',
@@ -51,13 +70,6 @@ SELECT has_role('tthub_oauth');
 SELECT hasnt_column('tthub', 'accounts', 'access_token_enc', 'the accounts view has no token column');
 SELECT hasnt_column('tthub', 'accounts', 'refresh_token_enc', 'the accounts view has no refresh token column');
 SELECT is((SELECT extrelocatable FROM pg_extension WHERE extname = 'tthub'), false, 'not relocatable');
-SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'tthub'), '0.3', 'CREATE EXTENSION installs 0.3 (0.1 and the updates)');
-SELECT is_empty($$
-  SELECT c.relname || '.' || a.attname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
-   WHERE c.relnamespace = 'tthub'::regnamespace AND c.relkind = 'v' AND a.attnum > 0
-     AND c.relname IN ('account_daily', 'video_daily_delta', 'video_latest', 'store_summary', 'health')
-     AND col_description(c.oid, a.attnum) IS NULL $$,
-  'every column of the reporting views has a comment');
-
+SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'tthub'), '0.3', 'CREATE EXTENSION installs 0.3');
 SELECT * FROM finish();
 ROLLBACK;

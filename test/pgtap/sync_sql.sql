@@ -1,6 +1,6 @@
 -- The sync engine's SQL surface: privileges, validation, views.
 BEGIN;
-SELECT plan(27);
+SELECT plan(32);
 
 INSERT INTO tthub.stores (store_code, store_name) VALUES ('tap-sync', 'pgTAP sync');
 
@@ -35,10 +35,27 @@ SELECT is(tthub._prune(30), 2::bigint, 'pruning deletes the old finished job and
 SELECT is((SELECT count(*)::int FROM tthub.sync_jobs WHERE store_code = 'tap-sync'), 2, 'the recent job and the queued one stay');
 SELECT is((SELECT count(*)::int FROM tthub.sync_logs WHERE store_code = 'tap-sync'), 1, 'the recent log stays');
 
+-- Claiming: one job per store per claim, none of a store that has a running job.
+INSERT INTO tthub.stores (store_code, store_name) VALUES ('tap-claim', 'claim'), ('tap-claim-2', 'claim 2');
+INSERT INTO tthub.sync_jobs (store_code, snapshot_date, run_after)
+VALUES ('tap-claim', current_date - 1, now() - interval '2 minutes'),
+       ('tap-claim', current_date, now() - interval '1 minute'),
+       ('tap-claim-2', current_date, now() - interval '1 minute');
+CREATE TEMP TABLE claimed AS SELECT * FROM tthub._claim_jobs(8, '1 minute', pg_backend_pid());
+SELECT is((SELECT count(*)::int FROM claimed WHERE store_code = 'tap-claim'), 1, 'a claim hands out one job of a store with two due');
+SELECT is((SELECT snapshot_date FROM claimed WHERE store_code = 'tap-claim'), current_date - 1, 'the one due first');
+SELECT is((SELECT count(*)::int FROM claimed WHERE store_code = 'tap-claim-2'), 1, 'and one of every other store');
+SELECT is((SELECT count(*)::int FROM tthub._claim_jobs(8, '1 minute', pg_backend_pid()) WHERE store_code = 'tap-claim'), 0,
+          'nothing of a store that has a running job');
+-- A running job whose pid now belongs to a backend that started after it is an orphan.
+UPDATE tthub.sync_jobs SET started_at = (SELECT backend_start - interval '1 minute' FROM pg_stat_activity WHERE pid = pg_backend_pid())
+ WHERE store_code = 'tap-claim-2' AND state = 'running';
+SELECT is(tthub._requeue_orphans(5), 1, 'a job whose pid was reused is requeued; the live ones stay');
+
 -- Roles.
 SET LOCAL ROLE tthub_reader;
-SELECT lives_ok($$ SELECT * FROM tthub.sync_jobs, tthub.sync_ledger LIMIT 1 $$, 'reader reads jobs and the ledger');
-SELECT lives_ok($$ SELECT * FROM tthub.sync_progress, tthub.job_queue, tthub.dead_jobs LIMIT 1 $$, 'reader reads the queue views');
+SELECT lives_ok($$ SELECT * FROM tthub_reporting.sync_jobs, tthub_reporting.sync_ledger LIMIT 1 $$, 'reader reads jobs and the ledger');
+SELECT lives_ok($$ SELECT * FROM tthub_reporting.sync_progress, tthub_reporting.job_queue, tthub_reporting.dead_jobs LIMIT 1 $$, 'reader reads the queue views');
 SELECT throws_ok($$ SELECT tthub.tthub_sync('tap-sync') $$, '42501', NULL, 'reader cannot enqueue');
 SELECT throws_ok($$ SELECT tthub.tthub_sync_all() $$, '42501', NULL, 'reader cannot enqueue all');
 SELECT throws_ok($$ SELECT tthub.tthub_import_account('tap-sync', 'o2', 'a', 'r', 60, 60, 's') $$, '42501', NULL, 'reader cannot import');

@@ -1,6 +1,6 @@
-// TikTok API simulator for tests, the demo and benchmarks. Speaks the endpoints of
-// ../shared/tiktok-api.md over the deterministic dataset in dataset.h, listens on
-// loopback only, and takes fault injection at POST /_sim/config.
+// TikTok API simulator for tests, the demo and benchmarks. Speaks TikTok's documented
+// Display API and OAuth endpoints over the deterministic dataset in dataset.h, listens
+// on loopback only, and takes fault injection at POST /_sim/config.
 //
 //   tiktok_sim --port 0 --port-file F --accounts N --videos M
 //              [--client-key K] [--client-secret S] [--day D]
@@ -42,6 +42,8 @@ struct State {
   int latency_ms = 0;
   int rate_limit = 0;   // requests per minute per endpoint; 0 = unlimited
   int retry_after = 0;  // Retry-After seconds sent with 429s; 0 = none (TikTok documents none)
+  std::string retry_after_text;  // a Retry-After sent as is instead (an HTTP date, garbage)
+  std::atomic<bool> hostile{false};  // hostile bytes in names, titles and every error
   int64_t access_ttl = 7200, refresh_ttl = 15552000;
   double error_rate = 0;  // fraction of display requests answered 500
   std::map<std::string, int> fail_next;        // endpoint -> 500s still to send
@@ -63,6 +65,7 @@ struct State {
   std::map<std::string, std::string> access_tokens, refresh_tokens;  // token -> open_id
   std::map<std::string, std::deque<Clock::time_point>> windows;
   std::map<std::string, int64_t> requests, throttled, failed;
+  std::map<std::string, int> refresh_uses;  // refresh token -> times it was sent (rotated ones too)
   std::mt19937 rng{42};
   std::atomic<int> in_flight{0};
   std::atomic<int> max_in_flight{0};
@@ -92,6 +95,28 @@ void add_account(int index, int videos) {
   issue_tokens(oid, a);
 }
 
+std::string repeat(const std::string &s, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+// A literal with its NULs.
+template <size_t N>
+std::string bytes(const char (&s)[N]) {
+  return std::string(s, N - 1);
+}
+
+// Hostile texts ("hostile": true): NUL, control characters, line breaks, and
+// multi-byte characters where a byte-wise cut (at 300 bytes, say) lands inside one.
+const std::string kEacute = "\xC3\xA9", kHan = "\xE6\xBC\xA2", kEmoji = "\xF0\x9F\x98\x80";
+std::string hostile_message() { return std::string(299, 'x') + repeat(kEacute, 50) + bytes("\0\x1b[2J"); }
+std::string hostile_log_id() { return bytes("SIM\0LOG\x07") + std::string(5000, '9'); }
+std::string hostile_display_name() { return bytes("Toko\0 Jaya\x07\x1b[31m\r\n") + repeat(kEacute, 200); }
+std::string hostile_title() { return bytes("Ti\0tle\x01 ") + repeat(kEmoji, 200); }
+std::string hostile_description() { return bytes("line 1\r\nline\0 2\xC2\x85") + repeat(kHan, 300); }
+std::string log_id() { return g.hostile ? hostile_log_id() : "SIMLOG"; }
+
 void send_json(httplib::Response &res, int status, const json &body) {
   res.status = status;
   res.set_content(body.dump(), "application/json");
@@ -99,7 +124,7 @@ void send_json(httplib::Response &res, int status, const json &body) {
 
 void display_error(httplib::Response &res, int status, const std::string &code, const std::string &msg) {
   send_json(res, status, {{"data", json::object()},
-                          {"error", {{"code", code}, {"message", msg}, {"log_id", "SIMLOG"}}}});
+                          {"error", {{"code", code}, {"message", g.hostile ? hostile_message() : msg}, {"log_id", log_id()}}}});
 }
 
 json ok_envelope(json data) {
@@ -132,7 +157,8 @@ bool admit(const std::string &endpoint, httplib::Response &res, bool display) {
   auto fail = [&](int status, const std::string &code) {
     g.failed[endpoint]++;
     if (display) display_error(res, status, code, "simulated failure");
-    else send_json(res, status, {{"error", "server_error"}, {"error_description", "simulated"}, {"log_id", "SIMLOG"}});
+    else send_json(res, status, {{"error", "server_error"}, {"error_description", g.hostile ? hostile_message() : "simulated"},
+                                 {"log_id", log_id()}});
     return false;
   };
   if (g.fail_next[endpoint] > 0) {
@@ -154,7 +180,8 @@ bool admit(const std::string &endpoint, httplib::Response &res, bool display) {
   }
   if (throttle) {
     g.throttled[endpoint]++;
-    if (g.retry_after > 0) res.set_header("Retry-After", std::to_string(g.retry_after));
+    if (!g.retry_after_text.empty()) res.set_header("Retry-After", g.retry_after_text);
+    else if (g.retry_after > 0) res.set_header("Retry-After", std::to_string(g.retry_after));
     display_error(res, 429, "rate_limit_exceeded", "rate limit exceeded");
     return false;
   }
@@ -185,7 +212,7 @@ void user_info(const httplib::Request &req, httplib::Response &res) {
   sim::UserStats s = sim::user_stats(a->index, g.day);
   json all = {{"open_id", sim::open_id(a->index)},
               {"union_id", "union-" + std::to_string(a->index)},
-              {"display_name", "Sim Account " + std::to_string(a->index)},
+              {"display_name", g.hostile ? hostile_display_name() : "Sim Account " + std::to_string(a->index)},
               {"avatar_url", "https://sim.invalid/avatar/" + std::to_string(a->index) + ".jpg"},
               {"follower_count", s.followers}, {"following_count", s.following},
               {"likes_count", s.likes}, {"video_count", a->videos}};
@@ -198,8 +225,8 @@ void user_info(const httplib::Request &req, httplib::Response &res) {
 json video_json(const Account &a, int j, const std::set<std::string> &fields, int day) {
   sim::VideoStats s = sim::video_stats(a.index, j, day);
   std::string id = sim::video_id(a.index, j);
-  json all = {{"id", id}, {"title", "Video " + std::to_string(j) + " of account " + std::to_string(a.index)},
-              {"video_description", "Simulated video #" + std::to_string(j)},
+  json all = {{"id", id}, {"title", g.hostile ? hostile_title() : "Video " + std::to_string(j) + " of account " + std::to_string(a.index)},
+              {"video_description", g.hostile ? hostile_description() : "Simulated video #" + std::to_string(j)},
               {"create_time", sim::create_time(j)}, {"cover_image_url", "https://sim.invalid/cover/" + id},
               {"share_url", "https://sim.invalid/v/" + id}, {"duration", 5 + j % 60},
               {"height", 1920}, {"width", 1080},
@@ -328,7 +355,7 @@ void oauth_token(const httplib::Request &req, httplib::Response &res) {
   if (!admit("oauth/token", res, false)) return;
   std::lock_guard<std::mutex> lock(g.mu);
   auto oauth_error = [&](int status, const std::string &err, const std::string &desc) {
-    send_json(res, status, {{"error", err}, {"error_description", desc}, {"log_id", "SIMLOG"}});
+    send_json(res, status, {{"error", err}, {"error_description", g.hostile ? hostile_message() : desc}, {"log_id", log_id()}});
   };
   if (req.get_param_value("client_key") != g.client_key || req.get_param_value("client_secret") != g.client_secret)
     return oauth_error(401, "invalid_client", "Client key or secret is incorrect.");
@@ -349,6 +376,7 @@ void oauth_token(const httplib::Request &req, httplib::Response &res) {
   }
   if (req.get_param_value("grant_type") != "refresh_token")
     return oauth_error(400, "unsupported_grant_type", "grant_type is not supported");
+  g.refresh_uses[req.get_param_value("refresh_token")]++;
   auto it = g.refresh_tokens.find(req.get_param_value("refresh_token"));
   if (it == g.refresh_tokens.end() || g.accounts[it->second].revoked)
     return oauth_error(400, "invalid_grant", "Refresh token is invalid or expired.");
@@ -370,7 +398,11 @@ void control(const httplib::Request &req, httplib::Response &res) {
   if (c.contains("day")) g.day = c["day"];
   if (c.contains("latency_ms")) g.latency_ms = c["latency_ms"];
   if (c.contains("rate_limit")) { g.rate_limit = c["rate_limit"]; g.windows.clear(); }
-  if (c.contains("retry_after")) g.retry_after = c["retry_after"];
+  if (c.contains("retry_after")) {  // seconds, or a string sent as the header's value
+    g.retry_after_text = c["retry_after"].is_string() ? c["retry_after"].get<std::string>() : "";
+    g.retry_after = c["retry_after"].is_number() ? c["retry_after"].get<int>() : 0;
+  }
+  if (c.contains("hostile")) g.hostile = c["hostile"].get<bool>();
   if (c.contains("error_rate")) g.error_rate = c["error_rate"];
   if (c.contains("access_ttl")) g.access_ttl = c["access_ttl"];
   if (c.contains("fail_next")) for (auto &[k, v] : c["fail_next"].items()) g.fail_next[k] = v;
@@ -394,8 +426,18 @@ void stats(const httplib::Request &, httplib::Response &res) {
   json accounts = json::object();
   for (auto &[oid, a] : g.accounts)
     accounts[oid] = {{"generation", a.generation}, {"revoked", a.revoked}, {"videos", a.videos}};
+  // TikTok accepts a refresh token once (it rotates it): a count above 1 means two
+  // syncs raced. Keyed without the "rft." prefix, so no token shows where stats are printed.
+  json refresh_uses = json::object();
+  int max_refresh_uses = 0;
+  for (auto &[token, n] : g.refresh_uses) {
+    std::string key = token.rfind("rft.", 0) == 0 ? token.substr(4) : "other";
+    refresh_uses[key] = refresh_uses.value(key, 0) + n;
+    max_refresh_uses = std::max(max_refresh_uses, n);
+  }
   send_json(res, 200, {{"requests", g.requests}, {"throttled", g.throttled}, {"failed", g.failed},
-                       {"max_in_flight", g.max_in_flight.load()}, {"accounts", accounts}, {"day", g.day}});
+                       {"max_in_flight", g.max_in_flight.load()}, {"accounts", accounts}, {"day", g.day},
+                       {"refresh_token_uses", refresh_uses}, {"max_refresh_token_uses", max_refresh_uses}});
 }
 
 template <typename H>

@@ -6,6 +6,7 @@
 #include <httplib.h>
 
 #include <chrono>
+#include <ctime>
 #include <thread>
 
 using tthub::HttpClient;
@@ -32,6 +33,25 @@ class LocalServer {
     server_.Get("/throttled", [](const httplib::Request &, httplib::Response &res) {
       res.status = 429;
       res.set_header("Retry-After", "7");
+      res.set_content("{}", "application/json");
+    });
+    // Retry-After in its other forms: an HTTP date, a huge number, garbage, zero.
+    server_.Get("/throttled/(.*)", [](const httplib::Request &req, httplib::Response &res) {
+      res.status = 429;
+      std::string v = req.matches[1];
+      if (v == "date") {
+        char buf[64];
+        std::time_t at = std::time(nullptr) + 120;
+        std::tm tm{};
+        gmtime_r(&at, &tm);
+        std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        v = buf;
+      } else if (v == "huge") {
+        v = "99999999999999";
+      } else if (v == "garbage") {
+        v = "soon";
+      }
+      res.set_header("Retry-After", v);
       res.set_content("{}", "application/json");
     });
     server_.Get("/slow", [](const httplib::Request &, httplib::Response &res) {
@@ -121,6 +141,21 @@ TEST(HttpClient, ReadsRetryAfter) {
   EXPECT_EQ(got.status, 429);
   ASSERT_TRUE(got.retry_after_seconds.has_value());
   EXPECT_EQ(*got.retry_after_seconds, 7);
+}
+
+TEST(HttpClient, ReadsRetryAfterInEveryForm) {
+  LocalServer s;
+  HttpClient c(small());
+  HttpResponse date = fetch(c, get(s.url("/throttled/date")));
+  ASSERT_TRUE(date.retry_after_seconds.has_value()) << "an HTTP date is a Retry-After too";
+  EXPECT_GE(*date.retry_after_seconds, 110);
+  EXPECT_LE(*date.retry_after_seconds, 121);
+  HttpResponse huge = fetch(c, get(s.url("/throttled/huge")));
+  ASSERT_TRUE(huge.retry_after_seconds.has_value());
+  EXPECT_EQ(*huge.retry_after_seconds, 86400) << "bounded to a day here; the engine caps it further";
+  EXPECT_FALSE(fetch(c, get(s.url("/throttled/garbage"))).retry_after_seconds.has_value());
+  EXPECT_FALSE(fetch(c, get(s.url("/throttled/0"))).retry_after_seconds.has_value()) << "0: back off instead";
+  EXPECT_FALSE(fetch(c, get(s.url("/ok"))).retry_after_seconds.has_value());
 }
 
 TEST(HttpClient, TimesOut) {

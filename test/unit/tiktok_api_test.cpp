@@ -64,7 +64,7 @@ TEST(VideoPage, RejectsBadFieldsWholePage) {
       {"float", R"({"id":"1","view_count":1.5})", "not an integer"},
       {"string number", R"({"id":"1","view_count":"12"})", "not an integer"},
       {"too big", R"({"id":"1","view_count":18446744073709551615})", "out of range"},
-      {"nul byte", R"({"id":"1","title":"a\u0000b"})", "NUL"},
+      {"id with a nul byte", R"({"id":"1\u00002"})", "video id"},
       {"id missing", R"({"title":"x"})", "\"id\" is missing"},
       {"id numeric", R"({"id":123})", "not a string"},
       {"id hostile", R"({"id":"1'; drop"})", "video id"},

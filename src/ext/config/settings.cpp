@@ -1,0 +1,198 @@
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "core/setting_rules.h"
+#include "ext/config/settings.h"
+#include "core/tiktok_limits.h"
+#include "ext/pg/pg_bridge.h"
+
+namespace tthub::settings {
+namespace {
+
+// ---- Check hooks -------------------------------------------------------------
+// A check hook is an entry point from Postgres into C++: nothing may escape it. The
+// reason a value is refused is copied into a plain buffer, and GUC_check_errdetail
+// (which allocates, so may longjmp) runs only once every C++ object is gone.
+char g_why[256];
+// Set when a value given at server start is refused (Postgres then only warns and
+// keeps the default); define_all() stops the start instead, as it does for its own
+// settings.
+const char *g_refused_at_start = nullptr;
+char g_refused_why[sizeof g_why];
+
+void keep_reason(std::string_view why) {
+  size_t n = std::min(why.size(), sizeof g_why - 1);
+  std::memcpy(g_why, why.data(), n);
+  g_why[n] = '\0';
+}
+
+bool refuse(const char *setting) {
+  GUC_check_errdetail("%s", g_why);
+  if (process_shared_preload_libraries_in_progress && !g_refused_at_start) {
+    g_refused_at_start = setting;
+    std::memcpy(g_refused_why, g_why, sizeof g_why);
+  }
+  return false;
+}
+
+template <typename Rule>
+bool check_string(const char *setting, const char *value, Rule rule) {
+  bool ok = false;
+  try {
+    std::string why = rule(value ? value : "");
+    keep_reason(why);
+    ok = why.empty();
+  } catch (...) {
+    keep_reason("tthub could not check the value.");
+  }
+  return ok || refuse(setting);
+}
+
+// What snapshot_today()'s "now() AT TIME ZONE setting" accepts: a zone name, a POSIX
+// zone, or an abbreviation of timezone_abbreviations. Postgres calls on plain data.
+bool known_time_zone(const char *name) {
+  if (pg_tzset(name) != nullptr) return true;
+  char *lower = downcase_truncate_identifier(name, static_cast<int>(strlen(name)), false);
+  int offset = 0;
+  pg_tz *tz = nullptr;
+  int type = DecodeTimezoneAbbrev(0, lower, &offset, &tz);
+  pfree(lower);
+  return type == TZ || type == DTZ || type == DYNTZ;
+}
+
+bool check_snapshot_timezone(char **newval, void **, GucSource) {
+  const char *name = *newval ? *newval : "";
+  bool ok = false;
+  try {
+    if (*name == '\0') {
+      keep_reason("It must name a time zone; for UTC, say UTC.");
+    } else {
+      ok = pg_guard([name] { return known_time_zone(name); });
+      keep_reason("Not a time zone PostgreSQL knows: use a name listed in pg_timezone_names, such as Asia/Jakarta or UTC.");
+    }
+  } catch (...) {
+    keep_reason("tthub could not check the time zone.");
+  }
+  return ok || refuse("tthub.snapshot_timezone");
+}
+
+bool check_api_base_url(char **newval, void **, GucSource) {
+  return check_string("tthub.api_base_url", *newval,
+                      [](std::string_view v) { return setting_rules::check_url(v, setting_rules::Query::kRefused); });
+}
+
+bool check_authorize_url(char **newval, void **, GucSource) {
+  return check_string("tthub.authorize_url", *newval,
+                      [](std::string_view v) { return setting_rules::check_url(v, setting_rules::Query::kAllowed); });
+}
+
+bool check_oauth_scopes(char **newval, void **, GucSource) {
+  return check_string("tthub.oauth_scopes", *newval, setting_rules::check_scopes);
+}
+
+bool check_client_key(char **newval, void **, GucSource) {
+  return check_string("tthub.client_key", *newval, setting_rules::check_client_key);
+}
+
+bool check_database(char **newval, void **, GucSource) {
+  return check_string("tthub.database", *newval, setting_rules::check_database_name);
+}
+
+}  // namespace
+
+char *token_key_file = nullptr;
+char *token_key_previous_file = nullptr;
+char *client_secret_file = nullptr;
+char *client_key = nullptr;
+char *database = nullptr;
+char *api_base_url = nullptr;
+char *snapshot_timezone = nullptr;
+char *authorize_url = nullptr;
+char *oauth_scopes = nullptr;
+int max_concurrent_syncs = 8;
+int requests_per_minute = tiktok::kDefaultRequestsPerMinute;
+int max_attempts = 5;
+int http_timeout_ms = 30000;
+int log_retention_days = 30;
+int retry_base_delay_ms = 30000;
+int max_retry_after_s = 60;
+
+void define_all() {
+  // Paths of secret files: read once at server start, visible to superusers only.
+  DefineCustomStringVariable("tthub.token_key_file",
+                             "File holding the 64-hex-character token encryption key.",
+                             "Read at server start; the file must be readable by the server only (0600).",
+                             &token_key_file, "", PGC_POSTMASTER, GUC_SUPERUSER_ONLY, nullptr,
+                             nullptr, nullptr);
+  DefineCustomStringVariable("tthub.token_key_previous_file",
+                             "File holding the previous token key, accepted for decryption only.",
+                             "Read at server start; used during key rotation.",
+                             &token_key_previous_file, "", PGC_POSTMASTER, GUC_SUPERUSER_ONLY,
+                             nullptr, nullptr, nullptr);
+  DefineCustomStringVariable("tthub.client_secret_file",
+                             "File holding the TikTok app's client secret.",
+                             "Read at server start; the file must be readable by the server only (0600).",
+                             &client_secret_file, "", PGC_POSTMASTER, GUC_SUPERUSER_ONLY, nullptr,
+                             nullptr, nullptr);
+
+  DefineCustomStringVariable("tthub.client_key", "The TikTok app's client key (public).", nullptr,
+                             &client_key, "", PGC_SIGHUP, 0, check_client_key, nullptr, nullptr);
+  DefineCustomStringVariable("tthub.database", "Database the tthub sync worker connects to.",
+                             nullptr, &database, "postgres", PGC_POSTMASTER, 0, check_database, nullptr,
+                             nullptr);
+  DefineCustomStringVariable("tthub.api_base_url", "Base URL of the TikTok API.",
+                             "Tests and the demo point it at the simulator.", &api_base_url,
+                             tiktok::kDefaultApiBaseUrl, PGC_SIGHUP, 0, check_api_base_url, nullptr, nullptr);
+  DefineCustomStringVariable("tthub.authorize_url", "TikTok's authorization page (Login Kit for Web).",
+                             "Tests and the demo point it at the simulator.", &authorize_url,
+                             tiktok::kDefaultAuthorizeUrl, PGC_SIGHUP, 0, check_authorize_url, nullptr, nullptr);
+  DefineCustomStringVariable("tthub.oauth_scopes", "Scopes requested when a store connects (comma-separated).",
+                             nullptr, &oauth_scopes, "user.info.basic,user.info.stats,video.list", PGC_SIGHUP, 0,
+                             check_oauth_scopes, nullptr, nullptr);
+  DefineCustomStringVariable("tthub.snapshot_timezone",
+                             "Time zone whose calendar day names a snapshot.",
+                             "A name listed in pg_timezone_names, such as Asia/Jakarta.",
+                             &snapshot_timezone, "UTC", PGC_SIGHUP, 0, check_snapshot_timezone, nullptr,
+                             nullptr);
+  DefineCustomIntVariable("tthub.max_concurrent_syncs", "Stores synced at the same time.",
+                          nullptr, &max_concurrent_syncs, 8, 1, 256, PGC_SIGHUP, 0, nullptr,
+                          nullptr, nullptr);
+  DefineCustomIntVariable("tthub.requests_per_minute",
+                          "Requests per minute per TikTok endpoint, shared by all syncs.", nullptr,
+                          &requests_per_minute, tiktok::kDefaultRequestsPerMinute, 1, 1000000,
+                          PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable("tthub.max_attempts", "Attempts before a sync job is declared dead.",
+                          nullptr, &max_attempts, 5, 1, 100, PGC_SIGHUP, 0, nullptr, nullptr,
+                          nullptr);
+  // At most 5 minutes: a running job's 10-minute lease is renewed between requests,
+  // so one request must end well within it or the job is taken for orphaned.
+  DefineCustomIntVariable("tthub.http_timeout_ms", "Total timeout of one TikTok request.",
+                          nullptr, &http_timeout_ms, 30000, 100, 300000, PGC_SIGHUP, GUC_UNIT_MS,
+                          nullptr, nullptr, nullptr);
+  DefineCustomIntVariable("tthub.log_retention", "Days finished jobs and sync logs are kept.",
+                          nullptr, &log_retention_days, 30, 1, 3650, PGC_SIGHUP, 0, nullptr,
+                          nullptr, nullptr);
+  DefineCustomIntVariable("tthub.retry_base_delay",
+                          "Delay before the first retry of a failed job; doubles each attempt up to an hour.",
+                          nullptr, &retry_base_delay_ms, 30000, 100, 3600000, PGC_SIGHUP, GUC_UNIT_MS,
+                          nullptr, nullptr, nullptr);
+  // 60 s is TikTok's rate-limit window: waiting longer than that never buys a slot.
+  DefineCustomIntVariable("tthub.max_retry_after",
+                          "Longest pause of a TikTok endpoint after a 429, whatever its Retry-After says.",
+                          "Only the endpoint that answered 429 pauses; the other endpoints go on.",
+                          &max_retry_after_s, 60, 1, 3600, PGC_SIGHUP, GUC_UNIT_S, nullptr, nullptr, nullptr);
+  MarkGUCPrefixReserved("tthub");
+  // Postgres keeps the default of an extension setting whose configured value is
+  // invalid at server start and only warns; a wrong time zone or URL would then go
+  // unnoticed until the data is wrong. Refuse to start, as for a core setting.
+  if (g_refused_at_start)
+    ereport(FATAL, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                    errmsg("invalid value for parameter \"%s\" in the server configuration", g_refused_at_start),
+                    errdetail("%s", g_refused_why),
+                    errhint("Correct it in postgresql.conf or postgresql.auto.conf (ALTER SYSTEM RESET %s), then start the server.",
+                            g_refused_at_start)));
+}
+
+}  // namespace tthub::settings

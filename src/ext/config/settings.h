@@ -1,0 +1,26 @@
+// tthub's GUCs (postgresql.conf / ALTER SYSTEM). Secrets are never GUC values: only
+// the *paths* of secret files are settings, and those are superuser-only.
+#pragma once
+
+namespace tthub::settings {
+
+extern char *token_key_file;
+extern char *token_key_previous_file;
+extern char *client_secret_file;
+extern char *client_key;
+extern char *database;
+extern char *api_base_url;
+extern char *snapshot_timezone;
+extern char *authorize_url;
+extern char *oauth_scopes;
+extern int max_concurrent_syncs;
+extern int requests_per_minute;
+extern int max_attempts;
+extern int http_timeout_ms;
+extern int log_retention_days;
+extern int retry_base_delay_ms;
+extern int max_retry_after_s;
+
+void define_all();
+
+}  // namespace tthub::settings

@@ -1,0 +1,108 @@
+#include "ext/sync/snapshot_writer.h"
+
+#include <unordered_set>
+
+#include "ext/pg/spi.h"
+
+namespace tthub::snapshots {
+
+void write_user(const Target &t, const tiktok::UserInfo &u) {
+  spi::exec(
+      "INSERT INTO tthub.user_daily AS d (store_code, open_id, snapshot_date, display_name, avatar_url, "
+      "       follower_count, following_count, likes_count, video_count, created_at, updated_at) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now(), now()) "
+      "ON CONFLICT (store_code, open_id, snapshot_date) DO UPDATE SET "
+      "  display_name = EXCLUDED.display_name, avatar_url = EXCLUDED.avatar_url, "
+      "  follower_count = EXCLUDED.follower_count, following_count = EXCLUDED.following_count, "
+      "  likes_count = EXCLUDED.likes_count, video_count = EXCLUDED.video_count, "
+      "  updated_at = EXCLUDED.updated_at",
+      {spi::text(t.store_code), spi::text(t.open_id), spi::date(t.snapshot_date), spi::text(u.display_name),
+       spi::text(u.avatar_url), spi::int8(u.follower_count), spi::int8(u.following_count),
+       spi::int8(u.likes_count), spi::int8(u.video_count)});
+  spi::exec(
+      "UPDATE tthub.store_accounts SET display_name = coalesce($3, display_name), "
+      "       avatar_url = coalesce($4, avatar_url), updated_at = now() "
+      " WHERE store_code = $1 AND open_id = $2",
+      {spi::text(t.store_code), spi::text(t.open_id), spi::text(u.display_name), spi::text(u.avatar_url)});
+}
+
+int64_t write_videos(const Target &t, const tiktok::VideoPage &page) {
+  if (page.videos.empty()) return 0;
+  std::vector<std::optional<std::string>> ids, titles, descriptions, covers, shares;
+  std::vector<std::optional<int64_t>> created, durations, views, likes, comments, share_counts;
+  std::unordered_set<std::string> seen;  // ON CONFLICT cannot touch one row twice in a statement
+  for (const tiktok::Video &v : page.videos) {
+    if (!seen.insert(v.id).second) continue;
+    ids.emplace_back(v.id);
+    titles.push_back(v.title);
+    descriptions.push_back(v.description);
+    covers.push_back(v.cover_image_url);
+    shares.push_back(v.share_url);
+    created.push_back(v.create_time);
+    durations.push_back(v.duration);
+    views.push_back(v.view_count);
+    likes.push_back(v.like_count);
+    comments.push_back(v.comment_count);
+    share_counts.push_back(v.share_count);
+  }
+  return static_cast<int64_t>(spi::exec(
+      "INSERT INTO tthub.video_daily AS d (store_code, video_id, snapshot_date, open_id, title, description, "
+      "       cover_image_url, share_url, create_time, duration, view_count, like_count, comment_count, "
+      "       share_count, created_at, updated_at) "
+      "SELECT $1, p.id, $3, $2, p.title, p.description, p.cover, p.share, to_timestamp(p.created), "
+      "       p.duration::integer, p.views, p.likes, p.comments, p.shares, now(), now() "
+      "  FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int8[], $10::int8[], "
+      "              $11::int8[], $12::int8[], $13::int8[], $14::int8[]) "
+      "       AS p(id, title, description, cover, share, created, duration, views, likes, comments, shares) "
+      "ON CONFLICT (store_code, video_id, snapshot_date) DO UPDATE SET "
+      "  open_id = EXCLUDED.open_id, title = EXCLUDED.title, description = EXCLUDED.description, "
+      "  cover_image_url = EXCLUDED.cover_image_url, share_url = EXCLUDED.share_url, "
+      "  create_time = EXCLUDED.create_time, duration = EXCLUDED.duration, view_count = EXCLUDED.view_count, "
+      "  like_count = EXCLUDED.like_count, comment_count = EXCLUDED.comment_count, "
+      "  share_count = EXCLUDED.share_count, updated_at = EXCLUDED.updated_at",
+      {spi::text(t.store_code), spi::text(t.open_id), spi::date(t.snapshot_date), spi::text_array(ids),
+       spi::text_array(titles), spi::text_array(descriptions), spi::text_array(covers), spi::text_array(shares),
+       spi::int8_array(created), spi::int8_array(durations), spi::int8_array(views), spi::int8_array(likes),
+       spi::int8_array(comments), spi::int8_array(share_counts)}));
+}
+
+void ledger_start(const Target &t) {
+  spi::exec(
+      "INSERT INTO tthub.sync_ledger AS l (store_code, open_id, snapshot_date, job_id, pages_fetched, "
+      "       videos_seen, complete, started_at, finished_at, updated_at) "
+      "VALUES ($1, $2, $3, $4, 0, 0, false, now(), NULL, now()) "
+      "ON CONFLICT (store_code, open_id, snapshot_date) DO UPDATE SET job_id = EXCLUDED.job_id, "
+      "  pages_fetched = 0, videos_seen = 0, complete = false, started_at = EXCLUDED.started_at, "
+      "  finished_at = NULL, updated_at = EXCLUDED.updated_at",
+      {spi::text(t.store_code), spi::text(t.open_id), spi::date(t.snapshot_date), spi::int8(t.job_id)});
+}
+
+void ledger_progress(const Target &t, int pages, int64_t videos, bool complete) {
+  spi::exec(
+      "UPDATE tthub.sync_ledger SET pages_fetched = $4, videos_seen = $5, complete = $6::int4 = 1, "
+      "       finished_at = CASE WHEN $6::int4 = 1 THEN now() END, updated_at = now() "
+      " WHERE store_code = $1 AND open_id = $2 AND snapshot_date = $3",
+      {spi::text(t.store_code), spi::text(t.open_id), spi::date(t.snapshot_date), spi::int4(pages),
+       spi::int8(videos), spi::int4(complete ? 1 : 0)});
+}
+
+void job_progress(const Target &t, int pages, int64_t videos) {
+  spi::exec(
+      "UPDATE tthub.sync_jobs SET current_open_id = $3, pages_fetched = $4, videos_seen = $5, "
+      "       lease_until = now() + interval '10 minutes', updated_at = now() "
+      " WHERE store_code = $1 AND job_id = $2",
+      {spi::text(t.store_code), spi::int8(t.job_id), spi::text(t.open_id), spi::int4(pages), spi::int8(videos)});
+}
+
+void log_attempt(const std::string &store_code, int64_t job_id, const std::string &open_id, const LogEntry &e) {
+  spi::exec(
+      "INSERT INTO tthub.sync_logs (store_code, job_id, open_id, job_type, status, message, "
+      "       records_processed, http_status, started_at, completed_at) "
+      "VALUES ($1, $2, nullif($3, ''), $4, $5::tthub.sync_status, nullif($6, ''), $7, nullif($8, 0), "
+      "        to_timestamp($9 / 1000.0), now())",
+      {spi::text(store_code), spi::int8(job_id), spi::text(open_id), spi::text(e.job_type), spi::text(e.status),
+       spi::text(e.message), spi::int8(e.records), spi::int4(static_cast<int32_t>(e.http_status)),
+       spi::int8(e.started_at_ms)});
+}
+
+}  // namespace tthub::snapshots

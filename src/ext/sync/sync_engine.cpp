@@ -1,0 +1,405 @@
+#include "ext/sync/sync_engine.h"
+
+#include <algorithm>
+#include <deque>
+#include <optional>
+#include <random>
+
+#include "core/backoff.h"
+#include "core/clock.h"
+#include "core/error.h"
+#include "ext/pg/postgres_headers.h"
+#include "ext/sync/account_store.h"
+#include "ext/sync/job_queue.h"
+#include "ext/sync/snapshot_writer.h"
+#include "ext/sync/store_lock.h"
+
+namespace tthub {
+
+using tiktok::ApiFailure;
+using tiktok::FailureKind;
+
+namespace {
+
+double jitter() {
+  static std::mt19937_64 rng{std::random_device{}()};
+  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+}
+
+const char *kind_name(FailureKind k) {
+  switch (k) {
+    case FailureKind::kRetryable: return "retryable";
+    case FailureKind::kRateLimited: return "rate limited";
+    case FailureKind::kTokenInvalid: return "token invalid";
+    case FailureKind::kReconnect: return "needs reconnect";
+    case FailureKind::kMalformed: return "malformed response";
+    case FailureKind::kFatal: return "rejected";
+  }
+  return "?";
+}
+
+}  // namespace
+
+struct SyncEngine::Job {
+  explicit Job(const JobSpec &s) : spec(s), lock(s.store_code) {}
+  JobSpec spec;
+  StoreLock lock;
+  std::deque<accounts::Stored> pending;
+  std::unique_ptr<tiktok::AccountSync> sync;
+  snapshots::Target target;
+  int64_t account_started_ms = 0;  // epoch, for sync_logs
+  int64_t account_videos = 0;
+  long last_http = 0;
+  bool in_flight = false;
+  int64_t due_ms = 0;  // steady clock: not before
+  int rate_limited = 0;
+  std::optional<ApiFailure> retry;  // the job stops and is retried later
+  bool done = false;
+  int64_t started_ms = 0;
+  JobSummary summary;
+};
+
+SyncEngine::SyncEngine(DbWork &db, EngineConfig config)
+    : db_(db),
+      config_(std::move(config)),
+      http_(HttpClient::Options{10000, config_.http_timeout_ms, 8 << 20, config_.max_concurrent * 2L}),
+      limiters_{SlidingWindowLimiter(config_.requests_per_minute), SlidingWindowLimiter(config_.requests_per_minute),
+                SlidingWindowLimiter(config_.requests_per_minute)} {}
+
+SyncEngine::~SyncEngine() = default;
+
+size_t SyncEngine::active() const { return jobs_.size(); }
+
+std::vector<JobSummary> SyncEngine::take_finished() { return std::exchange(finished_, {}); }
+
+std::vector<std::pair<std::string, int64_t>> SyncEngine::active_jobs() const {
+  std::vector<std::pair<std::string, int64_t>> out;
+  for (const auto &[tag, job] : jobs_) out.emplace_back(job->spec.store_code, job->spec.job_id);
+  return out;
+}
+
+
+namespace {
+
+// TikTok rotates the refresh token when it answers a refresh: from then on only the
+// tokens in that response work. A cancel (SIGTERM, statement_timeout) must not drop
+// them between the response and their commit, or the account needs reconnecting.
+// Holding off the cancel only defers it; it is taken at the next interrupt check.
+class CancelHold {
+ public:
+  CancelHold() { HOLD_CANCEL_INTERRUPTS(); }
+  ~CancelHold() { RESUME_CANCEL_INTERRUPTS(); }
+  CancelHold(const CancelHold &) = delete;
+  CancelHold &operator=(const CancelHold &) = delete;
+};
+
+}  // namespace
+
+bool SyncEngine::awaits_tokens(uint64_t tag) const {
+  auto it = jobs_.find(tag);
+  return it != jobs_.end() && it->second->in_flight && it->second->sync &&
+         it->second->sync->endpoint() == tiktok::Endpoint::kToken;
+}
+
+void SyncEngine::apply_batch(std::vector<HttpClient::Completed> done, const std::function<void()> &check_interrupts) {
+  // Token responses first and before any interrupt check (see CancelHold).
+  std::stable_partition(done.begin(), done.end(), [&](const HttpClient::Completed &c) { return awaits_tokens(c.first); });
+  for (auto &[tag, response] : done) {
+    if (!awaits_tokens(tag)) check_interrupts();
+    auto it = jobs_.find(tag);
+    if (it != jobs_.end()) apply(*it->second, response);
+  }
+}
+
+void SyncEngine::finish_token_requests(int64_t max_wait_ms) {
+  int64_t deadline = steady_ms() + max_wait_ms;
+  auto pending = [&] {
+    for (auto &[tag, job] : jobs_)
+      if (awaits_tokens(tag)) return true;
+    return false;
+  };
+  while (pending() && steady_ms() < deadline) {
+    for (auto &[tag, response] : http_.poll(static_cast<int>(std::min<int64_t>(250, deadline - steady_ms())))) {
+      if (!awaits_tokens(tag)) continue;  // the job is going back to the queue anyway
+      apply(*jobs_.at(tag), response);
+    }
+  }
+}
+
+// Runs database work for a job; a database error stops the job for a retry rather
+// than the whole engine. A cancel, statement timeout or shutdown is not the job's
+// error: it goes on up, to end the statement (tthub_sync_now) or the worker.
+void SyncEngine::db(Job &job, const std::function<void()> &fn) {
+  try {
+    db_.run(fn);
+  } catch (const Error &e) {
+    if (is_operator_intervention(e)) throw;
+    ApiFailure f;
+    f.kind = FailureKind::kRetryable;
+    f.message = std::string("database error: ") + e.what();
+    job.retry = f;
+    job.sync.reset();
+  }
+}
+
+void SyncEngine::add(const JobSpec &spec) {
+  auto job = std::make_unique<Job>(spec);
+  job->started_ms = steady_ms();
+  job->summary.store_code = spec.store_code;
+  job->summary.job_id = spec.job_id;
+  bool locked = spec.store_locked;
+  db(*job, [&] {
+    if (!locked) locked = job->lock.try_acquire();
+    // Loaded under the lock: the tokens are those the previous sync of the store
+    // committed, never a refresh token it already sent.
+    if (locked) {
+      auto loaded = accounts::load_syncable(spec.store_code);
+      job->pending.assign(std::make_move_iterator(loaded.begin()), std::make_move_iterator(loaded.end()));
+    }
+  });
+  if (!locked && !job->retry) {
+    requeue_busy(*job);
+    return;
+  }
+  uint64_t tag = next_tag_++;
+  Job &j = *job;
+  jobs_.emplace(tag, std::move(job));
+  start_next_account(j);
+}
+
+void SyncEngine::start_next_account(Job &job) {
+  while (!job.sync && !job.done) {
+    if (job.retry || job.pending.empty()) {
+      finish(job);
+      return;
+    }
+    accounts::Stored account = std::move(job.pending.front());
+    job.pending.pop_front();
+    job.target = {job.spec.store_code, account.credentials.open_id, job.spec.snapshot_date, job.spec.job_id};
+    job.account_started_ms = epoch_ms();
+    job.account_videos = 0;
+    job.last_http = 0;
+    job.summary.accounts++;
+    if (account.decrypt_error) {
+      ApiFailure f;
+      f.kind = FailureKind::kReconnect;
+      f.message = "stored token cannot be used: " + *account.decrypt_error;
+      account_failed(job, f);
+      continue;
+    }
+    job.sync = std::make_unique<tiktok::AccountSync>(std::move(account.credentials), config_.sync, epoch_ms() / 1000);
+    if (job.sync->precheck_failure()) {
+      ApiFailure f = *job.sync->precheck_failure();
+      job.sync.reset();
+      account_failed(job, f);
+      continue;
+    }
+    db(job, [&] {
+      snapshots::ledger_start(job.target);
+      snapshots::job_progress(job.target, 0, 0);
+    });
+  }
+}
+
+void SyncEngine::send_due(int64_t now, int64_t *next_due) {
+  for (auto &[tag, job_ptr] : jobs_) {
+    Job &job = *job_ptr;
+    if (job.in_flight || !job.sync) continue;
+    int64_t due = job.due_ms;
+    tiktok::Endpoint endpoint = job.sync->endpoint();
+    SlidingWindowLimiter &limiter = limiters_[static_cast<int>(endpoint)];
+    if (limiter.blocked_until() - now > config_.rate_limit_hold_ms) {
+      // Another store's 429 paused this endpoint for long: free the slot, as in apply().
+      ApiFailure f;
+      f.kind = FailureKind::kRateLimited;
+      f.message = std::string("TikTok rate limited ") + tiktok::endpoint_name(endpoint) + ": waiting for it to resume";
+      job.retry = f;
+      job.due_ms = limiter.blocked_until();
+      job.sync.reset();
+      start_next_account(job);
+      continue;
+    }
+    due = std::max(due, limiter.next_slot(now));
+    if (due > now) {
+      if (*next_due < 0 || due - now < *next_due) *next_due = due - now;
+      continue;
+    }
+    limiter.record(now);
+    http_.submit(job.sync->request(), tag);
+    job.in_flight = true;
+  }
+}
+
+int64_t SyncEngine::step(int max_wait_ms, const std::function<void()> &check_interrupts) {
+  int64_t next_due = -1;
+  send_due(steady_ms(), &next_due);
+  if (http_.in_flight() > 0) {
+    int wait = max_wait_ms;
+    if (next_due >= 0 && next_due < wait) wait = static_cast<int>(next_due);
+    apply_batch(http_.poll(wait), check_interrupts);
+  }
+  // Drop finished jobs.
+  for (auto it = jobs_.begin(); it != jobs_.end();) {
+    if (it->second->done) it = jobs_.erase(it);
+    else ++it;
+  }
+  if (jobs_.empty()) return -1;
+  next_due = -1;
+  int64_t now = steady_ms();
+  for (auto &[tag, job] : jobs_) {
+    if (job->in_flight) return 0;
+    if (!job->sync) continue;
+    int64_t due = std::max(job->due_ms, limiters_[static_cast<int>(job->sync->endpoint())].next_slot(now));
+    int64_t wait = std::max<int64_t>(0, due - now);
+    if (next_due < 0 || wait < next_due) next_due = wait;
+  }
+  return next_due < 0 ? 0 : next_due;
+}
+
+void SyncEngine::apply(Job &job, const tiktok::HttpResponse &response) {
+  job.in_flight = false;
+  if (response.status) {
+    job.last_http = response.status;
+    job.summary.http_status = response.status;
+  }
+  tiktok::Event event = job.sync->on_response(response);
+  if (auto *e = std::get_if<tiktok::event::TokensRefreshed>(&event)) {
+    CancelHold hold;
+    db(job, [&] { accounts::save_tokens(job.target.store_code, job.target.open_id, e->tokens); });
+  } else if (auto *e = std::get_if<tiktok::event::UserFetched>(&event)) {
+    job.rate_limited = 0;
+    db(job, [&] { snapshots::write_user(job.target, e->user); });
+  } else if (auto *e = std::get_if<tiktok::event::PageFetched>(&event)) {
+    job.rate_limited = 0;
+    db(job, [&] {
+      int64_t written = snapshots::write_videos(job.target, e->page);
+      job.account_videos += written;
+      // The page, its ledger line and the job's progress commit together.
+      snapshots::ledger_progress(job.target, job.sync->pages(), job.account_videos, job.sync->done());
+      snapshots::job_progress(job.target, job.sync->pages(), job.account_videos);
+      job.summary.pages++;
+    });
+  } else if (auto *e = std::get_if<tiktok::event::RetryLater>(&event)) {
+    if (e->failure.kind == FailureKind::kRateLimited) {
+      // Retry-After when sent (TikTok documents none), else backoff; either way at most
+      // tthub.max_retry_after, so no single response pauses an endpoint for long. Only
+      // this endpoint pauses: TikTok limits each one separately.
+      ++job.rate_limited;
+      int64_t cap = config_.max_retry_after_ms;
+      int64_t delay = e->failure.retry_after_seconds
+                          ? std::min<int64_t>(*e->failure.retry_after_seconds * 1000, cap)
+                          : backoff_delay_ms(job.rate_limited, 1000, std::min<int64_t>(60000, cap), jitter());
+      int64_t until = steady_ms() + delay;
+      limiters_[static_cast<int>(job.sync->endpoint())].block_until(until);
+      job.due_ms = until;
+      // A long pause gives the slot to another store: requeued, due when it ends.
+      if (delay > config_.rate_limit_hold_ms || job.rate_limited > config_.max_rate_limited_responses) {
+        job.retry = e->failure;
+        job.sync.reset();
+      }
+    }
+    // access_token_invalid: the refresh request is due at once.
+  } else if (auto *e = std::get_if<tiktok::event::Failed>(&event)) {
+    account_failed(job, e->failure);
+  }
+  if (job.retry) {
+    job.sync.reset();
+  } else if (job.sync && job.sync->done()) {
+    account_succeeded(job);
+  }
+  start_next_account(job);
+}
+
+void SyncEngine::account_succeeded(Job &job) {
+  job.summary.videos += job.account_videos;
+  db(job, [&] {
+    accounts::mark_synced(job.target.store_code, job.target.open_id);
+    snapshots::log_attempt(job.target.store_code, job.spec.job_id, job.target.open_id,
+                           {job.spec.job_type, "SUCCESS",
+                            std::to_string(job.sync->pages()) + " pages, " + std::to_string(job.account_videos) + " videos",
+                            job.account_videos + 1, job.last_http, job.account_started_ms});
+  });
+  job.sync.reset();
+}
+
+void SyncEngine::account_failed(Job &job, const ApiFailure &f) {
+  job.sync.reset();
+  job.summary.accounts_failed++;
+  job.summary.message = f.message;
+  if (f.http_status) job.summary.http_status = f.http_status;
+  std::string message = f.message + (f.log_id.empty() ? "" : " (log_id " + f.log_id + ")");
+  bool retry = f.kind == FailureKind::kRetryable || f.kind == FailureKind::kMalformed ||
+               f.kind == FailureKind::kRateLimited;
+  db(job, [&] {
+    if (f.kind == FailureKind::kReconnect)
+      accounts::set_status(job.target.store_code, job.target.open_id, "NEED_RECONNECT", f.message);
+    else if (f.kind == FailureKind::kFatal || f.kind == FailureKind::kTokenInvalid)
+      accounts::set_status(job.target.store_code, job.target.open_id, "ERROR", f.message);
+    snapshots::log_attempt(job.target.store_code, job.spec.job_id, job.target.open_id,
+                           {job.spec.job_type, "FAILED", std::string(kind_name(f.kind)) + ": " + message,
+                            job.account_videos, f.http_status, job.account_started_ms});
+  });
+  if (retry && !job.retry) job.retry = f;
+}
+
+void SyncEngine::finish(Job &job) {
+  queue::Finish f;
+  const JobSpec &s = job.spec;
+  if (job.retry) {
+    f.error = job.retry->message;
+    f.http_status = job.retry->http_status;
+    if (job.retry->kind == FailureKind::kRateLimited) {
+      f.state = "queued";  // rate limited: the next free slot, no attempt spent
+      f.refund_attempt = true;
+      f.run_after_ms = std::max<int64_t>(1000, job.due_ms - steady_ms());
+    } else if (s.attempts >= config_.max_attempts) {
+      f.state = "dead";
+      f.error = "gave up after " + std::to_string(s.attempts) + " attempts: " + f.error;
+    } else {
+      f.state = "queued";
+      f.run_after_ms = backoff_delay_ms(s.attempts, config_.retry_base_ms, config_.retry_cap_ms, jitter());
+    }
+  } else if (job.summary.accounts == 0) {
+    f.state = "failed";
+    f.error = "the store has no connected TikTok account";
+  } else if (job.summary.accounts_failed == job.summary.accounts) {
+    f.state = "failed";
+    f.error = job.summary.message;
+  } else {
+    f.state = "done";
+    if (job.summary.accounts_failed) f.error = job.summary.message;
+  }
+  job.summary.state = f.state;
+  if (!f.error.empty()) job.summary.message = f.error;
+  job.summary.duration_ms = steady_ms() - job.started_ms;
+  db_.run([&] { queue::finish(s.store_code, s.job_id, f); });
+  job.done = true;  // only once written: a shutdown in between requeues the job
+  job.lock.release();
+  finished_.push_back(job.summary);
+}
+
+// Another sync holds the store (the claim never hands out two jobs of one store, so
+// it is tthub_sync_now or another database's worker). The job goes back to the
+// queue without spending an attempt and is claimed again once that sync has ended;
+// sync_logs shows the wait as SKIPPED.
+void SyncEngine::requeue_busy(Job &job) {
+  const JobSpec &s = job.spec;
+  std::string message = "another sync of this store is running; this job waits for it";
+  db_.run([&] {
+    snapshots::log_attempt(s.store_code, s.job_id, "", {s.job_type, "SKIPPED", message, 0, 0, epoch_ms()});
+    queue::finish(s.store_code, s.job_id, {"queued", true, config_.store_busy_retry_ms, message, 0});
+  });
+  job.summary.state = "queued";
+  job.summary.message = message;
+  job.summary.duration_ms = steady_ms() - job.started_ms;
+  finished_.push_back(job.summary);
+}
+
+void SyncEngine::requeue_all(const std::string &reason, int lock_timeout_ms) {
+  // By process rather than by jobs_: a job claimed but not yet added is running too.
+  db_.run([&] { queue::requeue_running(reason, lock_timeout_ms); });
+  for (auto &[tag, job] : jobs_) job->lock.release();
+  jobs_.clear();
+}
+
+}  // namespace tthub

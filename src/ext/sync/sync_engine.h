@@ -1,0 +1,120 @@
+// Drives the syncs of several stores at once over one libcurl multi handle, with one
+// rate limiter per TikTok endpoint shared by all of them. Each store's accounts are
+// synced one after another; each response is applied in its own unit of DbWork, so
+// no transaction is open while a request is on the wire (except in tthub_sync_now,
+// whose DbWork is a subtransaction of the caller's).
+//
+// Why one process with libcurl multi rather than a worker per store: the work is
+// waiting on TikTok, not CPU. One process holds one rate limiter without shared
+// memory, takes no extra max_worker_processes slots, and its database writes are
+// short set-based statements that one backend keeps up with (see bench/).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/account_sync.h"
+#include "core/error.h"
+#include "core/http_client.h"
+#include "core/rate_limiter.h"
+#include "ext/pg/db_work.h"
+
+namespace tthub {
+
+struct EngineConfig {
+  tiktok::SyncConfig sync;
+  int requests_per_minute = 600;
+  int max_attempts = 5;
+  long http_timeout_ms = 30000;
+  int max_concurrent = 8;
+  int64_t retry_base_ms = 30000;        // first retry of a failed job
+  int64_t retry_cap_ms = 3600000;       // longest wait between retries
+  int max_rate_limited_responses = 20;  // 429s in a row before the job is rescheduled
+  int64_t store_busy_retry_ms = 5000;   // a job whose store another sync holds waits this long
+  int64_t max_retry_after_ms = 60000;  // longest pause of an endpoint after one 429
+  // A job waits out a 429 pause up to this long in place; a longer one gives its slot
+  // to another store (the job is requeued for when the pause ends), so a 429 storm on
+  // one endpoint cannot keep the other endpoint idle.
+  int64_t rate_limit_hold_ms = 3000;
+};
+
+struct JobSpec {
+  std::string store_code;
+  int64_t job_id = 0;
+  int32_t snapshot_date = 0;  // DateADT
+  int attempts = 0;           // including the current one
+  std::string job_type;
+  bool store_locked = false;  // the caller already holds the store lock (tthub_sync_now)
+};
+
+struct JobSummary {
+  std::string store_code;
+  int64_t job_id = 0;
+  std::string state;  // final or next state of the job: done, failed, queued, dead (busy: tthub_sync_now only)
+  int accounts = 0;
+  int accounts_failed = 0;
+  int64_t videos = 0;
+  int pages = 0;
+  int64_t duration_ms = 0;
+  long http_status = 0;
+  std::string message;
+};
+
+class SyncEngine {
+ public:
+  SyncEngine(DbWork &db, EngineConfig config);
+  ~SyncEngine();
+
+  // Takes the store lock and loads the accounts. A job whose store another sync
+  // holds goes back to the queue for store_busy_retry_ms without spending an
+  // attempt (logged SKIPPED); it runs once that sync has ended.
+  void add(const JobSpec &job);
+  size_t active() const;
+  bool has_capacity() const { return active() < static_cast<size_t>(config_.max_concurrent); }
+
+  // Sends what is due, waits up to max_wait_ms for responses, applies them (calling
+  // check_interrupts between them). Returns how long until the next request is due
+  // (-1 when nothing is active), 0 while a request is in flight.
+  int64_t step(int max_wait_ms, const std::function<void()> &check_interrupts);
+  std::vector<JobSummary> take_finished();
+
+  // Active jobs (store, job) for the lease heartbeat.
+  std::vector<std::pair<std::string, int64_t>> active_jobs() const;
+  // Shutdown, first: waits up to max_wait_ms for token refreshes on the wire and
+  // saves what they return (TikTok has rotated the refresh token they answer).
+  void finish_token_requests(int64_t max_wait_ms);
+  // Shutdown: every job this process runs (active, or claimed and not yet added)
+  // goes back to the queue without spending an attempt. Waits at most
+  // lock_timeout_ms for row locks; on failure it throws and the jobs stay running
+  // until the orphan requeue takes them.
+  void requeue_all(const std::string &reason, int lock_timeout_ms);
+
+ private:
+  struct Job;
+  void start_next_account(Job &job);
+  void send_due(int64_t now, int64_t *next_due);
+  void apply(Job &job, const tiktok::HttpResponse &response);
+  void apply_batch(std::vector<HttpClient::Completed> done, const std::function<void()> &check_interrupts);
+  bool awaits_tokens(uint64_t tag) const;
+  void account_failed(Job &job, const tiktok::ApiFailure &failure);
+  void account_succeeded(Job &job);
+  void finish(Job &job);
+  void requeue_busy(Job &job);
+  void db(Job &job, const std::function<void()> &fn);
+
+  DbWork &db_;
+  EngineConfig config_;
+  HttpClient http_;
+  std::array<SlidingWindowLimiter, tiktok::kEndpointCount> limiters_;
+  std::map<uint64_t, std::unique_ptr<Job>> jobs_;
+  std::vector<JobSummary> finished_;
+  uint64_t next_tag_ = 1;
+};
+
+
+}  // namespace tthub
