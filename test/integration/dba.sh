@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# For DBAs: the upgrade path 0.1 -> 0.3 on a filled database, a fresh install of 0.3
+# For DBAs: the upgrade path 0.1 -> current on a filled database, a fresh install of the current version
 # with the same catalog as an upgraded one, a pg_dump / pg_restore round trip that
 # keeps stores, encrypted tokens, snapshots and logs, and a health view that tells
 # every role whether the worker runs.
 set -u
 cd "$(dirname "$0")/../.."
 source test/lib/itest.sh
+V=$(sed -n "s/^default_version *= *'\(.*\)'/\1/p" tthub.control)  # the version under work
 
 itest_setup dba "--accounts 2 --videos 25" || exit 1
 # A database of its own, without pg_cron (which lives only in cron.database_name).
@@ -24,7 +25,7 @@ before=$(s "SELECT (SELECT count(*) FROM tthub.video_daily) || '/' || (SELECT co
                    (SELECT count(*) FROM tthub.sync_logs) || '/' || (SELECT count(*) FROM tthub.sync_jobs)")
 is "$before" "25/1/1/1" "0.1 has the synced data"
 s "ALTER EXTENSION tthub UPDATE" >/dev/null
-is "$(s "SELECT extversion FROM pg_extension WHERE extname = 'tthub'")" "0.3" "ALTER EXTENSION tthub UPDATE reaches 0.3"
+is "$(s "SELECT extversion FROM pg_extension WHERE extname = 'tthub'")" "$V" "ALTER EXTENSION tthub UPDATE reaches $V"
 is "$(s "SELECT (SELECT count(*) FROM tthub.video_daily) || '/' || (SELECT count(*) FROM tthub.user_daily) || '/' ||
                (SELECT count(*) FROM tthub.sync_logs) || '/' || (SELECT count(*) FROM tthub.sync_jobs)")" "$before" \
    "every row is still there"
@@ -40,12 +41,12 @@ is "$(s "SELECT count(*) || ' ' || max(follower_count) || ' ' || coalesce(max(fo
 s "SELECT tthub.tthub_disable_store('old-2')" >/dev/null
 is "$(s "SELECT count(*) FROM tthub.stores WHERE disabled_at IS NOT NULL")" "1" "0.2's store management works"
 
-echo "# a fresh install of 0.3 and an upgraded one have the same catalog"
+echo "# a fresh install of $V and an upgraded one have the same catalog"
 ext_dir=$(pg_config --sharedir)/extension
-is "$(ls "$ext_dir"/tthub--0.3.sql 2>/dev/null | wc -l)" "1" "0.3 has an install script of its own"
+is "$(ls "$ext_dir"/tthub--$V.sql 2>/dev/null | wc -l)" "1" "$V has an install script of its own"
 q "$PORT" postgres "CREATE DATABASE fresh" >/dev/null
-is "$(q "$PORT" fresh "CREATE EXTENSION tthub; SELECT extversion FROM pg_extension WHERE extname = 'tthub'")" "0.3" \
-   "CREATE EXTENSION tthub installs 0.3"
+is "$(q "$PORT" fresh "CREATE EXTENSION tthub; SELECT extversion FROM pg_extension WHERE extname = 'tthub'")" "$V" \
+   "CREATE EXTENSION tthub installs $V"
 catalog() {  # catalog DB FILE
   psql -X -qAt -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PORT" -U postgres -d "$1" -f test/lib/extension_catalog.sql >"$2"
 }
@@ -81,7 +82,7 @@ for t in stores store_accounts user_daily video_daily sync_logs sync_jobs sync_l
   is "$(digest shop_restored "$t")" "$(digest shop "$t")" "tthub.$t comes back identical"
 done
 r() { q "$PORT" shop_restored "$1"; }
-is "$(r "SELECT extversion FROM pg_extension WHERE extname = 'tthub'")" "0.3" "the restored database runs tthub 0.3"
+is "$(r "SELECT extversion FROM pg_extension WHERE extname = 'tthub'")" "$V" "the restored database runs tthub $V"
 is "$(r "SELECT tthub.tthub_decrypt_token(refresh_token_enc, tthub.token_context(store_code, open_id, 'refresh_token')) FROM tthub.store_accounts")" \
    "rft.sim-open-1.1" "the restored ciphertext decrypts (same key)"
 is "$(r "INSERT INTO tthub.sync_logs (store_code, job_type, status) VALUES ('old-1', 'check', 'SUCCESS') RETURNING log_id > (SELECT max(log_id) FROM tthub.sync_logs WHERE job_type <> 'check')")" \
