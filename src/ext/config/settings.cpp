@@ -118,6 +118,7 @@ int http_timeout_ms = 30000;
 int log_retention_days = 30;
 int retry_base_delay_ms = 30000;
 int max_retry_after_s = 60;
+bool worker_enabled = true;
 
 void define_all() {
   // Paths of secret files: read once at server start, visible to superusers only.
@@ -183,6 +184,11 @@ void define_all() {
                           "Longest pause of a TikTok endpoint after a 429, whatever its Retry-After says.",
                           "Only the endpoint that answered 429 pauses; the other endpoints go on.",
                           &max_retry_after_s, 60, 1, 3600, PGC_SIGHUP, GUC_UNIT_S, nullptr, nullptr, nullptr);
+  // Citus worker nodes must preload tthub (Citus creates the extension there and the
+  // shards check store codes with it) but must not sync: only the coordinator does.
+  DefineCustomBoolVariable("tthub.worker_enabled", "Whether this server starts the tthub sync worker.",
+                           "Off on Citus worker nodes, which load tthub but leave syncing to the coordinator.",
+                           &worker_enabled, true, PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
   MarkGUCPrefixReserved("tthub");
   // Postgres keeps the default of an extension setting whose configured value is
   // invalid at server start and only warns; a wrong time zone or URL would then go

@@ -20,6 +20,7 @@ extern int http_timeout_ms;
 extern int log_retention_days;
 extern int retry_base_delay_ms;
 extern int max_retry_after_s;
+extern bool worker_enabled;
 
 void define_all();
 

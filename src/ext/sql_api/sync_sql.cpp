@@ -1,6 +1,7 @@
 // SQL entry points of the sync engine: tthub_sync_now and the worker wake-up.
 #include "core/clock.h"
 #include "core/store_code.h"
+#include "ext/citus/node_role.h"
 #include "ext/pg/db_work.h"
 #include "ext/sync/engine_settings.h"
 #include "ext/sync/shared_state.h"
@@ -26,23 +27,26 @@ Claimed claim_or_create(tthub::DbWork &db, const std::string &store) {
   db.run([&] {
     if (tthub::spi::exec("SELECT 1 FROM tthub.stores WHERE store_code = $1", {tthub::spi::text(store)}) == 0)
       throw tthub::Error("P0002", "store \"" + store + "\" does not exist");
+    // Today first, as a parameter: Citus refuses snapshot_today()'s coalesce in an UPDATE.
+    tthub::spi::exec("SELECT tthub.snapshot_today()", {});
+    int32_t today = tthub::spi::get_int4(0, 1).value_or(0);
     uint64_t n = tthub::spi::exec(
         "WITH claimed AS ( "
         "  UPDATE tthub.sync_jobs SET state = 'running', attempts = attempts + 1, worker_pid = pg_backend_pid(), "
         "         started_at = now(), lease_until = now() + interval '10 minutes', updated_at = now() "
-        "   WHERE store_code = $1 AND snapshot_date = tthub.snapshot_today() AND state = 'queued' "
+        "   WHERE store_code = $1 AND snapshot_date = $2 AND state = 'queued' "
         "  RETURNING store_code, job_id, snapshot_date, attempts, job_type), "
         "created AS ( "
         "  INSERT INTO tthub.sync_jobs (store_code, snapshot_date, job_type, state, attempts, worker_pid, "
         "                               started_at, lease_until) "
-        "  SELECT $1, tthub.snapshot_today(), 'manual_sync', 'running', 1, pg_backend_pid(), now(), "
+        "  SELECT $1, $2, 'manual_sync', 'running', 1, pg_backend_pid(), now(), "
         "         now() + interval '10 minutes' "
         "   WHERE NOT EXISTS (SELECT 1 FROM claimed) "
         "  ON CONFLICT (store_code, snapshot_date) WHERE state IN ('queued', 'running') DO NOTHING "
         "  RETURNING store_code, job_id, snapshot_date, attempts, job_type) "
         "SELECT store_code::text, job_id, snapshot_date, attempts, job_type FROM claimed "
         "UNION ALL SELECT store_code::text, job_id, snapshot_date, attempts, job_type FROM created",
-        {tthub::spi::text(store)});
+        {tthub::spi::text(store), tthub::spi::date(today)});
     if (n == 0) return;
     c.found = true;
     c.spec.store_code = store;
@@ -85,6 +89,7 @@ Datum summary_row(FunctionCallInfo fcinfo, const tthub::JobSummary &s) {
 TTHUB_SQL_FUNCTION(tthub_sync_now) {
   std::string store(tthub::arg_bytes(fcinfo, 0));
   tthub::require_valid_store_code(store);
+  tthub::citus::require_coordinator("tthub_sync_now");  // store locks are node-local
   int64_t started = tthub::steady_ms();
   tthub::SubTransactions db;
   tthub::EngineConfig config = tthub::engine_config_from_settings();

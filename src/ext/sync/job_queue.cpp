@@ -69,7 +69,7 @@ void finish(const std::string &store_code, int64_t job_id, const Finish &f) {
       "UPDATE tthub.sync_jobs SET state = $3::tthub.job_state, attempts = greatest(attempts - $4, 0), "
       "       run_after = now() + make_interval(secs => $5 / 1000.0), last_error = nullif($6, ''), "
       "       last_http_status = nullif($7, 0), "
-      "       finished_at = CASE WHEN $3 = 'queued' THEN NULL ELSE now() END, "
+      "       finished_at = now() + CASE WHEN $3 = 'queued' THEN NULL ELSE interval '0' END, "
       "       lease_until = NULL, worker_pid = NULL, current_open_id = NULL, updated_at = now() "
       " WHERE store_code = $1 AND job_id = $2",
       {spi::text(store_code), spi::int8(job_id), spi::text(f.state), spi::int4(f.refund_attempt ? 1 : 0),

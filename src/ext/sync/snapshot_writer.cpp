@@ -80,7 +80,7 @@ void ledger_start(const Target &t) {
 void ledger_progress(const Target &t, int pages, int64_t videos, bool complete) {
   spi::exec(
       "UPDATE tthub.sync_ledger SET pages_fetched = $4, videos_seen = $5, complete = $6::int4 = 1, "
-      "       finished_at = CASE WHEN $6::int4 = 1 THEN now() END, updated_at = now() "
+      "       finished_at = now() + CASE WHEN $6::int4 = 1 THEN interval '0' END, updated_at = now() "
       " WHERE store_code = $1 AND open_id = $2 AND snapshot_date = $3",
       {spi::text(t.store_code), spi::text(t.open_id), spi::date(t.snapshot_date), spi::int4(pages),
        spi::int8(videos), spi::int4(complete ? 1 : 0)});
