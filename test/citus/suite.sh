@@ -60,6 +60,10 @@ like "$(Q "INSERT INTO pg_dist_object (classid, objid, objsubid)
            SELECT tthub.tthub_distribute()")" "HINT: .*enable_ddl_propagation = off; CREATE EXTENSION pg_cron" \
      "and the hint says how to create it again"
 import_account s1 1
+q "$W1" tthub "UPDATE pg_extension SET extversion = '0.0' WHERE extname = 'tthub'" >/dev/null
+is "$(sqlstate "$PORT" tthub "SELECT tthub.tthub_distribute()")" "55000" "when a worker has another tthub version"
+like "$(Q "SELECT tthub.tthub_distribute()")" "DETAIL: +127.0.0.1:$W1 has tthub 0.0" "and names the node and its version"
+q "$W1" tthub "UPDATE pg_extension SET extversion = '$VERSION' WHERE extname = 'tthub'" >/dev/null
 is "$(sqlstate "$PORT" tthub "INSERT INTO tthub.sync_jobs (store_code, snapshot_date, state, worker_pid, started_at)
        VALUES ('s1', $TODAY, 'running', pg_backend_pid(), now());
        SELECT tthub.tthub_distribute()")" "55000" "while a sync job runs"
@@ -238,6 +242,23 @@ wait_for "$PORT" "SELECT state FROM tthub.sync_jobs WHERE job_id = $J1" "done" 3
 is "$(Q "SELECT count(*) || '/' || max(view_count) FROM tthub.video_daily WHERE store_code = 's1' AND video_id = '91000000000010000007'")" \
    "1/3000009219" "the next sync wrote s1's day-3 values on the new node"
 
+echo "# connecting a store through a connect link (OAuth), on the reference tables"
+q "$PORT" tthub "ALTER SYSTEM SET tthub.authorize_url = 'http://127.0.0.1:$SIM_PORT/v2/auth/authorize/'" >/dev/null
+Q "SELECT pg_reload_conf(); INSERT INTO tthub.stores (store_code, store_name) VALUES ('s9', 'Nine')" >/dev/null
+sleep 0.5
+INVITE=$(Q "SELECT tthub.tthub_connect_link('s9')" | grep -oE 'invite=[A-Za-z0-9_-]+' | cut -d= -f2)
+AUTHORIZE=$(Q "SELECT tthub.tthub_oauth_begin('$INVITE', 'http://127.0.0.1:1/cb')")
+CALLBACK=$(curl -s -o /dev/null -w '%{redirect_url}' "$AUTHORIZE")
+url_decode() { local v=${1//+/ }; printf '%b' "${v//%/\\x}"; }
+CODE=$(url_decode "$(printf '%s' "$CALLBACK" | grep -oE '[?&]code=[^&]+' | cut -d= -f2)")
+STATE=$(url_decode "$(printf '%s' "$CALLBACK" | grep -oE '[?&]state=[^&]+' | cut -d= -f2)")
+is "$(Q "SELECT store_code || '|' || status FROM tthub.tthub_oauth_complete('$STATE', '$CODE')")" "s9|CONNECTED" \
+   "tthub_oauth_complete connects the account"
+is "$(Q "SELECT (used_at IS NOT NULL) || '|' || (open_id IS NOT NULL) FROM tthub.oauth_invites WHERE store_code = 's9'")" "true|true" \
+   "the connect link is spent"
+wait_for "$PORT" "SELECT state FROM tthub.sync_jobs WHERE store_code = 's9' AND job_type = 'first_sync'" "done" 30
+is "$(Q "SELECT count(*) > 0 FROM tthub.video_daily WHERE store_code = 's9'")" "t" "and its first sync ran"
+
 echo "# removing tthub from the cluster"
 is "$(sqlstate "$PORT" tthub "SELECT tthub.tthub_uninstall()")" "55000" \
    "tthub_uninstall waits for the moved shard's old copy to be cleaned up"
@@ -252,13 +273,14 @@ is "$(on_each_worker "SET citus.override_table_visibility = off; SELECT count(*)
 
 echo "# upgrading from 0.2 on a Citus cluster, partly distributed by hand at 0.3"
 Q "CREATE EXTENSION tthub VERSION '0.2'" >/dev/null
+# Stores u1-u4 on simulator accounts 2-5 (account 1's first tokens went with the OAuth connect above).
 is "$(on_each_worker "SELECT extversion FROM pg_extension WHERE extname = 'tthub'")" "0.2/0.2" "tthub 0.2 on every node"
 Q "INSERT INTO tthub.stores (store_code, store_name) SELECT 'u' || i, 'U' || i FROM generate_series(1, 4) i;
-   SELECT count(tthub.tthub_import_account('u' || i, 'sim-open-' || i, 'act.sim-open-' || i || '.1', 'rft.sim-open-' || i || '.1',
-                                           86400, 15552000, 'user.info.basic,user.info.stats,video.list'))
+   SELECT count(tthub.tthub_import_account('u' || i, 'sim-open-' || (i + 1), 'act.sim-open-' || (i + 1) || '.1',
+                                           'rft.sim-open-' || (i + 1) || '.1', 86400, 15552000, 'user.info.basic,user.info.stats,video.list'))
      FROM generate_series(1, 4) i;
    INSERT INTO tthub.video_daily (store_code, video_id, snapshot_date, open_id, view_count)
-   SELECT 'u' || (i % 4 + 1), 'v' || i, current_date - 1, 'sim-open-' || (i % 4 + 1), i FROM generate_series(1, 100) i" >/dev/null
+   SELECT 'u' || (i % 4 + 1), 'v' || i, current_date - 1, 'sim-open-' || (i % 4 + 2), i FROM generate_series(1, 100) i" >/dev/null
 Q "ALTER EXTENSION tthub UPDATE TO '0.3'" >/dev/null
 # What an operator could do at 0.3, following the notes (no tthub_distribute yet).
 cluster_psql "$PORT" tthub >/dev/null <<'SQL'
