@@ -152,6 +152,9 @@ is "$(sqlstate "$W1" tthub "SELECT * FROM tthub.tthub_sync_now('s2')")" "55000" 
 
 echo "# a dead job, retried"
 q "$PORT" tthub "ALTER SYSTEM SET tthub.max_attempts = 2" >/dev/null
+# Each 500 must cost an attempt: no retries in place.
+[ "$(Q "SELECT count(*) FROM pg_settings WHERE name = 'tthub.request_retries'")" = 1 ] &&
+  q "$PORT" tthub "ALTER SYSTEM SET tthub.request_retries = 0" >/dev/null
 Q "SELECT pg_reload_conf()" >/dev/null
 sleep 0.5
 sim_config '{"fail_next": {"video/list": 2}}'
@@ -164,6 +167,7 @@ is "$(Q "SELECT state || ' ' || attempts FROM tthub.sync_jobs WHERE job_id = $JD
 is "$(sqlstate "$PORT" tthub "SELECT tthub.tthub_retry_job($JD)")" "55000" "a done job cannot be retried"
 is "$(sqlstate "$PORT" tthub "SELECT tthub.tthub_retry_job(987654321)")" "P0002" "an unknown job is reported"
 q "$PORT" tthub "ALTER SYSTEM RESET tthub.max_attempts" >/dev/null
+q "$PORT" tthub "ALTER SYSTEM RESET tthub.request_retries" >/dev/null
 Q "SELECT pg_reload_conf()" >/dev/null
 
 echo "# disabling and enabling a store"
