@@ -12,8 +12,7 @@ namespace {
 // A server running this library over an extension not yet updated to 0.4 has no
 // outbox: the change still commits, without its event.
 bool outbox_installed() {
-  spi::exec("SELECT to_regprocedure('tthub._emit_event(text,varchar,jsonb)') IS NOT NULL", {});
-  return spi::get_text(0, 1).value_or("f") == "t";
+  return spi::exec("SELECT 1 WHERE to_regprocedure('tthub._emit_event(text,varchar,jsonb)') IS NOT NULL", {}) == 1;
 }
 
 }  // namespace

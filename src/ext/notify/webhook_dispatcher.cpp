@@ -220,8 +220,7 @@ int64_t webhooks_step(DbWork &db, bool woken) {
   std::vector<Claimed> claimed;
   if (scan_due || (claim_due && free_slots > 0)) {
     db.run([&] {
-      spi::exec("SELECT to_regclass('tthub.deliveries') IS NOT NULL", {});
-      d.installed = spi::get_text(0, 1).value_or("f") == "t";
+      d.installed = spi::exec("SELECT 1 WHERE to_regclass('tthub.deliveries') IS NOT NULL", {}) == 1;
       if (!d.installed) return;  // an extension not yet updated to 0.4
       if (scan_due) scan(d, now);
       if (claim_due && free_slots > 0) {
@@ -251,15 +250,27 @@ void webhooks_shutdown(DbWork &db) {
   bool had = !d->in_flight.empty();
   delete d;  // drops the transfers on the wire
   if (!had) return;
-  db.run([&] {
-    spi::exec("SELECT pg_catalog.set_config('lock_timeout', $1, true)",
-              {spi::text(std::to_string(kShutdownLockTimeoutMs))});
-    spi::exec(
-        "UPDATE tthub.deliveries SET state = 'queued', attempts = greatest(attempts - 1, 0), run_after = now(), "
-        "       lease_until = NULL, worker_pid = NULL, last_error = 'the worker stopped while sending it', "
-        "       updated_at = now() "
-        " WHERE worker_pid = pg_backend_pid() AND state = 'running'",
-        {});
+  // Never throws: the worker's own shutdown work (putting sync jobs back) follows.
+  // Deliveries left running are requeued as orphans when the worker starts again.
+  ErrorReport failure;
+  try {
+    db.run([&] {
+      spi::exec("SELECT pg_catalog.set_config('lock_timeout', $1, true)",
+                {spi::text(std::to_string(kShutdownLockTimeoutMs))});
+      spi::exec(
+          "UPDATE tthub.deliveries SET state = 'queued', attempts = greatest(attempts - 1, 0), run_after = now(), "
+          "       lease_until = NULL, worker_pid = NULL, last_error = 'the worker stopped while sending it', "
+          "       updated_at = now() "
+          " WHERE worker_pid = pg_backend_pid() AND state = 'running'",
+          {});
+    });
+    return;
+  } catch (...) {
+    failure = describe_current_exception();
+  }
+  pg_guard([&] {
+    ereport(WARNING, (errmsg("tthub: webhook deliveries on the wire were not put back (SQLSTATE %s): %s",
+                             failure.sqlstate, failure.message)));
   });
 }
 
