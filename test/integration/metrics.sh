@@ -60,6 +60,8 @@ is "$(metric tthub_request_duration_seconds_count 'endpoint="video/list"')" "1" 
 like "$(metric tthub_request_duration_seconds_sum 'endpoint="video/list"')" '^[0-9.e+-]+$' "and _sum"
 like "$(printf '%s\n' "$M" | grep '^# TYPE tthub_requests_total')" "counter" "tthub_requests_total is a counter"
 is "$(metric tthub_webhook_deliveries 'state="queued"')" "0" "tthub_webhook_deliveries{state=\"queued\"}"
+is "$(metric tthub_accounts_count 'status="CONNECTED"')/$(metric tthub_accounts_count 'status="NEED_RECONNECT"')" "2/0" \
+  "tthub_accounts_count{status}"
 
 echo "# readers see the metrics views and nothing of tthub"
 is "$(psql -X -qAt -h 127.0.0.1 -p "$PORT" -U tthub_metrics -d tthub -c "SELECT count(*) FROM tthub.deliveries" 2>&1 | grep -c 'permission denied')" \

@@ -56,6 +56,17 @@ COMMENT ON COLUMN tthub_reporting.metrics_accounts.store_code IS 'Store.';
 COMMENT ON COLUMN tthub_reporting.metrics_accounts.open_id IS 'TikTok account.';
 COMMENT ON COLUMN tthub_reporting.metrics_accounts.refresh_token_expiry_timestamp_seconds IS 'Unix time the refresh token expires; the owner must reconnect before.';
 
+CREATE OR REPLACE VIEW tthub_reporting.metrics_account_status AS
+  SELECT s.status::text AS status,
+         (SELECT count(*) FROM @extschema@.store_accounts a
+            JOIN @extschema@.stores t ON t.store_code = a.store_code AND t.disabled_at IS NULL
+           WHERE a.status = s.status)::float8 AS accounts
+    FROM unnest(enum_range(NULL::@extschema@.account_status)) AS s(status);
+COMMENT ON VIEW tthub_reporting.metrics_account_status IS
+  'tthub_accounts{status}: accounts of active stores in each status (NEED_RECONNECT: their owner must reconnect).';
+COMMENT ON COLUMN tthub_reporting.metrics_account_status.status IS 'Account status.';
+COMMENT ON COLUMN tthub_reporting.metrics_account_status.accounts IS 'Accounts in that status.';
+
 CREATE OR REPLACE VIEW tthub_reporting.metrics_requests AS
   SELECT r.endpoint, r.status_class, r.requests::float8 AS requests, r.duration_seconds::float8 AS duration_seconds
     FROM jsonb_to_recordset(@extschema@._request_stats()::jsonb)
@@ -75,5 +86,5 @@ COMMENT ON COLUMN tthub_reporting.metrics_webhook_deliveries.state IS 'queued, r
 COMMENT ON COLUMN tthub_reporting.metrics_webhook_deliveries.deliveries IS 'Deliveries in that state.';
 
 GRANT SELECT ON tthub_reporting.metrics_worker, tthub_reporting.metrics_jobs, tthub_reporting.metrics_stores,
-  tthub_reporting.metrics_accounts, tthub_reporting.metrics_requests, tthub_reporting.metrics_webhook_deliveries
+  tthub_reporting.metrics_accounts, tthub_reporting.metrics_account_status, tthub_reporting.metrics_requests, tthub_reporting.metrics_webhook_deliveries
   TO tthub_reader, tthub_admin;
