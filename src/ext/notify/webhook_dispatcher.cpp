@@ -247,12 +247,17 @@ void webhooks_shutdown(DbWork &db) {
   if (!g_dispatcher) return;
   Dispatcher *d = g_dispatcher;
   g_dispatcher = nullptr;
-  bool had = !d->in_flight.empty();
   delete d;  // drops the transfers on the wire
-  if (!had) return;
+  // By process rather than by what is on the wire: a delivery claimed but not yet
+  // sent (a stop between the claim and the send) is running too.
   // Never throws: the worker's own shutdown work (putting sync jobs back) follows.
   // Deliveries left running are requeued as orphans when the worker starts again.
+  // The postmaster may send its SIGTERM twice in a fast shutdown: a second one during
+  // this step is the stop already under way, and must not cancel this requeue or
+  // the sync jobs' after it.
   ErrorReport failure;
+  bool ok = false;
+  HOLD_CANCEL_INTERRUPTS();
   try {
     db.run([&] {
       spi::exec("SELECT pg_catalog.set_config('lock_timeout', $1, true)",
@@ -264,10 +269,13 @@ void webhooks_shutdown(DbWork &db) {
           " WHERE worker_pid = pg_backend_pid() AND state = 'running'",
           {});
     });
-    return;
+    ok = true;
   } catch (...) {
     failure = describe_current_exception();
   }
+  RESUME_CANCEL_INTERRUPTS();
+  QueryCancelPending = false;
+  if (ok) return;
   pg_guard([&] {
     ereport(WARNING, (errmsg("tthub: webhook deliveries on the wire were not put back (SQLSTATE %s): %s",
                              failure.sqlstate, failure.message)));
