@@ -166,6 +166,8 @@ is "$(Q "SELECT count(*) FROM tthub.deliveries WHERE webhook_id = $SLOW AND stat
    "all four queued, none with an attempt spent"
 is "$(Q "SELECT count(*) FROM tthub.deliveries WHERE webhook_id = $SLOW AND last_error = 'the worker stopped while sending it'")" "2" \
    "the two on the wire were put back by the stopping worker"
+unlike "$(cat "$DIR/pg/server.log")" "stopping after an error|deliveries on the wire were not put back" \
+   "the worker stopped cleanly (a second SIGTERM of the fast shutdown cancels nothing)"
 
 echo "# key rotation re-encrypts signing secrets"
 as_postgres mv "$DIR/pg/token.key" "$DIR/pg/key_a"
