@@ -159,9 +159,13 @@ tap_result $? "and other endpoints get their deliveries"
 
 echo "# shutdown: deliveries on the wire go back to the queue without spending an attempt"
 Q "SELECT tthub.tthub_disable_webhook($SLOW)" >/dev/null
+import_account g1 8
+Q "UPDATE tthub.store_accounts SET refresh_token_expires_at = now() + interval '3 days' WHERE store_code = 'g1'" >/dev/null
 cluster_stop "$DIR/pg"
 cluster_start "$DIR/pg"
 wait_for_worker
+wait_for "$PORT" "SELECT count(*) FROM tthub.events WHERE store_code = 'g1' AND event = 'account.token_expiring'" 1 15
+tap_result $? "the worker's own scan (at start, then every minute) emits account.token_expiring"
 is "$(Q "SELECT count(*) FROM tthub.deliveries WHERE webhook_id = $SLOW AND state = 'queued' AND attempts = 0")" "4" \
    "all four queued, none with an attempt spent"
 is "$(Q "SELECT count(*) FROM tthub.deliveries WHERE webhook_id = $SLOW AND last_error = 'the worker stopped while sending it'")" "2" \
