@@ -2101,6 +2101,9 @@ CREATE OR REPLACE FUNCTION @extschema@.tthub_add_webhook(url text, signing_secre
     format text DEFAULT 'json', allow_http boolean DEFAULT false) RETURNS bigint
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
+  -- A refused call is not logged with its statement: the secret is one of its literals
+  -- (as tthub_import_account, 0.2--0.3/70-token-logging.sql).
+  SET log_min_error_statement = panic
 AS $$
 DECLARE
   id bigint;
@@ -2487,6 +2490,8 @@ CREATE OR REPLACE FUNCTION @extschema@.tthub_import_account(store_code text, ope
     refresh_token text, expires_in bigint, refresh_expires_in bigint, scope text) RETURNS void
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
+  -- CREATE OR REPLACE resets the settings: the tokens stay out of the log (0.2--0.3/70-token-logging.sql).
+  SET log_min_error_statement = panic
 AS $$
 BEGIN
   PERFORM @extschema@.check_store_code(store_code);
