@@ -429,9 +429,10 @@ COMMENT ON FUNCTION @extschema@._claim_deliveries(integer, integer, interval, in
 REVOKE ALL ON FUNCTION @extschema@._claim_deliveries(integer, integer, interval, integer) FROM PUBLIC;
 
 -- One attempt's outcome: done on success; else queued again after retry_ms, or dead
--- when it was the last attempt. An interrupted attempt (refund) spends nothing.
+-- when it was the last attempt. (An attempt interrupted by a shutdown is put back by
+-- the worker without coming here, and spends nothing.)
 CREATE OR REPLACE FUNCTION @extschema@._finish_delivery(store_code text, delivery_id bigint, ok boolean,
-    refund boolean, http_status integer, error text, duration_ms integer, retry_ms bigint, max_attempts integer)
+    http_status integer, error text, duration_ms integer, retry_ms bigint, max_attempts integer)
   RETURNS text
   LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
@@ -454,12 +455,6 @@ BEGIN
        SET state = 'done', finished_at = at, last_http_status = http_status, last_error = NULL,
            last_duration_ms = duration_ms, lease_until = NULL, worker_pid = NULL, updated_at = at
      WHERE d.store_code = _finish_delivery.store_code AND d.delivery_id = _finish_delivery.delivery_id;
-  ELSIF refund THEN
-    outcome := 'queued';
-    UPDATE @extschema@.deliveries d
-       SET state = 'queued', attempts = greatest(spent - 1, 0), run_after = at, last_error = error,
-           lease_until = NULL, worker_pid = NULL, updated_at = at
-     WHERE d.store_code = _finish_delivery.store_code AND d.delivery_id = _finish_delivery.delivery_id;
   ELSIF spent >= max_attempts THEN
     outcome := 'dead';
     UPDATE @extschema@.deliveries d
@@ -476,9 +471,9 @@ BEGIN
   RETURN outcome;
 END
 $$;
-COMMENT ON FUNCTION @extschema@._finish_delivery(text, bigint, boolean, boolean, integer, text, integer, bigint, integer) IS
+COMMENT ON FUNCTION @extschema@._finish_delivery(text, bigint, boolean, integer, text, integer, bigint, integer) IS
   'Internal: record a delivery attempt (done, queued for a retry, or dead); returns the new state.';
-REVOKE ALL ON FUNCTION @extschema@._finish_delivery(text, bigint, boolean, boolean, integer, text, integer, bigint, integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@._finish_delivery(text, bigint, boolean, integer, text, integer, bigint, integer) FROM PUBLIC;
 
 -- Milliseconds until the next queued delivery of an enabled webhook is due (NULL: none).
 CREATE OR REPLACE FUNCTION @extschema@._next_delivery_due_ms() RETURNS bigint

@@ -56,7 +56,6 @@ struct Claimed {
 struct Outcome {
   InFlight meta;
   bool ok = false;
-  bool refund = false;
   long http_status = 0;
   std::string error;
   int64_t duration_ms = 0;
@@ -121,9 +120,9 @@ void record(DbWork &db, const std::vector<Outcome> &outcomes) {
       const Outcome &o = outcomes[i];
       int64_t retry = backoff_delay_ms(std::max(o.meta.attempts, 1), settings::webhook_retry_base_delay_ms,
                                        kRetryCapMs, jitter());
-      spi::exec("SELECT tthub._finish_delivery($1, $2, $3 <> 0, $4 <> 0, nullif($5, 0), nullif($6, ''), $7, $8, $9)",
+      spi::exec("SELECT tthub._finish_delivery($1, $2, $3 <> 0, nullif($4, 0), nullif($5, ''), $6, $7, $8)",
                 {spi::text(o.meta.store_code), spi::int8(o.meta.delivery_id), spi::int4(o.ok ? 1 : 0),
-                 spi::int4(o.refund ? 1 : 0), spi::int4(static_cast<int32_t>(o.http_status)), spi::text(o.error),
+                 spi::int4(static_cast<int32_t>(o.http_status)), spi::text(o.error),
                  spi::int4(static_cast<int32_t>(std::min<int64_t>(o.duration_ms, INT32_MAX))), spi::int8(retry),
                  spi::int4(settings::max_attempts)});
       states[i] = spi::get_text(0, 1).value_or("gone");
