@@ -138,6 +138,8 @@ std::vector<HttpClient::Completed> HttpClient::poll(int timeout_ms) {
     long status = 0;
     curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &status);
     t.response.status = status;
+    curl_off_t elapsed = 0;
+    if (curl_easy_getinfo(t.easy, CURLINFO_TOTAL_TIME_T, &elapsed) == CURLE_OK) t.response.elapsed_us = elapsed;
     // libcurl parses both forms of Retry-After (seconds or an HTTP date); 0 means none
     // or one already past. How long to honour it is the caller's decision.
     curl_off_t retry_after = 0;

@@ -34,6 +34,7 @@ struct HttpResponse {
   std::string transport_error;  // non-empty for network errors, timeouts, oversized bodies
   bool timed_out = false;
   std::optional<long> retry_after_seconds;  // Retry-After, when the server sent one
+  int64_t elapsed_us = 0;  // wall time of the transfer (request-duration metrics)
 };
 
 // How a failed call should be handled.
