@@ -26,6 +26,8 @@ struct HttpRequest {
   std::vector<std::string> headers;  // "Name: value"
   std::string body;
   // Never logged: the URL holds no token (tokens travel in headers or form bodies).
+  // Webhooks of a non-superuser: never connect to an internal address (core/address_policy.h).
+  bool refuse_internal_addresses = false;
 };
 
 struct HttpResponse {

@@ -48,8 +48,14 @@ like "$GOOD/$DEAD/$SLACK" '^[0-9]+/[0-9]+/[0-9]+$' "tthub_admin adds webhooks"
 REFUSED=$SECRET
 is "$(sqlstate "$PORT" tthub "SELECT tthub.tthub_add_webhook('http://example.com/hook', '$REFUSED')")" "22023" \
    "plain http off loopback is refused"
+like "$(AS_ADMIN "SELECT tthub.tthub_add_webhook('http://example.com/hook', '$REFUSED', allow_http => true)")" \
+   "only a superuser may allow plain http" "tthub_admin cannot allow plain http (the worker sending it is a superuser)"
+like "$(AS_ADMIN "SELECT tthub.tthub_add_webhook('https://example.com/hook', '$REFUSED', allow_private => true)")" \
+   "only a superuser may allow" "nor internal addresses"
 is "$(Q "SELECT tthub.tthub_add_webhook('http://example.com/hook', '$SECRET', allow_http => true) > 0")" "t" \
-   "unless the admin allows it for that webhook"
+   "a superuser may allow plain http for one webhook"
+is "$(sqlstate "$PORT" tthub "SELECT tthub.tthub_add_webhook('http://127.1.2.3.4.5/hook', '$REFUSED')")" "22023" \
+   "a host that only looks like loopback is not loopback"
 Q "SELECT tthub.tthub_remove_webhook(max(webhook_id)) FROM tthub.webhooks WHERE url = 'http://example.com/hook'" >/dev/null
 is "$(sqlstate "$PORT" tthub "SELECT tthub.tthub_add_webhook('https://user:pw@example.com/', '$REFUSED')")" "22023" \
    "credentials in the URL are refused"
@@ -85,6 +91,8 @@ is "$(Q "SELECT state || ' ' || attempts || ' ' || last_http_status FROM tthub.w
 wait "$LISTENER"
 like "$(cat "$DIR/listen.out")" 'notification "tthub_events" with payload "\{"id" : [0-9]+, "event" : "account.connected", "store_code" : "a1"' \
    "LISTEN tthub_events sees the notification"
+# Postgres checks no privilege on LISTEN: any role hears it, so it names the event only.
+unlike "$(cat "$DIR/listen.out")" "sim-open-1|open_id|data" "the notification carries no event data (tthub.events has it)"
 
 echo "# a dead endpoint ends dead, and tthub_redeliver sends a delivery again"
 wait_for "$PORT" "SELECT state || ' ' || attempts FROM tthub.deliveries WHERE store_code = 'a1' AND webhook_id = $DEAD" "dead 3" 20
@@ -95,6 +103,23 @@ DONE_ID=$(Q "SELECT delivery_id FROM tthub.deliveries WHERE store_code = 'a1' AN
 is "$(AS_ADMIN "SELECT tthub.tthub_redeliver($DONE_ID)")" "$DONE_ID" "tthub_redeliver returns the delivery id"
 wait_for "$PORT" "SELECT state || ' ' || attempts FROM tthub.deliveries WHERE delivery_id = $DONE_ID" "done 1" 10
 is "$(rlog good "count(*) FILTER (WHERE j->>'delivery' = '$DONE_ID')")" "3" "the receiver got the same delivery id once more"
+
+echo "# internal addresses: refused where libcurl connects, unless a superuser allowed them"
+# The check runs on the address libcurl is about to connect to, after DNS (so a name
+# resolving to a private address is refused as well). 0.0.0.0 is such an address, and
+# no traffic leaves loopback: nothing answers there for libcurl either way.
+probe_url="http://0.0.0.0:$(cat "$DIR/good.port")/hook"
+INTERNAL=$(Q "SELECT tthub.tthub_add_webhook('$probe_url', '$SECRET', ARRAY['sync.day_incomplete'], allow_http => true)")
+PRIVATE_OK=$(Q "SELECT tthub.tthub_add_webhook('$probe_url', '$SECRET', ARRAY['sync.day_incomplete'], allow_http => true,
+                                               allow_private => true)")
+Q "SELECT tthub._emit_event('sync.day_incomplete', 'a1', '{\"probe\": \"internal\"}')" >/dev/null
+wait_for "$PORT" "SELECT state FROM tthub.deliveries WHERE webhook_id = $INTERNAL" "dead" 20
+wait_for "$PORT" "SELECT state FROM tthub.deliveries WHERE webhook_id = $PRIVATE_OK" "dead" 20
+is "$(Q "SELECT last_error FROM tthub.deliveries WHERE webhook_id = $INTERNAL")" \
+   "refused: the address is internal (private, link-local or unspecified)" "a delivery to an internal address is refused before connecting"
+like "$(Q "SELECT last_error FROM tthub.deliveries WHERE webhook_id = $PRIVATE_OK")" "^network error: " \
+   "with allow_private (a superuser's choice) the same address is tried (and libcurl finds nothing there)"
+Q "SELECT tthub.tthub_remove_webhook($INTERNAL), tthub.tthub_remove_webhook($PRIVATE_OK)" >/dev/null
 
 echo "# account.need_reconnect and sync.failed: a revoked account"
 sim_config '{"revoke": "sim-open-2"}'

@@ -35,6 +35,12 @@ constexpr int64_t kClaimEveryMs = 1000;
 // The lease outlives the longest attempt; a worker that dies leaves it to expire.
 constexpr const char *kLease = "5 minutes";
 constexpr int kShutdownLockTimeoutMs = 2000;
+// Longest wait for a row lock in the worker's webhook transactions: an admin's open
+// transaction must not stall the loop that also drives the syncs.
+constexpr const char *kLockTimeout = "2s";
+// After an error in a step (a lock timeout, a database error): wait this long before
+// the next, rather than stopping the worker and the syncs with it.
+constexpr int64_t kErrorPauseMs = 5000;
 
 struct InFlight {
   std::string store_code;
@@ -51,6 +57,7 @@ struct Claimed {
   std::string format;
   webhook::Event event;
   std::vector<uint8_t> secret_enc;
+  bool allow_private = false;
 };
 
 struct Outcome {
@@ -70,6 +77,7 @@ struct Dispatcher {
   int64_t last_claim = 0, last_scan = 0, last_prune = 0;
   int64_t next_due_at = -1;  // steady ms when the next queued delivery is due
   bool installed = false;
+  int64_t paused_until = 0;  // steady ms: after an error
 };
 Dispatcher *g_dispatcher = nullptr;
 
@@ -112,10 +120,15 @@ Outcome outcome_of(const InFlight &meta, const tiktok::HttpResponse &r) {
   return o;
 }
 
+void bound_lock_waits() {
+  spi::exec("SELECT pg_catalog.set_config('lock_timeout', $1, true)", {spi::text(kLockTimeout)});
+}
+
 void record(DbWork &db, const std::vector<Outcome> &outcomes) {
   if (outcomes.empty()) return;
   std::vector<std::string> states(outcomes.size());
   db.run([&] {
+    bound_lock_waits();
     for (size_t i = 0; i < outcomes.size(); ++i) {
       const Outcome &o = outcomes[i];
       int64_t retry = backoff_delay_ms(std::max(o.meta.attempts, 1), settings::webhook_retry_base_delay_ms,
@@ -133,7 +146,8 @@ void record(DbWork &db, const std::vector<Outcome> &outcomes) {
 
 std::vector<Claimed> claim(int max_total) {
   uint64_t n = spi::exec(
-      "SELECT store_code, delivery_id, webhook_id, attempts, event, occurred_at, data, url, secret_enc, format "
+      "SELECT store_code, delivery_id, webhook_id, attempts, event, occurred_at, data, url, secret_enc, format, "
+      "       allow_private::text "
       "  FROM tthub._claim_deliveries($1, $2, $3::interval, pg_backend_pid())",
       {spi::int4(max_total), spi::int4(settings::webhook_max_in_flight), spi::text(kLease)});
   std::vector<Claimed> out;
@@ -152,6 +166,7 @@ std::vector<Claimed> claim(int max_total) {
     c.url = spi::get_text(i, 8).value_or("");
     c.secret_enc = spi::get_bytea(i, 9).value_or(std::vector<uint8_t>{});
     c.format = spi::get_text(i, 10).value_or("json");
+    c.allow_private = spi::get_text(i, 11).value_or("f") == "t";
     out.push_back(std::move(c));
   }
   return out;
@@ -174,7 +189,9 @@ std::optional<Outcome> send(Dispatcher &d, Claimed &c) {
   }
   std::string body = webhook::body(c.event, webhook::parse_format(c.format));
   uint64_t tag = d.next_tag++;
-  d.http->submit(webhook::request(c.url, c.event, body, secret.value, epoch_ms() / 1000), tag);
+  tiktok::HttpRequest request = webhook::request(c.url, c.event, body, secret.value, epoch_ms() / 1000);
+  request.refuse_internal_addresses = !c.allow_private;
+  d.http->submit(request, tag);
   d.in_flight.emplace(tag, c.meta);
   return std::nullopt;
 }
@@ -190,15 +207,7 @@ void scan(Dispatcher &d, int64_t now) {
   }
 }
 
-}  // namespace
-
-int64_t webhooks_step(DbWork &db, bool woken) {
-  if (!g_dispatcher) {
-    g_dispatcher = new Dispatcher;
-    g_dispatcher->http = std::make_unique<HttpClient>(HttpClient::Options{
-        std::min<long>(settings::webhook_timeout_ms, 10000), settings::webhook_timeout_ms, kMaxResponseBytes,
-        kMaxInFlightTotal});
-  }
+int64_t step(DbWork &db, bool woken) {
   Dispatcher &d = *g_dispatcher;
   std::vector<Outcome> outcomes;
   if (!d.in_flight.empty()) {
@@ -219,13 +228,14 @@ int64_t webhooks_step(DbWork &db, bool woken) {
   std::vector<Claimed> claimed;
   if (scan_due || (claim_due && free_slots > 0)) {
     db.run([&] {
+      bound_lock_waits();
       d.installed = spi::exec("SELECT 1 WHERE to_regclass('tthub.deliveries') IS NOT NULL", {}) == 1;
       if (!d.installed) return;  // an extension not yet updated to 0.4
       if (scan_due) scan(d, now);
       if (claim_due && free_slots > 0) {
         d.last_claim = now;
         claimed = claim(free_slots);
-        spi::exec("SELECT tthub._next_delivery_due_ms()", {});
+        spi::exec("SELECT tthub._next_delivery_due_ms($1)", {spi::int4(settings::webhook_max_in_flight)});
         std::optional<int64_t> due = spi::get_int8(0, 1);
         d.next_due_at = due ? steady_ms() + *due : -1;
       }
@@ -240,6 +250,33 @@ int64_t webhooks_step(DbWork &db, bool woken) {
   int64_t wait = kScanEveryMs - (steady_ms() - d.last_scan);
   if (d.next_due_at >= 0) wait = std::min(wait, d.next_due_at - steady_ms());
   return std::max<int64_t>(wait, 10);
+}
+
+}  // namespace
+
+int64_t webhooks_step(DbWork &db, bool woken) {
+  if (!g_dispatcher) {
+    g_dispatcher = new Dispatcher;
+    g_dispatcher->http = std::make_unique<HttpClient>(HttpClient::Options{
+        std::min<long>(settings::webhook_timeout_ms, 10000), settings::webhook_timeout_ms, kMaxResponseBytes,
+        kMaxInFlightTotal});
+  }
+  Dispatcher &d = *g_dispatcher;
+  int64_t now = steady_ms();
+  if (now < d.paused_until) return d.paused_until - now;
+  try {
+    return step(db, woken);
+  } catch (const Error &e) {
+    // A stop or cancel goes on up to the worker. Anything else (a lock timeout, a
+    // database error) pauses webhooks only: the syncs in the same loop go on.
+    if (is_operator_intervention(e)) throw;
+    d.paused_until = steady_ms() + kErrorPauseMs;
+    pg_guard([&] {
+      ereport(WARNING, (errmsg("tthub: webhook step failed (SQLSTATE %s), retrying in " INT64_FORMAT " ms: %s",
+                               e.sqlstate().c_str(), static_cast<int64>(kErrorPauseMs), e.what())));
+    });
+    return kErrorPauseMs;
+  }
 }
 
 void webhooks_shutdown(DbWork &db) {

@@ -14,6 +14,7 @@ CREATE TABLE IF NOT EXISTS @extschema@.webhooks (
   events     text[],
   format     text        NOT NULL DEFAULT 'json' CONSTRAINT webhooks_format_known CHECK (format IN ('json', 'slack')),
   allow_http boolean     NOT NULL DEFAULT false,
+  allow_private boolean  NOT NULL DEFAULT false,
   enabled    boolean     NOT NULL DEFAULT true,
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now()
@@ -25,7 +26,8 @@ COMMENT ON COLUMN @extschema@.webhooks.url IS 'Where deliveries are POSTed: http
 COMMENT ON COLUMN @extschema@.webhooks.secret_enc IS 'Signing secret, AES-256-GCM envelope (context tthub._webhook_secret_context(webhook_id)).';
 COMMENT ON COLUMN @extschema@.webhooks.events IS 'Events sent to this webhook; NULL: every event.';
 COMMENT ON COLUMN @extschema@.webhooks.format IS 'json (tthub''s signed payload) or slack ({"text": ...}, for Slack incoming webhooks).';
-COMMENT ON COLUMN @extschema@.webhooks.allow_http IS 'Plain http allowed to a host other than loopback (the admin''s explicit choice).';
+COMMENT ON COLUMN @extschema@.webhooks.allow_http IS 'Plain http allowed to a host other than loopback; only a superuser sets it.';
+COMMENT ON COLUMN @extschema@.webhooks.allow_private IS 'Deliveries may connect to internal addresses (private, link-local); only a superuser sets it.';
 COMMENT ON COLUMN @extschema@.webhooks.enabled IS 'False: no new deliveries, and queued ones wait (tthub_disable_webhook).';
 COMMENT ON COLUMN @extschema@.webhooks.created_at IS 'When the webhook was added.';
 COMMENT ON COLUMN @extschema@.webhooks.updated_at IS 'When the row last changed.';
@@ -145,13 +147,11 @@ BEGIN
     FROM @extschema@.webhooks w
    WHERE w.enabled AND (w.events IS NULL OR _emit_event.event = ANY (w.events));
   GET DIAGNOSTICS queued = ROW_COUNT;
+  -- Any role may LISTEN (Postgres checks no privilege on it), so the payload names the
+  -- event and nothing more: its data (open_id, errors, reasons) stays in tthub.events,
+  -- which only tthub_admin reads.
   note := pg_catalog.json_build_object('id', id, 'event', event, 'store_code', _emit_event.store_code,
-                                       'occurred_at', at, 'data', coalesce(_emit_event.data, '{}'))::text;
-  -- NOTIFY payloads stop at 8000 bytes: a large one goes without its data.
-  IF octet_length(note) > 7900 THEN
-    note := pg_catalog.json_build_object('id', id, 'event', event, 'store_code', _emit_event.store_code,
-                                         'occurred_at', at)::text;
-  END IF;
+                                       'occurred_at', at)::text;
   PERFORM pg_catalog.pg_notify('tthub_events', note);
   IF queued > 0 THEN
     PERFORM @extschema@._wake_worker();
@@ -178,10 +178,10 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF url ~ '^http://' AND NOT coalesce(allow_http, false)
-     AND host !~ '^(127\.[0-9.]+|localhost|\[::1\])(:[0-9]+)?$' THEN
+     AND host !~ '^(127(\.[0-9]{1,3}){3}|localhost|\[::1\])(:[0-9]+)?$' THEN
     RAISE EXCEPTION 'a webhook URL must use https unless it is on loopback'
       USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'Pass allow_http => true to send events in clear text to this host.';
+            HINT = 'A superuser may pass allow_http => true to send events in clear text to this host.';
   END IF;
 END
 $$;
@@ -189,7 +189,7 @@ COMMENT ON FUNCTION @extschema@._check_webhook_url(text, boolean) IS
   'Internal: refuse a webhook URL that is not http(s), carries credentials, or is plain http off loopback without allow_http.';
 
 CREATE OR REPLACE FUNCTION @extschema@.tthub_add_webhook(url text, signing_secret text, events text[] DEFAULT NULL,
-    format text DEFAULT 'json', allow_http boolean DEFAULT false) RETURNS bigint
+    format text DEFAULT 'json', allow_http boolean DEFAULT false, allow_private boolean DEFAULT false) RETURNS bigint
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
   -- A refused call is not logged with its statement: the secret is one of its literals
@@ -200,6 +200,13 @@ DECLARE
   id bigint;
   secret_enc bytea;
 BEGIN
+  -- The worker that sends deliveries is a superuser: tthub_admin may not point it at
+  -- the private network (or in clear text across it); a superuser may.
+  IF (coalesce(allow_http, false) OR coalesce(allow_private, false))
+     AND NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = session_user) THEN
+    RAISE EXCEPTION 'only a superuser may allow plain http or internal addresses for a webhook'
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
   PERFORM @extschema@._check_webhook_url(url, allow_http);
   IF coalesce(length(signing_secret), 0) < 16 OR length(signing_secret) > 1024 THEN
     RAISE EXCEPTION 'the signing secret must be 16 to 1024 characters' USING ERRCODE = 'invalid_parameter_value';
@@ -213,26 +220,27 @@ BEGIN
   END IF;
   id := nextval('@extschema@.webhooks_webhook_id_seq');
   secret_enc := @extschema@.tthub_encrypt_token(signing_secret, @extschema@._webhook_secret_context(id));
-  INSERT INTO @extschema@.webhooks (webhook_id, url, secret_enc, events, format, allow_http)
+  INSERT INTO @extschema@.webhooks (webhook_id, url, secret_enc, events, format, allow_http, allow_private)
   VALUES (id, tthub_add_webhook.url, secret_enc, tthub_add_webhook.events, tthub_add_webhook.format,
-          coalesce(tthub_add_webhook.allow_http, false));
+          coalesce(tthub_add_webhook.allow_http, false), coalesce(tthub_add_webhook.allow_private, false));
   RETURN id;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.tthub_add_webhook(text, text, text[], text, boolean) IS
-  'Add a webhook: POSTs each event (NULL events: every one) to url, signed with signing_secret (stored encrypted, never readable). format => ''slack'' sends {"text": ...}. Returns its id.';
-REVOKE ALL ON FUNCTION @extschema@.tthub_add_webhook(text, text, text[], text, boolean) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION @extschema@.tthub_add_webhook(text, text, text[], text, boolean) TO tthub_admin;
+COMMENT ON FUNCTION @extschema@.tthub_add_webhook(text, text, text[], text, boolean, boolean) IS
+  'Add a webhook: POSTs each event (NULL events: every one) to url, signed with signing_secret (stored encrypted, never readable). format => ''slack'' sends {"text": ...}. allow_http, allow_private (superuser only): plain http off loopback, internal addresses. Returns its id.';
+REVOKE ALL ON FUNCTION @extschema@.tthub_add_webhook(text, text, text[], text, boolean, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.tthub_add_webhook(text, text, text[], text, boolean, boolean) TO tthub_admin;
 
 CREATE OR REPLACE FUNCTION @extschema@.tthub_list_webhooks()
-  RETURNS TABLE (webhook_id bigint, url text, events text[], format text, allow_http boolean, enabled boolean,
+  RETURNS TABLE (webhook_id bigint, url text, events text[], format text, allow_http boolean, allow_private boolean,
+                 enabled boolean,
                  created_at timestamptz, queued bigint, dead bigint)
   LANGUAGE plpgsql STABLE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
   RETURN QUERY
-    SELECT w.webhook_id, w.url, w.events, w.format, w.allow_http, w.enabled, w.created_at,
+    SELECT w.webhook_id, w.url, w.events, w.format, w.allow_http, w.allow_private, w.enabled, w.created_at,
            (SELECT count(*) FROM @extschema@.deliveries d WHERE d.webhook_id = w.webhook_id AND d.state = 'queued'),
            (SELECT count(*) FROM @extschema@.deliveries d WHERE d.webhook_id = w.webhook_id AND d.state = 'dead')
       FROM @extschema@.webhooks w ORDER BY w.webhook_id;
@@ -372,7 +380,7 @@ REVOKE ALL ON FUNCTION @extschema@._requeue_orphan_deliveries(integer) FROM PUBL
 CREATE OR REPLACE FUNCTION @extschema@._claim_deliveries(max_total integer, per_webhook integer, lease interval,
     pid integer)
   RETURNS TABLE (store_code text, delivery_id bigint, webhook_id bigint, attempts integer, event text,
-                 occurred_at text, data text, url text, secret_enc bytea, format text)
+                 occurred_at text, data text, url text, secret_enc bytea, format text, allow_private boolean)
   LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
@@ -397,6 +405,12 @@ BEGIN
       full_hooks := full_hooks || c.hook;
       CONTINUE;
     END IF;
+    -- A row another transaction holds (tthub_redeliver left open) is skipped, never
+    -- waited for: the worker's loop must not stall on an admin's open transaction.
+    PERFORM 1 FROM @extschema@.deliveries d
+     WHERE d.store_code = c.store AND d.delivery_id = c.id AND d.state = 'queued'
+       FOR UPDATE SKIP LOCKED;
+    CONTINUE WHEN NOT FOUND;
     UPDATE @extschema@.deliveries d
        SET state = 'running', attempts = d.attempts + 1, lease_until = at + lease, worker_pid = pid,
            started_at = at, updated_at = at
@@ -405,7 +419,7 @@ BEGIN
     RETURN QUERY
       SELECT d.store_code::text, d.delivery_id, d.webhook_id, d.attempts, e.event,
              to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), e.data::text,
-             w.url, w.secret_enc, w.format
+             w.url, w.secret_enc, w.format, w.allow_private
         FROM @extschema@.deliveries d
         JOIN @extschema@.events e ON e.store_code = d.store_code AND e.event_id = d.event_id
         JOIN @extschema@.webhooks w ON w.webhook_id = d.webhook_id
@@ -422,7 +436,7 @@ REVOKE ALL ON FUNCTION @extschema@._claim_deliveries(integer, integer, interval,
 -- One attempt's outcome: done on success; else queued again after retry_ms, or dead
 -- when it was the last attempt. (An attempt interrupted by a shutdown is put back by
 -- the worker without coming here, and spends nothing.)
-CREATE OR REPLACE FUNCTION @extschema@._finish_delivery(store_code text, delivery_id bigint, ok boolean,
+CREATE OR REPLACE FUNCTION @extschema@._finish_delivery(store_code varchar, delivery_id bigint, ok boolean,
     http_status integer, error text, duration_ms integer, retry_ms bigint, max_attempts integer)
   RETURNS text
   LANGUAGE plpgsql VOLATILE
@@ -436,9 +450,10 @@ DECLARE
 BEGIN
   SELECT d.attempts INTO spent FROM @extschema@.deliveries d
    WHERE d.store_code = _finish_delivery.store_code AND d.delivery_id = _finish_delivery.delivery_id
-     AND d.state = 'running';
+     AND d.state = 'running' AND d.worker_pid = pg_catalog.pg_backend_pid()
+     FOR UPDATE;
   IF NOT FOUND THEN
-    RETURN NULL;  -- redelivered or removed meanwhile
+    RETURN NULL;  -- redelivered, removed or requeued as an orphan meanwhile: not ours
   END IF;
   IF ok THEN
     outcome := 'done';
@@ -462,24 +477,29 @@ BEGIN
   RETURN outcome;
 END
 $$;
-COMMENT ON FUNCTION @extschema@._finish_delivery(text, bigint, boolean, integer, text, integer, bigint, integer) IS
+COMMENT ON FUNCTION @extschema@._finish_delivery(varchar, bigint, boolean, integer, text, integer, bigint, integer) IS
   'Internal: record a delivery attempt (done, queued for a retry, or dead); returns the new state.';
-REVOKE ALL ON FUNCTION @extschema@._finish_delivery(text, bigint, boolean, integer, text, integer, bigint, integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@._finish_delivery(varchar, bigint, boolean, integer, text, integer, bigint, integer) FROM PUBLIC;
 
--- Milliseconds until the next queued delivery of an enabled webhook is due (NULL: none).
-CREATE OR REPLACE FUNCTION @extschema@._next_delivery_due_ms() RETURNS bigint
+-- Milliseconds until the next queued delivery of an enabled webhook with room for
+-- one more on the wire is due (NULL: none). A webhook at its cap is left out: its
+-- backlog must not make the worker claim in a tight loop; a finished delivery frees
+-- a place, and the worker claims again then.
+CREATE OR REPLACE FUNCTION @extschema@._next_delivery_due_ms(per_webhook integer) RETURNS bigint
   LANGUAGE plpgsql STABLE
   SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
   RETURN (SELECT greatest(0, ceil(extract(epoch FROM min(q.run_after) - now()) * 1000))::bigint
             FROM @extschema@.deliveries q JOIN @extschema@.webhooks w ON w.webhook_id = q.webhook_id AND w.enabled
-           WHERE q.state = 'queued');
+           WHERE q.state = 'queued'
+             AND (SELECT count(*) FROM @extschema@.deliveries r
+                   WHERE r.webhook_id = q.webhook_id AND r.state = 'running') < per_webhook);
 END
 $$;
-COMMENT ON FUNCTION @extschema@._next_delivery_due_ms() IS
-  'Internal: milliseconds until the next queued delivery is due; NULL when none is queued.';
-REVOKE ALL ON FUNCTION @extschema@._next_delivery_due_ms() FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@._next_delivery_due_ms(integer) IS
+  'Internal: milliseconds until the next queued delivery of a webhook below its in-flight cap is due; NULL when none.';
+REVOKE ALL ON FUNCTION @extschema@._next_delivery_due_ms(integer) FROM PUBLIC;
 
 ------------------------------------------------------------------------------
 -- Events found by looking rather than by a change: a refresh token about to expire
