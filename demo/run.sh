@@ -3,7 +3,8 @@
 # needs, builds, starts a throwaway cluster with tthub and pg_cron, the TikTok
 # simulator and the OAuth shim, connects three demo stores through the real OAuth
 # flow (connect link -> simulator's authorize page -> callback), syncs two simulated days and
-# prints a report from the reporting views. The cluster keeps running.
+# prints a report from the reporting views; then a store owner revokes tthub's access
+# and the alert arrives at a webhook receiver, signed. The cluster keeps running.
 #   bash demo/run.sh          run the demo
 #   bash demo/run.sh --stop   stop the cluster, the simulator and the shim; remove them
 # TTHUB_DEMO_DIR (default /tmp/tthub-demo), TTHUB_DEMO_VIDEOS (videos per account, 120).
@@ -22,7 +23,7 @@ step() { printf '\n== %s\n' "$*"; }
 sql() { cluster_psql "$PORT" tthub -P pager=off "$@"; }
 
 stop_all() {
-  for f in shim.pid sim.pid; do
+  for f in shim.pid sim.pid receiver.pid; do
     [ -f "$DEMO_DIR/$f" ] && kill "$(cat "$DEMO_DIR/$f")" 2>/dev/null || true
   done
   [ -d "$DEMO_DIR/pg/data" ] && cluster_stop "$DEMO_DIR/pg"
@@ -55,6 +56,16 @@ cluster_psql "$PORT" postgres -c "CREATE DATABASE tthub"
 sql -q -c "CREATE EXTENSION pg_cron" -c "CREATE EXTENSION tthub" -c "ALTER ROLE tthub_oauth LOGIN" \
     -c "SELECT tthub.tthub_schedule_daily_sync('0 2 * * *')" >/dev/null
 echo "cluster on 127.0.0.1:$PORT, daily sync scheduled with pg_cron at 02:00 GMT"
+
+step "alerts: a webhook receiver on loopback gets tthub's events, signed"
+build/webhook_receiver --port-file "$DEMO_DIR/receiver.port" --secret whsec_demo-signing-secret-0123 \
+  --log "$DEMO_DIR/receiver.log" --print >"$DEMO_DIR/alerts.out" 2>&1 &
+echo $! >"$DEMO_DIR/receiver.pid"
+for _ in $(seq 1 50); do [ -s "$DEMO_DIR/receiver.port" ] && break; sleep 0.1; done
+RECEIVER_URL="http://127.0.0.1:$(cat "$DEMO_DIR/receiver.port")/tthub"
+sql -qAt -c "SELECT tthub.tthub_add_webhook('$RECEIVER_URL', 'whsec_demo-signing-secret-0123',
+                                            ARRAY['account.connected', 'account.need_reconnect', 'job.dead'])" >/dev/null
+echo "receiver on $RECEIVER_URL (test/tools/webhook_receiver: checks each signature)"
 
 step "starting the OAuth shim (tthub-oauth)"
 shim_start "$DEMO_DIR/shim" "$PORT"
@@ -116,6 +127,14 @@ sql -c "SELECT s.store_code, s.accounts_connected AS connected, s.last_successfu
           LEFT JOIN tthub.sync_ledger l ON l.store_code = s.store_code AND l.snapshot_date = tthub.snapshot_today()
          ORDER BY 1" \
     -c "SELECT metric, value FROM tthub.health WHERE metric IN ('tthub_jobs_dead', 'tthub_accounts_need_reconnect', 'tthub_worker_running')"
+
+step "an alert: the owner of demo-bandung revokes tthub's access at TikTok"
+sim_config '{"revoke": "sim-open-2"}'
+echo "   sync job $(sql -qAt -c "SELECT tthub.tthub_sync('demo-bandung')") enqueued"
+for _ in $(seq 1 100); do grep -q "account.need_reconnect" "$DEMO_DIR/alerts.out" && break; sleep 0.2; done
+echo "   what the webhook receiver printed:"
+sed 's/^/   /' "$DEMO_DIR/alerts.out"
+sql -c "SELECT delivery_id, event, store_code, state, attempts, last_http_status FROM tthub.webhook_deliveries ORDER BY 1"
 
 step "the demo keeps running"
 echo "connect:  psql 'host=127.0.0.1 port=$PORT user=postgres dbname=tthub'"

@@ -7,6 +7,7 @@
 #include <new>
 #include <string>
 
+#include "core/address_policy.h"
 #include "core/error.h"
 
 namespace tthub {
@@ -22,6 +23,8 @@ struct Transfer {
   uint64_t tag = 0;
   size_t max_body = 0;
   bool oversized = false;
+  bool refuse_internal = false;
+  bool refused_address = false;  // the connection was refused by the address policy
   tiktok::HttpResponse response;
 };
 
@@ -39,6 +42,18 @@ size_t on_body(char *data, size_t size, size_t n, void *user) noexcept {
     return 0;
   }
   return len;
+}
+
+// Called for every address libcurl is about to connect to, after name resolution (so
+// a name that resolves, or rebinds, to an internal address is caught too).
+curl_socket_t open_socket(void *user, curlsocktype purpose, curl_sockaddr *address) noexcept {
+  auto *t = static_cast<Transfer *>(user);
+  if (purpose != CURLSOCKTYPE_IPCXN ||
+      (t->refuse_internal && is_internal_address(&address->addr, address->addrlen))) {
+    t->refused_address = true;
+    return CURL_SOCKET_BAD;
+  }
+  return socket(address->family, address->socktype, address->protocol);
 }
 
 void global_init_once() {
@@ -109,6 +124,13 @@ void HttpClient::submit(const tiktok::HttpRequest &request, uint64_t tag) {
   curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
+  t->refuse_internal = request.refuse_internal_addresses;
+  if (t->refuse_internal) {
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, t.get());
+    // A proxy would connect for us, past the check: these requests go direct.
+    curl_easy_setopt(e, CURLOPT_PROXY, "");
+  }
   if (request.method == "POST") {
     curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, static_cast<long>(request.body.size()));
     curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, request.body.c_str());
@@ -138,13 +160,18 @@ std::vector<HttpClient::Completed> HttpClient::poll(int timeout_ms) {
     long status = 0;
     curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &status);
     t.response.status = status;
+    curl_off_t elapsed = 0;
+    if (curl_easy_getinfo(t.easy, CURLINFO_TOTAL_TIME_T, &elapsed) == CURLE_OK) t.response.elapsed_us = elapsed;
     // libcurl parses both forms of Retry-After (seconds or an HTTP date); 0 means none
     // or one already past. How long to honour it is the caller's decision.
     curl_off_t retry_after = 0;
     if (curl_easy_getinfo(t.easy, CURLINFO_RETRY_AFTER, &retry_after) == CURLE_OK && retry_after > 0)
       t.response.retry_after_seconds = static_cast<long>(std::min<curl_off_t>(retry_after, kMaxRetryAfterSeconds));
     CURLcode rc = msg->data.result;
-    if (t.oversized) {
+    if (t.refused_address) {
+      t.response.transport_error = "refused: the address is internal (private, link-local or unspecified)";
+      t.response.status = 0;
+    } else if (t.oversized) {
       t.response.transport_error = "response body exceeds " + std::to_string(t.max_body) + " bytes";
       t.response.body.clear();
     } else if (rc != CURLE_OK) {

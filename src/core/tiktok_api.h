@@ -26,6 +26,8 @@ struct HttpRequest {
   std::vector<std::string> headers;  // "Name: value"
   std::string body;
   // Never logged: the URL holds no token (tokens travel in headers or form bodies).
+  // Webhooks of a non-superuser: never connect to an internal address (core/address_policy.h).
+  bool refuse_internal_addresses = false;
 };
 
 struct HttpResponse {
@@ -34,6 +36,7 @@ struct HttpResponse {
   std::string transport_error;  // non-empty for network errors, timeouts, oversized bodies
   bool timed_out = false;
   std::optional<long> retry_after_seconds;  // Retry-After, when the server sent one
+  int64_t elapsed_us = 0;  // wall time of the transfer (request-duration metrics)
 };
 
 // How a failed call should be handled.

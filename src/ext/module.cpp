@@ -5,6 +5,7 @@
 #include "ext/pg/postgres_headers.h"
 #include "ext/config/server_secrets.h"
 #include "ext/config/settings.h"
+#include "ext/metrics/request_stats.h"
 #include "ext/sync/shared_state.h"
 #include "ext/sync/worker.h"
 
@@ -28,6 +29,7 @@ void _PG_init(void) {
     tthub::settings::define_all();
     tthub::secrets::load_at_start();
     tthub::shared::install_hooks();
+    tthub::metrics::install_hooks();
     if (tthub::settings::worker_enabled) tthub::worker::register_at_startup();
     return;
   } catch (...) {

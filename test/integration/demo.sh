@@ -20,11 +20,15 @@ like "$out" "demo-surabaya +\| +3060 \| +30 \|" "follower growth: account 3 gain
 like "$out" "demo-jakarta +\| +1020 \| +10 \|" "follower growth: account 1 gained 10"
 like "$out" "demo-bandung +\| +1 \| [0-9-]+ [0-9:]+ \| +0 \| t +\| +30" "sync status: connected, no failures, today complete with 30 videos"
 like "$out" "tthub_jobs_dead +\| +0" "no dead jobs"
+like "$out" "ALERT received \(delivery [0-9]+, signature valid\): account.connected store demo-jakarta" \
+  "the webhook receiver got account.connected, signed"
+like "$out" "ALERT received \(delivery [0-9]+, signature valid\): account.need_reconnect store demo-bandung" \
+  "and the alert when demo-bandung's owner revoked access"
 like "$out" "connect: +psql 'host=127.0.0.1 port=[0-9]+ user=postgres dbname=tthub'" "it prints the connection string"
 like "$out" "^ +http://127.0.0.1:[0-9]+/auth/login\?invite=[A-Za-z0-9_-]{43}$" "and a connect link with an invite"
 port=$(printf '%s' "$out" | sed -n "s/.*port=\([0-9]*\) user=postgres.*/\1/p" | head -1)
 is "$(psql -X -qAt -h 127.0.0.1 -p "$port" -U postgres -d tthub -c "SELECT count(*) FROM tthub.store_summary WHERE accounts_connected = 1")" \
-   "3" "and leaves the cluster running"
+   "2" "and leaves the cluster running (demo-bandung must reconnect)"
 stop=$(bash demo/run.sh --stop 2>&1)
 like "$stop" "demo stopped and removed" "--stop stops it"
 is "$([ -e "$TTHUB_DEMO_DIR" ] && echo exists || echo gone)" "gone" "and removes its files"

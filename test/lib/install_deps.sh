@@ -8,6 +8,7 @@ TTHUB_DEBIAN_PACKAGES=(
   libcpp-httplib-dev libpq-dev chromium
   dpkg-dev debhelper postgresql-server-dev-all lintian
   liblz4-dev libzstd-dev libkrb5-dev  # building Citus for test/citus (Debian 12 has no package)
+  prometheus-postgres-exporter
 )
 
 install_deps() {

@@ -14,7 +14,9 @@ SELECT ok(has_schema_privilege('tthub_reader', 'tthub_reporting', 'USAGE'), 'rea
 SELECT ok(NOT has_schema_privilege('public', 'tthub_reporting', 'USAGE'), 'PUBLIC does not');
 SELECT views_are('tthub_reporting', ARRAY['stores', 'accounts', 'user_daily', 'video_daily', 'sync_logs', 'sync_jobs',
                                           'sync_ledger', 'sync_progress', 'job_queue', 'dead_jobs', 'account_daily',
-                                          'video_daily_delta', 'video_latest', 'store_summary', 'health'],
+                                          'video_daily_delta', 'video_latest', 'store_summary', 'health',
+                                          'metrics_worker', 'metrics_jobs', 'metrics_stores', 'metrics_accounts',
+                                          'metrics_account_status', 'metrics_requests', 'metrics_webhook_deliveries'],
                  'tthub_reporting holds the reader''s views');
 SELECT tables_are('tthub_reporting', ARRAY[]::name[], 'and no table');
 SELECT is_empty($$

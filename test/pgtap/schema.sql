@@ -5,7 +5,8 @@ SELECT plan(30);
 SELECT has_schema('tthub');
 SELECT has_schema('tthub_reporting');
 SELECT tables_are('tthub', ARRAY['stores', 'store_accounts', 'user_daily', 'video_daily', 'sync_logs',
-                                'sync_jobs', 'sync_ledger', 'oauth_states', 'oauth_invites']);
+                                'sync_jobs', 'sync_ledger', 'oauth_states', 'oauth_invites', 'webhooks', 'events',
+                                'deliveries']);
 SELECT col_is_pk('tthub', 'stores', 'store_code', 'stores keyed by store_code');
 SELECT col_is_pk('tthub', 'store_accounts', ARRAY['store_code', 'open_id'], 'one row per (store, account)');
 SELECT col_is_pk('tthub', 'user_daily', ARRAY['store_code', 'open_id', 'snapshot_date'], 'user_daily natural key');
@@ -62,7 +63,9 @@ SELECT has_index('tthub', 'video_daily', 'video_daily_store_date_idx', ARRAY['st
 SELECT set_eq($$ SELECT unnest(extconfig)::regclass::text FROM pg_extension WHERE extname = 'tthub' $$,
   ARRAY['tthub.stores', 'tthub.store_accounts', 'tthub.user_daily', 'tthub.video_daily',
         'tthub.sync_logs', 'tthub.sync_logs_log_id_seq', 'tthub.sync_jobs',
-        'tthub.sync_jobs_job_id_seq', 'tthub.sync_ledger', 'tthub.oauth_invites'],
+        'tthub.sync_jobs_job_id_seq', 'tthub.sync_ledger', 'tthub.oauth_invites',
+        'tthub.webhooks', 'tthub.webhooks_webhook_id_seq', 'tthub.events', 'tthub.events_event_id_seq',
+        'tthub.deliveries', 'tthub.deliveries_delivery_id_seq'],
   'pg_dump keeps the data of every table');
 SELECT has_role('tthub_admin');
 SELECT has_role('tthub_reader');
@@ -70,6 +73,6 @@ SELECT has_role('tthub_oauth');
 SELECT hasnt_column('tthub', 'accounts', 'access_token_enc', 'the accounts view has no token column');
 SELECT hasnt_column('tthub', 'accounts', 'refresh_token_enc', 'the accounts view has no refresh token column');
 SELECT is((SELECT extrelocatable FROM pg_extension WHERE extname = 'tthub'), false, 'not relocatable');
-SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'tthub'), '0.3', 'CREATE EXTENSION installs 0.3');
+SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'tthub'), '0.4', 'CREATE EXTENSION installs 0.4');
 SELECT * FROM finish();
 ROLLBACK;

@@ -119,6 +119,11 @@ int log_retention_days = 30;
 int retry_base_delay_ms = 30000;
 int max_retry_after_s = 60;
 bool worker_enabled = true;
+int token_expiry_warning_s = 7 * 86400;
+int day_complete_deadline_min = -1;
+int webhook_max_in_flight = 2;
+int webhook_timeout_ms = 10000;
+int webhook_retry_base_delay_ms = 10000;
 
 void define_all() {
   // Paths of secret files: read once at server start, visible to superusers only.
@@ -189,6 +194,24 @@ void define_all() {
   DefineCustomBoolVariable("tthub.worker_enabled", "Whether this server starts the tthub sync worker.",
                            "Off on Citus worker nodes, which load tthub but leave syncing to the coordinator.",
                            &worker_enabled, true, PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
+  // ---- Alerts and webhooks (issue #12) ----
+  DefineCustomIntVariable("tthub.token_expiry_warning",
+                          "How long before a refresh token expires account.token_expiring is sent.",
+                          "Once per account and expiry.", &token_expiry_warning_s, 7 * 86400, 3600, 365 * 86400,
+                          PGC_SIGHUP, GUC_UNIT_S, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable("tthub.day_complete_deadline",
+                          "Time of day (after midnight in tthub.snapshot_timezone) by which a store's day must be complete.",
+                          "Past it, sync.day_incomplete is sent once per store and day; -1 (the default) sends none.",
+                          &day_complete_deadline_min, -1, -1, 24 * 60 - 1, PGC_SIGHUP, GUC_UNIT_MIN, nullptr,
+                          nullptr, nullptr);
+  DefineCustomIntVariable("tthub.webhook_max_in_flight", "Deliveries on the wire at once to one webhook.", nullptr,
+                          &webhook_max_in_flight, 2, 1, 32, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable("tthub.webhook_timeout", "Total timeout of one webhook delivery attempt.", nullptr,
+                          &webhook_timeout_ms, 10000, 100, 60000, PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable("tthub.webhook_retry_base_delay",
+                          "Delay before the first retry of a failed delivery; doubles each attempt up to an hour.",
+                          "Dead after tthub.max_attempts attempts.", &webhook_retry_base_delay_ms, 10000, 100, 3600000,
+                          PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr, nullptr);
   MarkGUCPrefixReserved("tthub");
   // Postgres keeps the default of an extension setting whose configured value is
   // invalid at server start and only warns; a wrong time zone or URL would then go

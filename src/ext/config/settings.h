@@ -21,6 +21,12 @@ extern int log_retention_days;
 extern int retry_base_delay_ms;
 extern int max_retry_after_s;
 extern bool worker_enabled;
+// Alerts and webhooks (issue #12).
+extern int token_expiry_warning_s;
+extern int day_complete_deadline_min;
+extern int webhook_max_in_flight;
+extern int webhook_timeout_ms;
+extern int webhook_retry_base_delay_ms;
 
 void define_all();
 

@@ -1,5 +1,6 @@
 #include "ext/sync/job_queue.h"
 
+#include "ext/notify/events.h"
 #include "ext/pg/spi.h"
 
 namespace tthub::queue {
@@ -74,6 +75,7 @@ void finish(const std::string &store_code, int64_t job_id, const Finish &f) {
       " WHERE store_code = $1 AND job_id = $2",
       {spi::text(store_code), spi::int8(job_id), spi::text(f.state), spi::int4(f.refund_attempt ? 1 : 0),
        spi::int8(f.run_after_ms), spi::text(f.error), spi::int4(static_cast<int32_t>(f.http_status))});
+  notify::job_finished(store_code, job_id, f.state, f.refund_attempt, f.error, f.http_status);
 }
 
 int64_t prune(int retention_days) {

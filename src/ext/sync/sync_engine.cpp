@@ -8,6 +8,7 @@
 #include "core/backoff.h"
 #include "core/clock.h"
 #include "core/error.h"
+#include "ext/metrics/request_stats.h"
 #include "ext/pg/postgres_headers.h"
 #include "ext/sync/account_store.h"
 #include "ext/sync/job_queue.h"
@@ -258,6 +259,7 @@ int64_t SyncEngine::step(int max_wait_ms, const std::function<void()> &check_int
 
 void SyncEngine::apply(Job &job, const tiktok::HttpResponse &response) {
   job.in_flight = false;
+  metrics::record_request(static_cast<int>(job.sync->endpoint()), response);
   if (response.status) {
     job.last_http = response.status;
     job.summary.http_status = response.status;

@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "ext/citus/node_role.h"
 #include "ext/pg/db_work.h"
+#include "ext/notify/webhook_dispatcher.h"
 #include "ext/sync/engine_settings.h"
 #include "ext/sync/job_queue.h"
 #include "ext/pg/pg_bridge.h"
@@ -112,6 +113,7 @@ void loop(OwnTransactions &db, std::unique_ptr<SyncEngine> &engine) {
       last_maintenance = 0;
       continue;
     }
+    int64_t hooks_wait = notify::webhooks_step(db, woken);
     if (engine->has_capacity() && (woken || now - last_claim >= 1000)) {
       last_claim = now;
       woken = false;
@@ -133,6 +135,7 @@ void loop(OwnTransactions &db, std::unique_ptr<SyncEngine> &engine) {
       // Until the next maintenance, or until a job requeued with a backoff is due.
       int64_t wait = 10000 - (steady_ms() - last_maintenance);
       if (next_queued_ms >= 0) wait = std::min(wait, next_queued_ms);
+      wait = std::min(wait, hooks_wait);
       woken = wait_for(std::max<int64_t>(50, wait));
       if (next_queued_ms >= 0 && !woken) woken = true;  // claim what became due
     }
@@ -152,6 +155,7 @@ void run() {
   }
   report_activity("tthub: stopping");
   QueryCancelPending = false;  // the stop is being handled: let the requeue run
+  notify::webhooks_shutdown(db);
   engine->finish_token_requests(std::min<int64_t>(settings::http_timeout_ms, kShutdownTokenWaitMs));
   engine->requeue_all("the worker was stopped before the job finished", kShutdownLockTimeoutMs);
 }

@@ -1,5 +1,5 @@
 ------------------------------------------------------------------------------
--- Citus: key rotation on the coordinator, row by row. Crypto inside a query over a
+-- Citus: key rotation on the coordinator, row by row, tokens and webhook secrets. Crypto inside a query over a
 -- distributed table would run on the worker nodes, which hold no key (0.3's single
 -- UPDATE silently took every token for current there, or failed). Here every
 -- envelope is read into a variable, re-encrypted on the coordinator and written back
@@ -17,6 +17,13 @@ DECLARE
   rewritten bigint := 0;
 BEGIN
   PERFORM @extschema@._require_coordinator('tthub_rotate_token_key');
+  -- The webhooks' signing secrets are under the same key (40-alerts.sql). First: on
+  -- Citus, a reference table is not modified after a parallel multi-shard query in the
+  -- same transaction, and one connection per node keeps it so below.
+  rewritten := @extschema@._reencrypt_webhook_secrets();
+  IF @extschema@._citus_node_role() = 'coordinator' THEN
+    PERFORM set_config('citus.multi_shard_modify_mode', 'sequential', true);
+  END IF;
   LOCK TABLE @extschema@.store_accounts IN EXCLUSIVE MODE;
   FOR r IN
     SELECT a.store_code, a.open_id, a.access_token_enc, a.refresh_token_enc
@@ -47,4 +54,4 @@ END
 $$;
 REVOKE ALL ON FUNCTION @extschema@.tthub_rotate_token_key() FROM PUBLIC;
 COMMENT ON FUNCTION @extschema@.tthub_rotate_token_key() IS
-  'Re-encrypts every stored token with the current key (in one transaction, on the coordinator); returns how many tokens were rewritten. Superusers only.';
+  'Re-encrypts every stored token and webhook signing secret with the current key (in one transaction, on the coordinator); returns how many were rewritten. Superusers only.';

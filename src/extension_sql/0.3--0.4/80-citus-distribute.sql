@@ -166,10 +166,12 @@ BEGIN
   -- Citus checks the privileges of whoever reads a view on the shards themselves
   -- (citusdata/citus#1683), not the view owner's: readers of tthub_reporting need the
   -- schema and the tables behind its views, none of which holds a secret (accounts
-  -- reach them through _accounts_without_tokens()). tthub_admin has these already.
+  -- reach them through _accounts_without_tokens()).
   GRANT USAGE ON SCHEMA @extschema@ TO tthub_reader;
   GRANT SELECT ON @extschema@.stores, @extschema@.user_daily, @extschema@.video_daily, @extschema@.sync_logs,
-                  @extschema@.sync_jobs, @extschema@.sync_ledger TO tthub_reader;
+                  @extschema@.sync_jobs, @extschema@.sync_ledger, @extschema@.deliveries TO tthub_reader;
+  -- Admins read webhook_deliveries (the webhooks' URLs come through _webhook_urls()).
+  GRANT SELECT ON @extschema@.deliveries TO tthub_admin;
 
   ---------------------------------------------------------------- summary
   SELECT count(*) INTO citus_tables

@@ -1,0 +1,663 @@
+------------------------------------------------------------------------------
+-- Alerts: an outbox of events, webhooks, and a durable queue of signed deliveries
+-- the worker sends. Each event is one row written in the transaction that made the
+-- change it reports (no triggers: Citus refuses them; the code that changes the row
+-- calls tthub._emit_event), so a rolled-back change never sends one and a committed
+-- one always does. Every event is also a NOTIFY on channel tthub_events.
+------------------------------------------------------------------------------
+
+-- Looked up without a store (by id, when delivering): a reference table on Citus.
+CREATE TABLE IF NOT EXISTS @extschema@.webhooks (
+  webhook_id bigserial   PRIMARY KEY,
+  url        text        NOT NULL CONSTRAINT webhooks_url_length CHECK (length(url) <= 2048),
+  secret_enc bytea       NOT NULL,
+  events     text[],
+  format     text        NOT NULL DEFAULT 'json' CONSTRAINT webhooks_format_known CHECK (format IN ('json', 'slack')),
+  allow_http boolean     NOT NULL DEFAULT false,
+  allow_private boolean  NOT NULL DEFAULT false,
+  enabled    boolean     NOT NULL DEFAULT true,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE @extschema@.webhooks IS
+  'Endpoints that receive tthub''s events as signed HTTP POSTs (tthub_add_webhook). The signing secret is readable by no role.';
+COMMENT ON COLUMN @extschema@.webhooks.webhook_id IS 'Webhook number, as returned by tthub_add_webhook.';
+COMMENT ON COLUMN @extschema@.webhooks.url IS 'Where deliveries are POSTed: https, or http on loopback or when allow_http. Redirects are not followed.';
+COMMENT ON COLUMN @extschema@.webhooks.secret_enc IS 'Signing secret, AES-256-GCM envelope (context tthub._webhook_secret_context(webhook_id)).';
+COMMENT ON COLUMN @extschema@.webhooks.events IS 'Events sent to this webhook; NULL: every event.';
+COMMENT ON COLUMN @extschema@.webhooks.format IS 'json (tthub''s signed payload) or slack ({"text": ...}, for Slack incoming webhooks).';
+COMMENT ON COLUMN @extschema@.webhooks.allow_http IS 'Plain http allowed to a host other than loopback; only a superuser sets it.';
+COMMENT ON COLUMN @extschema@.webhooks.allow_private IS 'Deliveries may connect to internal addresses (private, link-local); only a superuser sets it.';
+COMMENT ON COLUMN @extschema@.webhooks.enabled IS 'False: no new deliveries, and queued ones wait (tthub_disable_webhook).';
+COMMENT ON COLUMN @extschema@.webhooks.created_at IS 'When the webhook was added.';
+COMMENT ON COLUMN @extschema@.webhooks.updated_at IS 'When the row last changed.';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.webhooks', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.webhooks_webhook_id_seq', '');
+
+CREATE TABLE IF NOT EXISTS @extschema@.events (
+  store_code  varchar(50) NOT NULL REFERENCES @extschema@.stores (store_code) ON DELETE CASCADE,
+  event_id    bigserial   NOT NULL,
+  event       text        NOT NULL,
+  data        jsonb       NOT NULL DEFAULT '{}',
+  occurred_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (store_code, event_id)
+);
+CREATE INDEX IF NOT EXISTS events_occurred_idx ON @extschema@.events (occurred_at);
+COMMENT ON TABLE @extschema@.events IS
+  'The outbox: one row per event, written in the transaction of the change it reports. Kept tthub.log_retention days.';
+COMMENT ON COLUMN @extschema@.events.store_code IS 'Store the event concerns.';
+COMMENT ON COLUMN @extschema@.events.event_id IS 'Event number (increasing); the "id" of its NOTIFY.';
+COMMENT ON COLUMN @extschema@.events.event IS 'account.connected, account.need_reconnect, account.token_expiring, sync.failed, job.dead or sync.day_incomplete.';
+COMMENT ON COLUMN @extschema@.events.data IS 'What happened (open_id, reason, error, job_id, ...); never a token or secret.';
+COMMENT ON COLUMN @extschema@.events.occurred_at IS 'When the transaction that made the change started.';
+
+-- A sibling of sync_jobs rather than a job type in it: a sync claim hands out at most
+-- one job per store, max_concurrent_syncs slots and one pending job per store and day,
+-- and a delivery must wait for none of those. The semantics are the same: queued /
+-- running / done / dead, attempts, run_after, a lease held by the worker's pid.
+CREATE TABLE IF NOT EXISTS @extschema@.deliveries (
+  store_code       varchar(50) NOT NULL,
+  delivery_id      bigserial   NOT NULL,
+  event_id         bigint      NOT NULL,
+  webhook_id       bigint      NOT NULL REFERENCES @extschema@.webhooks (webhook_id) ON DELETE CASCADE,
+  state            @extschema@.job_state NOT NULL DEFAULT 'queued',
+  attempts         integer     NOT NULL DEFAULT 0,
+  run_after        timestamptz NOT NULL DEFAULT now(),
+  lease_until      timestamptz,
+  worker_pid       integer,
+  last_http_status integer,
+  last_error       text,
+  last_duration_ms integer,
+  created_at       timestamptz NOT NULL DEFAULT now(),
+  started_at       timestamptz,
+  finished_at      timestamptz,
+  updated_at       timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (store_code, delivery_id),
+  FOREIGN KEY (store_code, event_id) REFERENCES @extschema@.events (store_code, event_id) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS deliveries_queued_idx ON @extschema@.deliveries (run_after) WHERE state = 'queued';
+CREATE INDEX IF NOT EXISTS deliveries_running_idx ON @extschema@.deliveries (webhook_id) WHERE state = 'running';
+CREATE INDEX IF NOT EXISTS deliveries_webhook_idx ON @extschema@.deliveries (webhook_id);
+COMMENT ON TABLE @extschema@.deliveries IS
+  'Webhook delivery queue: one row per event and webhook, sent by the sync worker under a lease, retried with backoff, dead after tthub.max_attempts.';
+COMMENT ON COLUMN @extschema@.deliveries.store_code IS 'Store of the event.';
+COMMENT ON COLUMN @extschema@.deliveries.delivery_id IS 'Delivery number: the X-Tthub-Delivery header and the payload''s "id", the same on every retry.';
+COMMENT ON COLUMN @extschema@.deliveries.event_id IS 'The event delivered.';
+COMMENT ON COLUMN @extschema@.deliveries.webhook_id IS 'The webhook it goes to.';
+COMMENT ON COLUMN @extschema@.deliveries.state IS 'queued, running (on the wire), done (2xx) or dead (attempts spent).';
+COMMENT ON COLUMN @extschema@.deliveries.attempts IS 'Attempts spent (a delivery interrupted by a shutdown spends none).';
+COMMENT ON COLUMN @extschema@.deliveries.run_after IS 'Not sent before this time (backoff).';
+COMMENT ON COLUMN @extschema@.deliveries.lease_until IS 'A running delivery whose lease passed is taken again (its worker died).';
+COMMENT ON COLUMN @extschema@.deliveries.worker_pid IS 'Process sending it.';
+COMMENT ON COLUMN @extschema@.deliveries.last_http_status IS 'HTTP status of the last attempt (NULL: no response).';
+COMMENT ON COLUMN @extschema@.deliveries.last_error IS 'Why the last attempt failed: status, timeout or network error (never the response body).';
+COMMENT ON COLUMN @extschema@.deliveries.last_duration_ms IS 'How long the last attempt took.';
+COMMENT ON COLUMN @extschema@.deliveries.created_at IS 'When the event queued it.';
+COMMENT ON COLUMN @extschema@.deliveries.started_at IS 'When the last attempt started.';
+COMMENT ON COLUMN @extschema@.deliveries.finished_at IS 'When it reached done or dead.';
+COMMENT ON COLUMN @extschema@.deliveries.updated_at IS 'Last change.';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.events', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.events_event_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.deliveries', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.deliveries_delivery_id_seq', '');
+
+CREATE OR REPLACE FUNCTION @extschema@._event_names() RETURNS text[]
+  LANGUAGE plpgsql IMMUTABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  RETURN ARRAY['account.connected', 'account.need_reconnect', 'account.token_expiring', 'sync.failed',
+               'job.dead', 'sync.day_incomplete'];
+END
+$$;
+COMMENT ON FUNCTION @extschema@._event_names() IS 'The events tthub emits.';
+
+CREATE OR REPLACE FUNCTION @extschema@._webhook_secret_context(webhook_id bigint) RETURNS text
+  LANGUAGE plpgsql IMMUTABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  -- A colon never occurs in a token's context (store codes exclude it): a secret's
+  -- ciphertext copied into a token column fails to decrypt, and the reverse.
+  RETURN 'tthub-webhook:' || webhook_id || ':signing_secret';
+END
+$$;
+COMMENT ON FUNCTION @extschema@._webhook_secret_context(bigint) IS
+  'The authenticated context of a webhook''s encrypted signing secret.';
+
+-- The event, its deliveries and its NOTIFY, in the caller's transaction.
+CREATE OR REPLACE FUNCTION @extschema@._emit_event(event text, store_code varchar, data jsonb) RETURNS bigint
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  id bigint;
+  at timestamptz := now();
+  queued integer;
+  note text;
+BEGIN
+  IF NOT (event = ANY (@extschema@._event_names())) THEN
+    RAISE EXCEPTION 'unknown event "%"', event USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  INSERT INTO @extschema@.events (store_code, event, data, occurred_at)
+  VALUES (_emit_event.store_code, _emit_event.event, coalesce(_emit_event.data, '{}'), at)
+  RETURNING events.event_id INTO id;
+  INSERT INTO @extschema@.deliveries (store_code, event_id, webhook_id, run_after, created_at, updated_at)
+  SELECT _emit_event.store_code, id, w.webhook_id, at, at, at
+    FROM @extschema@.webhooks w
+   WHERE w.enabled AND (w.events IS NULL OR _emit_event.event = ANY (w.events));
+  GET DIAGNOSTICS queued = ROW_COUNT;
+  -- Any role may LISTEN (Postgres checks no privilege on it), so the payload names the
+  -- event and nothing more: its data (open_id, errors, reasons) stays in tthub.events,
+  -- which only tthub_admin reads.
+  note := pg_catalog.json_build_object('id', id, 'event', event, 'store_code', _emit_event.store_code,
+                                       'occurred_at', at)::text;
+  PERFORM pg_catalog.pg_notify('tthub_events', note);
+  IF queued > 0 THEN
+    PERFORM @extschema@._wake_worker();
+  END IF;
+  RETURN id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._emit_event(text, varchar, jsonb) IS
+  'Internal: record an event in the outbox, queue a delivery to each webhook that wants it and NOTIFY tthub_events, all in the caller''s transaction.';
+REVOKE ALL ON FUNCTION @extschema@._emit_event(text, varchar, jsonb) FROM PUBLIC;
+
+------------------------------------------------------------------------------
+-- Managing webhooks (tthub_admin).
+------------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION @extschema@._check_webhook_url(url text, allow_http boolean) RETURNS void
+  LANGUAGE plpgsql IMMUTABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  host text := lower(substring(url FROM '^[A-Za-z]+://([^/?#]*)'));
+BEGIN
+  IF url IS NULL OR length(url) > 2048 OR url !~ '^https?://[^/?#@\s]+(:[0-9]+)?([/?#]\S*)?$' THEN
+    RAISE EXCEPTION 'a webhook URL is http(s)://host[:port]/path, without credentials or spaces, at most 2048 characters'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF url ~ '^http://' AND NOT coalesce(allow_http, false)
+     AND host !~ '^(127(\.[0-9]{1,3}){3}|localhost|\[::1\])(:[0-9]+)?$' THEN
+    RAISE EXCEPTION 'a webhook URL must use https unless it is on loopback'
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'A superuser may pass allow_http => true to send events in clear text to this host.';
+  END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._check_webhook_url(text, boolean) IS
+  'Internal: refuse a webhook URL that is not http(s), carries credentials, or is plain http off loopback without allow_http.';
+
+CREATE OR REPLACE FUNCTION @extschema@.tthub_add_webhook(url text, signing_secret text, events text[] DEFAULT NULL,
+    format text DEFAULT 'json', allow_http boolean DEFAULT false, allow_private boolean DEFAULT false) RETURNS bigint
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+  -- A refused call is not logged with its statement: the secret is one of its literals
+  -- (as tthub_import_account, 0.2--0.3/70-token-logging.sql).
+  SET log_min_error_statement = panic
+AS $$
+DECLARE
+  id bigint;
+  secret_enc bytea;
+BEGIN
+  -- The worker that sends deliveries is a superuser: tthub_admin may not point it at
+  -- the private network (or in clear text across it); a superuser may.
+  IF (coalesce(allow_http, false) OR coalesce(allow_private, false))
+     AND NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = session_user) THEN
+    RAISE EXCEPTION 'only a superuser may allow plain http or internal addresses for a webhook'
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  PERFORM @extschema@._check_webhook_url(url, allow_http);
+  IF coalesce(length(signing_secret), 0) < 16 OR length(signing_secret) > 1024 THEN
+    RAISE EXCEPTION 'the signing secret must be 16 to 1024 characters' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF events IS NOT NULL AND (cardinality(events) = 0 OR NOT (events <@ @extschema@._event_names())) THEN
+    RAISE EXCEPTION 'events must be NULL (every event) or a list of: %',
+      array_to_string(@extschema@._event_names(), ', ') USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF format IS NULL OR format NOT IN ('json', 'slack') THEN
+    RAISE EXCEPTION 'format is json or slack' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  id := nextval('@extschema@.webhooks_webhook_id_seq');
+  secret_enc := @extschema@.tthub_encrypt_token(signing_secret, @extschema@._webhook_secret_context(id));
+  INSERT INTO @extschema@.webhooks (webhook_id, url, secret_enc, events, format, allow_http, allow_private)
+  VALUES (id, tthub_add_webhook.url, secret_enc, tthub_add_webhook.events, tthub_add_webhook.format,
+          coalesce(tthub_add_webhook.allow_http, false), coalesce(tthub_add_webhook.allow_private, false));
+  RETURN id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.tthub_add_webhook(text, text, text[], text, boolean, boolean) IS
+  'Add a webhook: POSTs each event (NULL events: every one) to url, signed with signing_secret (stored encrypted, never readable). format => ''slack'' sends {"text": ...}. allow_http, allow_private (superuser only): plain http off loopback, internal addresses. Returns its id.';
+REVOKE ALL ON FUNCTION @extschema@.tthub_add_webhook(text, text, text[], text, boolean, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.tthub_add_webhook(text, text, text[], text, boolean, boolean) TO tthub_admin;
+
+CREATE OR REPLACE FUNCTION @extschema@.tthub_list_webhooks()
+  RETURNS TABLE (webhook_id bigint, url text, events text[], format text, allow_http boolean, allow_private boolean,
+                 enabled boolean,
+                 created_at timestamptz, queued bigint, dead bigint)
+  LANGUAGE plpgsql STABLE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  RETURN QUERY
+    SELECT w.webhook_id, w.url, w.events, w.format, w.allow_http, w.allow_private, w.enabled, w.created_at,
+           (SELECT count(*) FROM @extschema@.deliveries d WHERE d.webhook_id = w.webhook_id AND d.state = 'queued'),
+           (SELECT count(*) FROM @extschema@.deliveries d WHERE d.webhook_id = w.webhook_id AND d.state = 'dead')
+      FROM @extschema@.webhooks w ORDER BY w.webhook_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.tthub_list_webhooks() IS
+  'The webhooks, with their queued and dead deliveries (never the signing secret).';
+REVOKE ALL ON FUNCTION @extschema@.tthub_list_webhooks() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.tthub_list_webhooks() TO tthub_admin;
+
+CREATE OR REPLACE FUNCTION @extschema@.tthub_disable_webhook(webhook_id bigint, enabled boolean DEFAULT false)
+  RETURNS boolean
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  at timestamptz := now();
+BEGIN
+  UPDATE @extschema@.webhooks w SET enabled = coalesce(tthub_disable_webhook.enabled, false), updated_at = at
+   WHERE w.webhook_id = tthub_disable_webhook.webhook_id;
+  IF NOT FOUND THEN
+    RETURN false;
+  END IF;
+  PERFORM @extschema@._wake_worker();  -- re-enabled: its queued deliveries go
+  RETURN true;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.tthub_disable_webhook(bigint, boolean) IS
+  'Stop (or, with enabled => true, resume) a webhook: no new deliveries while disabled; queued ones wait. False when there is no such webhook.';
+REVOKE ALL ON FUNCTION @extschema@.tthub_disable_webhook(bigint, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.tthub_disable_webhook(bigint, boolean) TO tthub_admin;
+
+CREATE OR REPLACE FUNCTION @extschema@.tthub_remove_webhook(webhook_id bigint) RETURNS boolean
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  DELETE FROM @extschema@.webhooks w WHERE w.webhook_id = tthub_remove_webhook.webhook_id;
+  RETURN FOUND;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.tthub_remove_webhook(bigint) IS
+  'Remove a webhook and its deliveries (the events stay). False when there is no such webhook.';
+REVOKE ALL ON FUNCTION @extschema@.tthub_remove_webhook(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.tthub_remove_webhook(bigint) TO tthub_admin;
+
+CREATE OR REPLACE FUNCTION @extschema@.tthub_redeliver(delivery_id bigint) RETURNS bigint
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  store varchar(50);
+  at timestamptz := now();
+BEGIN
+  SELECT d.store_code INTO store FROM @extschema@.deliveries d WHERE d.delivery_id = tthub_redeliver.delivery_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'no delivery %', delivery_id USING ERRCODE = 'no_data_found';
+  END IF;
+  UPDATE @extschema@.deliveries d
+     SET state = 'queued', attempts = 0, run_after = at, finished_at = NULL, lease_until = NULL,
+         worker_pid = NULL, updated_at = at
+   WHERE d.store_code = store AND d.delivery_id = tthub_redeliver.delivery_id AND d.state <> 'running';
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'delivery % is being sent now', delivery_id USING ERRCODE = 'object_in_use';
+  END IF;
+  PERFORM @extschema@._wake_worker();
+  RETURN delivery_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.tthub_redeliver(bigint) IS
+  'Send a delivery again (a dead one, or a done one a receiver lost) with fresh attempts and the same delivery id.';
+REVOKE ALL ON FUNCTION @extschema@.tthub_redeliver(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.tthub_redeliver(bigint) TO tthub_admin;
+
+-- Key rotation: tthub_rotate_token_key must call this too (row by row on the
+-- coordinator, the ciphertext in a variable: no crypto inside a query over a table).
+CREATE OR REPLACE FUNCTION @extschema@._reencrypt_webhook_secrets() RETURNS integer
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  r record;
+  fresh bytea;
+  n integer := 0;
+BEGIN
+  FOR r IN SELECT w.webhook_id, w.secret_enc FROM @extschema@.webhooks w ORDER BY w.webhook_id LOOP
+    CONTINUE WHEN @extschema@._token_key_is_current(r.secret_enc);
+    fresh := @extschema@._reencrypt_token(r.secret_enc, @extschema@._webhook_secret_context(r.webhook_id));
+    UPDATE @extschema@.webhooks w SET secret_enc = fresh WHERE w.webhook_id = r.webhook_id;
+    n := n + 1;
+  END LOOP;
+  RETURN n;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._reencrypt_webhook_secrets() IS
+  'Internal (key rotation): encrypt every webhook signing secret not under the current key again with it; returns how many.';
+REVOKE ALL ON FUNCTION @extschema@._reencrypt_webhook_secrets() FROM PUBLIC;
+
+------------------------------------------------------------------------------
+-- The worker's side of the delivery queue.
+------------------------------------------------------------------------------
+-- Deliveries left running by a process that is gone go back to the queue (or die when
+-- their attempts are spent), as _requeue_orphans does for sync jobs.
+CREATE OR REPLACE FUNCTION @extschema@._requeue_orphan_deliveries(max_attempts integer) RETURNS integer
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  at timestamptz := now();
+  dead integer;
+  requeued integer;
+BEGIN
+  UPDATE @extschema@.deliveries d
+     SET state = 'dead', finished_at = at, last_error = 'the worker sending it stopped',
+         lease_until = NULL, worker_pid = NULL, updated_at = at
+   WHERE d.state = 'running' AND d.attempts >= max_attempts
+     AND (d.lease_until < at OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a
+                                             WHERE a.pid = d.worker_pid AND a.backend_start <= d.started_at));
+  GET DIAGNOSTICS dead = ROW_COUNT;
+  UPDATE @extschema@.deliveries d
+     SET state = 'queued', run_after = at, last_error = 'the worker sending it stopped',
+         lease_until = NULL, worker_pid = NULL, updated_at = at
+   WHERE d.state = 'running'
+     AND (d.lease_until < at OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a
+                                             WHERE a.pid = d.worker_pid AND a.backend_start <= d.started_at));
+  GET DIAGNOSTICS requeued = ROW_COUNT;
+  RETURN dead + requeued;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._requeue_orphan_deliveries(integer) IS
+  'Internal: running deliveries whose process is gone (or whose lease passed) back to the queue, or dead when their attempts are spent.';
+REVOKE ALL ON FUNCTION @extschema@._requeue_orphan_deliveries(integer) FROM PUBLIC;
+
+-- Up to max_total due deliveries, at most per_webhook running per webhook (counting
+-- those already on the wire), oldest first, leased to pid. A full webhook's backlog
+-- never holds back another's.
+CREATE OR REPLACE FUNCTION @extschema@._claim_deliveries(max_total integer, per_webhook integer, lease interval,
+    pid integer)
+  RETURNS TABLE (store_code text, delivery_id bigint, webhook_id bigint, attempts integer, event text,
+                 occurred_at text, data text, url text, secret_enc bytea, format text, allow_private boolean)
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  c record;
+  at timestamptz := now();
+  taken integer := 0;
+  full_hooks bigint[] := '{}';
+BEGIN
+  IF coalesce(max_total, 0) <= 0 THEN
+    RETURN;
+  END IF;
+  FOR c IN
+    SELECT q.store_code AS store, q.delivery_id AS id, q.webhook_id AS hook
+      FROM @extschema@.deliveries q
+      JOIN @extschema@.webhooks w ON w.webhook_id = q.webhook_id AND w.enabled
+     WHERE q.state = 'queued' AND q.run_after <= at
+     ORDER BY q.run_after, q.delivery_id
+  LOOP
+    CONTINUE WHEN c.hook = ANY (full_hooks);
+    IF (SELECT count(*) FROM @extschema@.deliveries r WHERE r.webhook_id = c.hook AND r.state = 'running') >= per_webhook THEN
+      full_hooks := full_hooks || c.hook;
+      CONTINUE;
+    END IF;
+    -- A row another transaction holds (tthub_redeliver left open) is skipped, never
+    -- waited for: the worker's loop must not stall on an admin's open transaction.
+    PERFORM 1 FROM @extschema@.deliveries d
+     WHERE d.store_code = c.store AND d.delivery_id = c.id AND d.state = 'queued'
+       FOR UPDATE SKIP LOCKED;
+    CONTINUE WHEN NOT FOUND;
+    UPDATE @extschema@.deliveries d
+       SET state = 'running', attempts = d.attempts + 1, lease_until = at + lease, worker_pid = pid,
+           started_at = at, updated_at = at
+     WHERE d.store_code = c.store AND d.delivery_id = c.id AND d.state = 'queued';
+    CONTINUE WHEN NOT FOUND;  -- taken or changed meanwhile
+    RETURN QUERY
+      SELECT d.store_code::text, d.delivery_id, d.webhook_id, d.attempts, e.event,
+             to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), e.data::text,
+             w.url, w.secret_enc, w.format, w.allow_private
+        FROM @extschema@.deliveries d
+        JOIN @extschema@.events e ON e.store_code = d.store_code AND e.event_id = d.event_id
+        JOIN @extschema@.webhooks w ON w.webhook_id = d.webhook_id
+       WHERE d.store_code = c.store AND d.delivery_id = c.id;
+    taken := taken + 1;
+    EXIT WHEN taken >= max_total;
+  END LOOP;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._claim_deliveries(integer, integer, interval, integer) IS
+  'Internal: lease up to max_total due deliveries to a worker, at most per_webhook running per webhook.';
+REVOKE ALL ON FUNCTION @extschema@._claim_deliveries(integer, integer, interval, integer) FROM PUBLIC;
+
+-- One attempt's outcome: done on success; else queued again after retry_ms, or dead
+-- when it was the last attempt. (An attempt interrupted by a shutdown is put back by
+-- the worker without coming here, and spends nothing.)
+CREATE OR REPLACE FUNCTION @extschema@._finish_delivery(store_code varchar, delivery_id bigint, ok boolean,
+    http_status integer, error text, duration_ms integer, retry_ms bigint, max_attempts integer)
+  RETURNS text
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  at timestamptz := now();
+  next_run timestamptz := now() + make_interval(secs => coalesce(retry_ms, 0) / 1000.0);
+  spent integer;
+  outcome text;
+BEGIN
+  SELECT d.attempts INTO spent FROM @extschema@.deliveries d
+   WHERE d.store_code = _finish_delivery.store_code AND d.delivery_id = _finish_delivery.delivery_id
+     AND d.state = 'running' AND d.worker_pid = pg_catalog.pg_backend_pid()
+     FOR UPDATE;
+  IF NOT FOUND THEN
+    RETURN NULL;  -- redelivered, removed or requeued as an orphan meanwhile: not ours
+  END IF;
+  IF ok THEN
+    outcome := 'done';
+    UPDATE @extschema@.deliveries d
+       SET state = 'done', finished_at = at, last_http_status = http_status, last_error = NULL,
+           last_duration_ms = duration_ms, lease_until = NULL, worker_pid = NULL, updated_at = at
+     WHERE d.store_code = _finish_delivery.store_code AND d.delivery_id = _finish_delivery.delivery_id;
+  ELSIF spent >= max_attempts THEN
+    outcome := 'dead';
+    UPDATE @extschema@.deliveries d
+       SET state = 'dead', finished_at = at, last_http_status = http_status, last_error = error,
+           last_duration_ms = duration_ms, lease_until = NULL, worker_pid = NULL, updated_at = at
+     WHERE d.store_code = _finish_delivery.store_code AND d.delivery_id = _finish_delivery.delivery_id;
+  ELSE
+    outcome := 'queued';
+    UPDATE @extschema@.deliveries d
+       SET state = 'queued', run_after = next_run, last_http_status = http_status, last_error = error,
+           last_duration_ms = duration_ms, lease_until = NULL, worker_pid = NULL, updated_at = at
+     WHERE d.store_code = _finish_delivery.store_code AND d.delivery_id = _finish_delivery.delivery_id;
+  END IF;
+  RETURN outcome;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._finish_delivery(varchar, bigint, boolean, integer, text, integer, bigint, integer) IS
+  'Internal: record a delivery attempt (done, queued for a retry, or dead); returns the new state.';
+REVOKE ALL ON FUNCTION @extschema@._finish_delivery(varchar, bigint, boolean, integer, text, integer, bigint, integer) FROM PUBLIC;
+
+-- Milliseconds until the next queued delivery of an enabled webhook with room for
+-- one more on the wire is due (NULL: none). A webhook at its cap is left out: its
+-- backlog must not make the worker claim in a tight loop; a finished delivery frees
+-- a place, and the worker claims again then.
+CREATE OR REPLACE FUNCTION @extschema@._next_delivery_due_ms(per_webhook integer) RETURNS bigint
+  LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  RETURN (SELECT greatest(0, ceil(extract(epoch FROM min(q.run_after) - now()) * 1000))::bigint
+            FROM @extschema@.deliveries q JOIN @extschema@.webhooks w ON w.webhook_id = q.webhook_id AND w.enabled
+           WHERE q.state = 'queued'
+             AND (SELECT count(*) FROM @extschema@.deliveries r
+                   WHERE r.webhook_id = q.webhook_id AND r.state = 'running') < per_webhook);
+END
+$$;
+COMMENT ON FUNCTION @extschema@._next_delivery_due_ms(integer) IS
+  'Internal: milliseconds until the next queued delivery of a webhook below its in-flight cap is due; NULL when none.';
+REVOKE ALL ON FUNCTION @extschema@._next_delivery_due_ms(integer) FROM PUBLIC;
+
+------------------------------------------------------------------------------
+-- Events found by looking rather than by a change: a refresh token about to expire
+-- (once per account and expiry) and a store's day not complete by the operator's
+-- deadline (once per store and day). The worker calls this every minute.
+------------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION @extschema@._scan_alert_events(expiry_warning interval, day_deadline_minutes integer)
+  RETURNS integer
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  r record;
+  n integer := 0;
+  today date := @extschema@.snapshot_today();
+  tz text := coalesce(nullif(current_setting('tthub.snapshot_timezone', true), ''), 'UTC');
+  deadline timestamptz;
+BEGIN
+  FOR r IN
+    SELECT a.store_code, a.open_id, a.refresh_token_expires_at AS expires
+      FROM @extschema@.store_accounts a
+      JOIN @extschema@.stores s ON s.store_code = a.store_code AND s.disabled_at IS NULL
+     WHERE a.status IN ('CONNECTED', 'ERROR') AND a.refresh_token_expires_at < now() + expiry_warning
+       AND NOT EXISTS (SELECT 1 FROM @extschema@.events e
+                        WHERE e.store_code = a.store_code AND e.event = 'account.token_expiring'
+                          AND e.data ->> 'open_id' = a.open_id
+                          AND (e.data ->> 'refresh_token_expires_at')::timestamptz = a.refresh_token_expires_at)
+  LOOP
+    PERFORM @extschema@._emit_event('account.token_expiring', r.store_code,
+      pg_catalog.jsonb_build_object('open_id', r.open_id, 'refresh_token_expires_at', r.expires));
+    n := n + 1;
+  END LOOP;
+
+  IF day_deadline_minutes IS NULL OR day_deadline_minutes < 0 THEN
+    RETURN n;
+  END IF;
+  deadline := (today::timestamp + make_interval(mins => day_deadline_minutes)) AT TIME ZONE tz;
+  IF now() < deadline THEN
+    RETURN n;
+  END IF;
+  FOR r IN
+    SELECT a.store_code, count(*) AS incomplete
+      FROM @extschema@.store_accounts a
+      JOIN @extschema@.stores s ON s.store_code = a.store_code AND s.disabled_at IS NULL
+     WHERE a.status IN ('CONNECTED', 'ERROR') AND a.connected_at < deadline
+       AND NOT EXISTS (SELECT 1 FROM @extschema@.sync_ledger l
+                        WHERE l.store_code = a.store_code AND l.open_id = a.open_id
+                          AND l.snapshot_date = today AND l.complete)
+     GROUP BY a.store_code
+    HAVING NOT EXISTS (SELECT 1 FROM @extschema@.events e
+                        WHERE e.store_code = a.store_code AND e.event = 'sync.day_incomplete'
+                          AND e.data ->> 'snapshot_date' = today::text)
+  LOOP
+    PERFORM @extschema@._emit_event('sync.day_incomplete', r.store_code,
+      pg_catalog.jsonb_build_object('snapshot_date', today::text, 'accounts_incomplete', r.incomplete,
+                                    'deadline', deadline));
+    n := n + 1;
+  END LOOP;
+  RETURN n;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._scan_alert_events(interval, integer) IS
+  'Internal: emit account.token_expiring (refresh token expires within expiry_warning; once per account and expiry) and sync.day_incomplete (today not complete day_deadline_minutes after midnight in tthub.snapshot_timezone; once per store and day; negative: never).';
+REVOKE ALL ON FUNCTION @extschema@._scan_alert_events(interval, integer) FROM PUBLIC;
+
+-- Events and finished deliveries older than the retention; an event with a
+-- delivery still to send stays.
+CREATE OR REPLACE FUNCTION @extschema@._prune_events(retention_days integer) RETURNS bigint
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  horizon timestamptz := now() - make_interval(days => retention_days);
+  n bigint;
+BEGIN
+  DELETE FROM @extschema@.events e
+   WHERE e.occurred_at < horizon
+     AND NOT EXISTS (SELECT 1 FROM @extschema@.deliveries d
+                      WHERE d.store_code = e.store_code AND d.event_id = e.event_id
+                        AND d.state IN ('queued', 'running'));
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN n;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._prune_events(integer) IS
+  'Internal: delete events (and their finished deliveries) older than retention_days.';
+REVOKE ALL ON FUNCTION @extschema@._prune_events(integer) FROM PUBLIC;
+
+------------------------------------------------------------------------------
+-- Where events come from in SQL: an account imported is an account connected.
+-- The same function as before, plus the event in its transaction.
+------------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION @extschema@.tthub_import_account(store_code text, open_id text, access_token text,
+    refresh_token text, expires_in bigint, refresh_expires_in bigint, scope text) RETURNS void
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+  -- CREATE OR REPLACE resets the settings: the tokens stay out of the log (0.2--0.3/70-token-logging.sql).
+  SET log_min_error_statement = panic
+AS $$
+BEGIN
+  PERFORM @extschema@.check_store_code(store_code);
+  IF NOT EXISTS (SELECT 1 FROM @extschema@.stores s WHERE s.store_code = tthub_import_account.store_code) THEN
+    RAISE EXCEPTION 'store "%" does not exist', store_code USING ERRCODE = 'no_data_found';
+  END IF;
+  IF coalesce(open_id, '') = '' OR length(open_id) > 128 THEN
+    RAISE EXCEPTION 'open_id must be 1 to 128 characters' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF coalesce(access_token, '') = '' OR coalesce(refresh_token, '') = '' THEN
+    RAISE EXCEPTION 'both tokens are required' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF coalesce(expires_in, 0) <= 0 OR coalesce(refresh_expires_in, 0) <= 0 THEN
+    RAISE EXCEPTION 'expires_in and refresh_expires_in must be positive seconds' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  INSERT INTO @extschema@.store_accounts AS a
+    (store_code, open_id, access_token_enc, refresh_token_enc, token_expires_at,
+     refresh_token_expires_at, scope, status, status_reason, connected_at, updated_at)
+  VALUES (store_code, open_id,
+          @extschema@.tthub_encrypt_token(access_token, @extschema@.token_context(store_code, open_id, 'access_token')),
+          @extschema@.tthub_encrypt_token(refresh_token, @extschema@.token_context(store_code, open_id, 'refresh_token')),
+          now() + make_interval(secs => expires_in), now() + make_interval(secs => refresh_expires_in),
+          scope, 'CONNECTED', NULL, now(), now())
+  ON CONFLICT ON CONSTRAINT store_accounts_pkey DO UPDATE
+     SET access_token_enc = EXCLUDED.access_token_enc, refresh_token_enc = EXCLUDED.refresh_token_enc,
+         token_expires_at = EXCLUDED.token_expires_at,
+         refresh_token_expires_at = EXCLUDED.refresh_token_expires_at,
+         scope = EXCLUDED.scope, status = 'CONNECTED', status_reason = NULL,
+         connected_at = EXCLUDED.connected_at, updated_at = EXCLUDED.updated_at;
+  PERFORM @extschema@._emit_event('account.connected', store_code,
+    pg_catalog.jsonb_build_object('open_id', open_id, 'via', 'import'));
+END
+$$;
+
+------------------------------------------------------------------------------
+-- What admins see.
+------------------------------------------------------------------------------
+CREATE OR REPLACE VIEW @extschema@.webhook_deliveries AS
+  SELECT d.delivery_id, d.webhook_id, w.url, d.store_code, d.event_id, e.event, e.occurred_at,
+         d.state::text AS state, d.attempts, d.run_after, d.last_http_status, d.last_error, d.last_duration_ms,
+         d.created_at, d.started_at, d.finished_at
+    FROM @extschema@.deliveries d
+    JOIN @extschema@.events e ON e.store_code = d.store_code AND e.event_id = d.event_id
+    JOIN @extschema@.webhooks w ON w.webhook_id = d.webhook_id;
+COMMENT ON VIEW @extschema@.webhook_deliveries IS
+  'Each webhook delivery: its state (queued, running, done, dead), attempts and last HTTP status. tthub_redeliver(delivery_id) sends one again.';
+COMMENT ON COLUMN @extschema@.webhook_deliveries.delivery_id IS 'Delivery number (X-Tthub-Delivery).';
+COMMENT ON COLUMN @extschema@.webhook_deliveries.webhook_id IS 'Webhook it goes to.';
+COMMENT ON COLUMN @extschema@.webhook_deliveries.url IS 'The webhook''s URL.';
+COMMENT ON COLUMN @extschema@.webhook_deliveries.store_code IS 'Store of the event.';
+COMMENT ON COLUMN @extschema@.webhook_deliveries.event_id IS 'Event delivered (tthub.events).';
+COMMENT ON COLUMN @extschema@.webhook_deliveries.event IS 'Event name.';
+COMMENT ON COLUMN @extschema@.webhook_deliveries.occurred_at IS 'When the event happened.';
+COMMENT ON COLUMN @extschema@.webhook_deliveries.state IS 'queued, running, done or dead.';
+COMMENT ON COLUMN @extschema@.webhook_deliveries.attempts IS 'Attempts spent.';
+COMMENT ON COLUMN @extschema@.webhook_deliveries.run_after IS 'Next attempt not before.';
+COMMENT ON COLUMN @extschema@.webhook_deliveries.last_http_status IS 'HTTP status of the last attempt (NULL: no response).';
+COMMENT ON COLUMN @extschema@.webhook_deliveries.last_error IS 'Why the last attempt failed.';
+COMMENT ON COLUMN @extschema@.webhook_deliveries.last_duration_ms IS 'How long the last attempt took.';
+COMMENT ON COLUMN @extschema@.webhook_deliveries.created_at IS 'When it was queued.';
+COMMENT ON COLUMN @extschema@.webhook_deliveries.started_at IS 'When the last attempt started.';
+COMMENT ON COLUMN @extschema@.webhook_deliveries.finished_at IS 'When it reached done or dead.';
+GRANT SELECT ON @extschema@.webhook_deliveries, @extschema@.events TO tthub_admin;

@@ -1,0 +1,90 @@
+------------------------------------------------------------------------------
+-- Metrics for Prometheus (monitoring/postgres_exporter.yaml reads these views as a
+-- role in tthub_reader + pg_monitor). One view per metric family, with the label
+-- columns first; every number typed.
+------------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION @extschema@._request_stats() RETURNS text
+  LANGUAGE c VOLATILE
+  SET search_path = pg_catalog, pg_temp
+  AS 'MODULE_PATHNAME', 'tthub_request_stats';
+COMMENT ON FUNCTION @extschema@._request_stats() IS
+  'TikTok requests by endpoint and status class since the server started, with their total seconds, from shared memory (JSON).';
+REVOKE ALL ON FUNCTION @extschema@._request_stats() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@._request_stats() TO tthub_reader, tthub_admin;
+
+CREATE OR REPLACE VIEW tthub_reporting.metrics_worker AS
+  SELECT (@extschema@.worker_pid() IS NOT NULL)::integer::float8 AS up;
+COMMENT ON VIEW tthub_reporting.metrics_worker IS 'tthub_worker_up: 1 when the sync worker serving this database runs.';
+COMMENT ON COLUMN tthub_reporting.metrics_worker.up IS '1: running, 0: not.';
+
+CREATE OR REPLACE VIEW tthub_reporting.metrics_jobs AS
+  SELECT s.state::text AS state,
+         (SELECT count(*) FROM @extschema@.sync_jobs j WHERE j.state = s.state)::float8 AS jobs
+    FROM unnest(enum_range(NULL::@extschema@.job_state)) AS s(state);
+COMMENT ON VIEW tthub_reporting.metrics_jobs IS 'tthub_jobs{state}: sync jobs in each state (every state, 0 included).';
+COMMENT ON COLUMN tthub_reporting.metrics_jobs.state IS 'Job state.';
+COMMENT ON COLUMN tthub_reporting.metrics_jobs.jobs IS 'Jobs in that state.';
+
+CREATE OR REPLACE VIEW tthub_reporting.metrics_stores AS
+  SELECT s.store_code::text AS store_code,
+         extract(epoch FROM (SELECT max(a.last_sync_at) FROM @extschema@.store_accounts a
+                              WHERE a.store_code = s.store_code))::float8 AS last_success_timestamp_seconds,
+         coalesce((SELECT (SELECT count(*) FROM @extschema@.user_daily u
+                            WHERE u.store_code = s.store_code AND u.snapshot_date = l.day)
+                        + (SELECT count(*) FROM @extschema@.video_daily v
+                            WHERE v.store_code = s.store_code AND v.snapshot_date = l.day)
+                     FROM (SELECT max(u.snapshot_date) AS day FROM @extschema@.user_daily u
+                            WHERE u.store_code = s.store_code) AS l), 0)::float8 AS rows_synced
+    FROM @extschema@.stores s
+   WHERE s.disabled_at IS NULL
+     AND EXISTS (SELECT 1 FROM @extschema@.store_accounts a WHERE a.store_code = s.store_code AND a.last_sync_at IS NOT NULL);
+COMMENT ON VIEW tthub_reporting.metrics_stores IS
+  'tthub_store_last_success_timestamp_seconds and tthub_store_rows_synced{store_code}: active stores synced at least once.';
+COMMENT ON COLUMN tthub_reporting.metrics_stores.store_code IS 'Store.';
+COMMENT ON COLUMN tthub_reporting.metrics_stores.last_success_timestamp_seconds IS 'Unix time of the store''s last successful account sync.';
+COMMENT ON COLUMN tthub_reporting.metrics_stores.rows_synced IS 'Snapshot rows (user_daily + video_daily) of the store''s latest snapshot day.';
+
+CREATE OR REPLACE VIEW tthub_reporting.metrics_accounts AS
+  SELECT a.store_code::text AS store_code, a.open_id::text AS open_id,
+         extract(epoch FROM a.refresh_token_expires_at)::float8 AS refresh_token_expiry_timestamp_seconds
+    FROM @extschema@.store_accounts a
+    JOIN @extschema@.stores s ON s.store_code = a.store_code AND s.disabled_at IS NULL
+   WHERE a.status IN ('CONNECTED', 'ERROR') AND a.refresh_token_expires_at IS NOT NULL;
+COMMENT ON VIEW tthub_reporting.metrics_accounts IS
+  'tthub_account_refresh_token_expiry_timestamp_seconds{store_code,open_id}: accounts to sync.';
+COMMENT ON COLUMN tthub_reporting.metrics_accounts.store_code IS 'Store.';
+COMMENT ON COLUMN tthub_reporting.metrics_accounts.open_id IS 'TikTok account.';
+COMMENT ON COLUMN tthub_reporting.metrics_accounts.refresh_token_expiry_timestamp_seconds IS 'Unix time the refresh token expires; the owner must reconnect before.';
+
+CREATE OR REPLACE VIEW tthub_reporting.metrics_account_status AS
+  SELECT s.status::text AS status,
+         (SELECT count(*) FROM @extschema@.store_accounts a
+            JOIN @extschema@.stores t ON t.store_code = a.store_code AND t.disabled_at IS NULL
+           WHERE a.status = s.status)::float8 AS accounts
+    FROM unnest(enum_range(NULL::@extschema@.account_status)) AS s(status);
+COMMENT ON VIEW tthub_reporting.metrics_account_status IS
+  'tthub_accounts{status}: accounts of active stores in each status (NEED_RECONNECT: their owner must reconnect).';
+COMMENT ON COLUMN tthub_reporting.metrics_account_status.status IS 'Account status.';
+COMMENT ON COLUMN tthub_reporting.metrics_account_status.accounts IS 'Accounts in that status.';
+
+CREATE OR REPLACE VIEW tthub_reporting.metrics_requests AS
+  SELECT r.endpoint, r.status_class, r.requests::float8 AS requests, r.duration_seconds::float8 AS duration_seconds
+    FROM jsonb_to_recordset(@extschema@._request_stats()::jsonb)
+         AS r(endpoint text, status_class text, requests bigint, duration_seconds float8);
+COMMENT ON VIEW tthub_reporting.metrics_requests IS
+  'tthub_requests_total{endpoint,status_class} and tthub_request_duration_seconds: TikTok requests since the server started.';
+COMMENT ON COLUMN tthub_reporting.metrics_requests.endpoint IS 'TikTok endpoint: oauth/token, user/info or video/list.';
+COMMENT ON COLUMN tthub_reporting.metrics_requests.status_class IS '2xx, 4xx, 5xx ..., or error (no HTTP response).';
+COMMENT ON COLUMN tthub_reporting.metrics_requests.requests IS 'Requests completed (a counter).';
+COMMENT ON COLUMN tthub_reporting.metrics_requests.duration_seconds IS 'Their total duration in seconds (a counter).';
+
+CREATE OR REPLACE VIEW tthub_reporting.metrics_webhook_deliveries AS
+  SELECT s.state, (SELECT count(*) FROM @extschema@.deliveries d WHERE d.state::text = s.state)::float8 AS deliveries
+    FROM unnest(ARRAY['queued', 'running', 'done', 'dead']) AS s(state);
+COMMENT ON VIEW tthub_reporting.metrics_webhook_deliveries IS 'tthub_webhook_deliveries{state}: webhook deliveries in each state.';
+COMMENT ON COLUMN tthub_reporting.metrics_webhook_deliveries.state IS 'queued, running, done or dead.';
+COMMENT ON COLUMN tthub_reporting.metrics_webhook_deliveries.deliveries IS 'Deliveries in that state.';
+
+GRANT SELECT ON tthub_reporting.metrics_worker, tthub_reporting.metrics_jobs, tthub_reporting.metrics_stores,
+  tthub_reporting.metrics_accounts, tthub_reporting.metrics_account_status, tthub_reporting.metrics_requests, tthub_reporting.metrics_webhook_deliveries
+  TO tthub_reader, tthub_admin;
