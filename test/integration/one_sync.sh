@@ -98,7 +98,7 @@ is "$(cat "$DIR/c2now.out")" "done" "tthub_sync_now synced the store"
 wait_for "$PORT" "SELECT state FROM tthub.sync_jobs WHERE job_id = $JC2" "done" 40
 is "$(max_refresh_uses)" "1" "the worker did not send the refresh token tthub_sync_now had already used"
 is "$(Q "SELECT status FROM tthub.store_accounts WHERE store_code = 'c2'")" "CONNECTED" "the account stays connected"
-is "$(videos_on c2 1)" "45" "and the day is complete"
+is "$(videos_on c2 1)/$(videos_on c2 0)" "0/45" "and the day of observation is complete"
 
 echo "# store codes never change"
 is "$(sqlstate "$PORT" tthub "UPDATE tthub.stores SET store_code = 'a1-renamed' WHERE store_code = 'a1'")" "TH002" \
