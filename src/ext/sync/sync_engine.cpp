@@ -10,6 +10,7 @@
 #include "core/retry_policy.h"
 #include "core/error.h"
 #include "ext/pg/postgres_headers.h"
+#include "ext/pg/spi.h"
 #include "ext/sync/account_store.h"
 #include "ext/sync/job_queue.h"
 #include "ext/sync/snapshot_writer.h"
@@ -23,9 +24,12 @@ using tiktok::FailureKind;
 namespace {
 
 // TikTok times its window on arrival, tthub on sending: a request sent just as the
-// window opens may arrive a little faster than the one it replaces. A quarter second
-// of margin (0.4 % of the window) keeps such jitter from earning 429s.
-constexpr int64_t kWindowMarginMs = 250;
+// window opens may arrive faster than the one it replaces did. Half a second of margin
+// (0.8 % of the window) keeps such jitter from earning 429s.
+constexpr int64_t kWindowMarginMs = 500;
+// The concurrency controller's latency guess before the first response: low, so that
+// a fast API is not flooded with stores at start; the first response corrects it.
+constexpr int64_t kInitialLatencyMs = 100;
 
 double jitter() {
   static std::mt19937_64 rng{std::random_device{}()};
@@ -74,7 +78,7 @@ SyncEngine::SyncEngine(DbWork &db, EngineConfig config)
       limiters_{SlidingWindowLimiter(config_.requests_per_minute, kWindowMarginMs),
                 SlidingWindowLimiter(config_.requests_per_minute, kWindowMarginMs),
                 SlidingWindowLimiter(config_.requests_per_minute, kWindowMarginMs)},
-      controller_(ConcurrencyController::Options{config_.requests_per_minute, config_.max_concurrent, 1000}) {}
+      controller_(ConcurrencyController::Options{config_.requests_per_minute, config_.max_concurrent, kInitialLatencyMs}) {}
 
 SyncEngine::~SyncEngine() = default;
 
@@ -303,7 +307,12 @@ void SyncEngine::apply(Job &job, const tiktok::HttpResponse &response) {
   job.account_retries = job.sync->retries();
   if (auto *e = std::get_if<tiktok::event::TokensRefreshed>(&event)) {
     CancelHold hold;
-    db(job, [&] { accounts::save_tokens(job.target.store_code, job.target.open_id, e->tokens); });
+    db(job, [&] {
+      // TikTok has retired the old refresh token: this commit must survive a crash,
+      // whatever synchronous_commit the worker runs with.
+      spi::exec("SELECT pg_catalog.set_config('synchronous_commit', 'on', true)", {});
+      accounts::save_tokens(job.target.store_code, job.target.open_id, e->tokens);
+    });
   } else if (auto *e = std::get_if<tiktok::event::UserFetched>(&event)) {
     job.rate_limited = 0;
     db(job, [&] { snapshots::write_user(job.target, e->user); });

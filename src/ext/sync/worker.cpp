@@ -257,6 +257,11 @@ void tthub_worker_main(Datum) {
   // statements resolve to built-ins only, whatever search_path a role or database sets
   // and whatever any role created in "$user" or public (src/extension_sql/0.2--0.3/10-search-path.sql).
   SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_SESSION);
+  // The worker's commits need not wait for the WAL flush: what a crash loses of the
+  // last fraction of a second is re-fetched (each page commits with its ledger
+  // checkpoint, and a job left running is requeued). Rotated tokens are the exception:
+  // their transaction commits synchronously (SyncEngine::apply).
+  SetConfigOption("synchronous_commit", "off", PGC_SUSET, PGC_S_SESSION);
   pgstat_report_appname("tthub sync worker");
   tthub::shared::register_worker();
 
