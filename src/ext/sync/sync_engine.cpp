@@ -224,6 +224,7 @@ void SyncEngine::start_next_account(Job &job) {
 void SyncEngine::open_account_day(Job &job) {
   db(job, [&] {
     job.target.snapshot_date = snapshots::today();
+    job.target.checkpoints = snapshots::schema_has_checkpoints();
     snapshots::Checkpoint c = snapshots::ledger_open(job.target);
     if (c.next_cursor) {
       job.sync->resume_from(*c.next_cursor, c.pages, c.videos);
