@@ -145,26 +145,22 @@ void job_progress(const Target &t, int pages, int64_t videos) {
       {spi::text(t.store_code), spi::int8(t.job_id), spi::text(t.open_id), spi::int4(pages), spi::int8(videos)});
 }
 
+// sync_logs' INSERT; request_retries is named only when the extension's SQL has it.
+#define INSERT_LOG(COLUMN, VALUE)                                                                    \
+  "INSERT INTO tthub.sync_logs (store_code, job_id, open_id, job_type, status, message, "           \
+  "       records_processed, http_status, started_at, completed_at" COLUMN ") "                     \
+  "VALUES ($1, $2, nullif($3, ''), $4, $5::tthub.sync_status, nullif($6, ''), $7, nullif($8, 0), "  \
+  "        to_timestamp($9 / 1000.0), now()" VALUE ")"
+
 void log_attempt(const std::string &store_code, int64_t job_id, const std::string &open_id, const LogEntry &e) {
-  if (!schema_has_checkpoints()) {  // the extension's SQL predates 0.4: no request_retries column
-    spi::exec(
-        "INSERT INTO tthub.sync_logs (store_code, job_id, open_id, job_type, status, message, "
-        "       records_processed, http_status, started_at, completed_at) "
-        "VALUES ($1, $2, nullif($3, ''), $4, $5::tthub.sync_status, nullif($6, ''), $7, nullif($8, 0), "
-        "        to_timestamp($9 / 1000.0), now())",
-        {spi::text(store_code), spi::int8(job_id), spi::text(open_id), spi::text(e.job_type), spi::text(e.status),
-         spi::text(e.message), spi::int8(e.records), spi::int4(static_cast<int32_t>(e.http_status)),
-         spi::int8(e.started_at_ms)});
-    return;
-  }
-  spi::exec(
-      "INSERT INTO tthub.sync_logs (store_code, job_id, open_id, job_type, status, message, "
-      "       records_processed, http_status, started_at, completed_at, request_retries) "
-      "VALUES ($1, $2, nullif($3, ''), $4, $5::tthub.sync_status, nullif($6, ''), $7, nullif($8, 0), "
-      "        to_timestamp($9 / 1000.0), now(), $10)",
-      {spi::text(store_code), spi::int8(job_id), spi::text(open_id), spi::text(e.job_type), spi::text(e.status),
-       spi::text(e.message), spi::int8(e.records), spi::int4(static_cast<int32_t>(e.http_status)),
-       spi::int8(e.started_at_ms), spi::int4(e.request_retries)});
+  std::vector<spi::Param> params{spi::text(store_code), spi::int8(job_id), spi::text(open_id),
+                                 spi::text(e.job_type), spi::text(e.status), spi::text(e.message),
+                                 spi::int8(e.records), spi::int4(static_cast<int32_t>(e.http_status)),
+                                 spi::int8(e.started_at_ms), spi::int4(e.request_retries)};
+  if (schema_has_checkpoints())
+    spi::exec(INSERT_LOG(", request_retries", ", $10"), params);
+  else  // the extension's SQL predates 0.4: $10 goes unused
+    spi::exec(INSERT_LOG("", ""), params);
 }
 
 }  // namespace tthub::snapshots
