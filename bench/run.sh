@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # tthub benchmarks. Each measures tthub against a baseline in the same run.
-#   bash bench/run.sh api      API-bound: wall time against the rate-limit bound
-#   bash bench/run.sh db       DB-bound: snapshot rows/s against set-based SQL from psql
+#   bash bench/run.sh api      API-bound: wall time against the rate-limit bound, default settings
+#                              (100 stores x 100 videos at 1,000 ms and 600/min, then API_* below)
+#   bash bench/run.sh flaky    one account x 10,000 videos, 2 % of requests failing: requests vs the minimum
+#   bash bench/run.sh idle     60 s with nothing queued: worker CPU and transactions
+#   bash bench/run.sh db       DB-bound: snapshot rows/s and CPU s per 1 M rows against set-based SQL from psql
 #   bash bench/run.sh memory   worker memory syncing one account with many videos
 #   bash bench/run.sh views    reporting queries for one store over 90 days, on years of data
 #   bash bench/run.sh all
 # Sizes come from the environment (defaults in brackets):
 #   API_STORES [200] API_VIDEOS [1000] API_LATENCY_MS [50] API_RPM [3000]
+#   SLOW_STORES [100] SLOW_VIDEOS [100] SLOW_LATENCY_MS [1000] SLOW_RPM [600]
+#   FLAKY_VIDEOS [10000] FLAKY_RATE [0.02]  IDLE_SECONDS [60]
 #   DB_STORES [100] DB_VIDEOS [1000]   MEM_VIDEOS [100000]
 #   VIEW_STORES [100] VIEW_VIDEOS [500] VIEW_DAYS [365]
 set -uo pipefail
@@ -48,17 +53,21 @@ sync_all_and_wait() {  # prints seconds from enqueue to an empty queue
   calc "$t1 - $t0" 2
 }
 
-bench_api() {
-  local S=${API_STORES:-200} V=${API_VIDEOS:-1000} L=${API_LATENCY_MS:-50} R=${API_RPM:-3000}
-  echo "## API-bound: $S stores x $V videos, ${L} ms latency, $R requests/minute per endpoint"
-  setup api "$S" "$V" "tthub.requests_per_minute = $R" "tthub.max_concurrent_syncs = 8"
+# api_case STORES VIDEOS LATENCY_MS RPM: tthub with its default concurrency settings,
+# the simulator enforcing RPM per endpoint and tthub told the same.
+api_case() {
+  local S=$1 V=$2 L=$3 R=$4
+  echo "### $S stores x $V videos, ${L} ms latency, $R requests/minute per endpoint, default settings"
+  setup "api$S-$L" "$S" "$V" "tthub.requests_per_minute = $R"
   sim_config "{\"latency_ms\": $L, \"rate_limit\": $R}"
-  local secs stats list users throttled bound
+  local secs stats list users throttled over bound in_flight
   secs=$(sync_all_and_wait)
   stats=$(sim_stats)
   list=$(q "$PORT" tthub "SELECT (\$j\$$stats\$j\$::jsonb) #>> '{requests,video/list}'")
   users=$(q "$PORT" tthub "SELECT (\$j\$$stats\$j\$::jsonb) #>> '{requests,user/info}'")
   throttled=$(q "$PORT" tthub "SELECT coalesce((\$j\$$stats\$j\$::jsonb) #>> '{throttled,video/list}', '0')")
+  over=$(q "$PORT" tthub "SELECT coalesce((SELECT sum(value::int) FROM jsonb_each_text((\$j\$$stats\$j\$::jsonb) -> 'over_limit')), 0)")
+  in_flight=$(q "$PORT" tthub "SELECT (\$j\$$stats\$j\$::jsonb) ->> 'max_in_flight'")
   local rows done_jobs
   rows=$(q "$PORT" tthub "SELECT count(*) FROM tthub.video_daily")
   done_jobs=$(q "$PORT" tthub "SELECT count(*) FROM tthub.sync_jobs WHERE state = 'done'")
@@ -69,12 +78,79 @@ bench_api() {
   q=$(( list > users ? list : users ))
   bound=$(calc "$q * 60 / $R" 1)
   exact=$(( (q - 1) / R * 60 ))
-  echo "requests: video/list $list, user/info $users; 429s: $throttled; jobs done: $done_jobs/$S; rows: $rows"
+  echo "requests: video/list $list, user/info $users; 429s: $throttled (over the window: $over); most in flight: $in_flight; jobs done: $done_jobs/$S; rows: $rows"
   echo "| measure | seconds | bound / tthub |"
   echo "|---|---|---|"
   echo "| bound: requests / R | $bound | $(calc "$bound / $secs" 2) |"
   echo "| bound: sliding-window minimum, floor((Q-1)/R) min | $exact | $(calc "$exact / $secs" 2) |"
   echo "| tthub, enqueue to last job done | $secs | |"
+  itest_teardown
+}
+
+bench_api() {
+  echo "## API-bound: wall time against the rate-limit bound"
+  api_case "${SLOW_STORES:-100}" "${SLOW_VIDEOS:-100}" "${SLOW_LATENCY_MS:-1000}" "${SLOW_RPM:-600}"
+  api_case "${API_STORES:-200}" "${API_VIDEOS:-1000}" "${API_LATENCY_MS:-50}" "${API_RPM:-3000}"
+}
+
+# One account behind a flaky API: 2 % of requests fail at random (HTTP 500, a timeout,
+# a truncated body). The least any client can send is one user/info and one request
+# per 20-video page.
+bench_flaky() {
+  local V=${FLAKY_VIDEOS:-10000} E=${FLAKY_RATE:-0.02}
+  echo "## Flaky API: one account x $V videos, $E of requests failing (500, timeout, truncated)"
+  setup flaky 1 "$V" "tthub.requests_per_minute = 1000000" "tthub.http_timeout_ms = 1000"
+  sim_config "{\"error_rate\": $E, \"error_mix\": [\"500\", \"timeout\", \"truncated\"], \"timeout_ms\": 1500}"
+  local secs stats sent failed minimum state ledger rows retries
+  secs=$(sync_all_and_wait)
+  stats=$(sim_stats)
+  sent=$(q "$PORT" tthub "SELECT ((\$j\$$stats\$j\$::jsonb) #>> '{requests,video/list}')::int + ((\$j\$$stats\$j\$::jsonb) #>> '{requests,user/info}')::int")
+  failed=$(q "$PORT" tthub "SELECT coalesce((SELECT sum(value::int) FROM jsonb_each_text((\$j\$$stats\$j\$::jsonb) -> 'failed')), 0)")
+  minimum=$(( (V + 19) / 20 + 1 ))
+  state=$(q "$PORT" tthub "SELECT string_agg(state::text || ' after ' || attempts || ' attempt(s)', ',') FROM tthub.sync_jobs")
+  ledger=$(q "$PORT" tthub "SELECT string_agg(complete::text, ',') FROM tthub.sync_ledger")
+  rows=$(q "$PORT" tthub "SELECT count(*) FROM tthub.video_daily")
+  retries=$(q "$PORT" tthub "SELECT sum(request_retries) FROM tthub.sync_logs")
+  echo "| measure | value |"
+  echo "|---|---|"
+  echo "| job | $state |"
+  echo "| ledger complete | $ledger |"
+  echo "| rows | $rows of $V |"
+  echo "| requests failed by the simulator | $failed |"
+  echo "| request retries in sync_logs | $retries |"
+  echo "| requests sent / minimum ($minimum) | $sent / $minimum = $(calc "$sent / $minimum" 3) |"
+  echo "| seconds | $secs |"
+  itest_teardown
+}
+
+# CPU of a cluster: the postmaster, its live children, and the children it has
+# reaped (cutime/cstime), in seconds. The simulator and psql are outside it.
+cluster_cpu() {
+  local pm ticks=0 p
+  pm=$(head -1 "$DIR/pg/data/postmaster.pid")
+  ticks=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$pm/stat")
+  for p in $(ps --ppid "$pm" -o pid=); do
+    ticks=$(( ticks + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0) ))
+  done
+  calc "$ticks / $(getconf CLK_TCK)" 2
+}
+
+bench_idle() {
+  local T=${IDLE_SECONDS:-60}
+  echo "## Idle: $T s with nothing queued"
+  setup idle 1 1 "autovacuum = off"
+  sleep 2
+  local wpid c0 c1 x0 x1
+  wpid=$(q "$PORT" tthub "SELECT pid FROM pg_stat_activity WHERE backend_type = 'tthub sync worker'")
+  c0=$(awk '{print $14 + $15}' "/proc/$wpid/stat")
+  x0=$(q "$PORT" tthub "SELECT xact_commit FROM pg_stat_database WHERE datname = 'tthub'")
+  sleep "$T"
+  c1=$(awk '{print $14 + $15}' "/proc/$wpid/stat")
+  x1=$(q "$PORT" tthub "SELECT xact_commit FROM pg_stat_database WHERE datname = 'tthub'")
+  echo "| measure | value |"
+  echo "|---|---|"
+  echo "| worker CPU seconds in $T s | $(calc "($c1 - $c0) / $(getconf CLK_TCK)" 2) |"
+  echo "| transactions committed in the database (worker, and 2 of this script's probes) | $((x1 - x0)) |"
   itest_teardown
 }
 
@@ -108,11 +184,13 @@ bench_db() {
   local S=${DB_STORES:-100} V=${DB_VIDEOS:-1000}
   local rows=$((S * V))
   echo "## DB-bound: $S stores x $V videos = $rows rows, no latency, no rate limit"
-  setup db "$S" "$V" "tthub.requests_per_minute = 1000000" "tthub.max_concurrent_syncs = 8"
-  local t_tthub t_set t_row t0 wpid mem_before mem_after
+  setup db "$S" "$V" "tthub.requests_per_minute = 1000000" "autovacuum = off"
+  local t_tthub t_set t_row t0 wpid mem_before mem_after cpu0 cpu_tthub cpu_set
   wpid=$(q "$PORT" tthub "SELECT pid FROM pg_stat_activity WHERE backend_type = 'tthub sync worker'")
   mem_before=$(awk '/RssAnon/ {print $2}' "/proc/$wpid/status")
+  cpu0=$(cluster_cpu)
   t_tthub=$(sync_all_and_wait)
+  cpu_tthub=$(calc "$(cluster_cpu) - $cpu0" 2)
   mem_after=$(awk '/RssAnon/ {print $2}' "/proc/$wpid/status")
   # A second round of the same jobs: memory that keeps growing would be a leak.
   sync_all_and_wait >/dev/null
@@ -123,7 +201,9 @@ bench_db() {
   q "$PORT" tthub "INSERT INTO tthub.stores SELECT 'x' || lpad(i::text, 4, '0'), 'baseline' FROM generate_series(1, $S) i" >/dev/null
   gen_page_sql "$WORK/set.sql" "$S" "$V" set
   gen_page_sql "$WORK/row.sql" "$S" "$V" row
+  cpu0=$(cluster_cpu)
   t0=$(now_s); cluster_psql "$PORT" tthub -f "$WORK/set.sql" >/dev/null; t_set=$(calc "$(now_s) - $t0" 2)
+  cpu_set=$(calc "$(cluster_cpu) - $cpu0" 2)
   q "$PORT" tthub "DELETE FROM tthub.video_daily WHERE store_code LIKE 'x%'" >/dev/null
   t0=$(now_s); cluster_psql "$PORT" tthub -f "$WORK/row.sql" >/dev/null; t_row=$(calc "$(now_s) - $t0" 2)
   local r_tthub r_set r_row
@@ -133,6 +213,13 @@ bench_db() {
   echo "| psql, INSERT ... SELECT FROM unnest() ON CONFLICT, 20-row pages (baseline) | $t_set | $r_set | 1.00 |"
   echo "| tthub worker (HTTP + JSON + upsert, 20-row pages) | $t_tthub | $r_tthub | $(calc "$r_tthub / $r_set" 2) |"
   echo "| psql, one INSERT ... ON CONFLICT per row, 20-row transactions | $t_row | $r_row | $(calc "$r_row / $r_set" 2) |"
+  local per_tthub per_set
+  per_tthub=$(calc "$cpu_tthub * 1000000 / $written" 1); per_set=$(calc "$cpu_set * 1000000 / $rows" 1)
+  echo
+  echo "| CPU of the cluster (worker + backends + background) | CPU s | CPU s per 1 M rows | vs baseline |"
+  echo "|---|---|---|---|"
+  echo "| psql set-based baseline | $cpu_set | $per_set | 1.00 |"
+  echo "| tthub worker | $cpu_tthub | $per_tthub | $(calc "$per_tthub / $per_set" 2) |"
   echo "(tthub wrote $written of $rows rows; worker private memory (RssAnon) before the $S jobs ${mem_before} kB, after ${mem_after} kB, after $S more ${mem_again} kB)"
   itest_teardown
 }
@@ -235,9 +322,11 @@ bench_views() {
 
 case "${1:-all}" in
   api) bench_api ;;
+  flaky) bench_flaky ;;
+  idle) bench_idle ;;
   db) bench_db ;;
   memory) bench_memory ;;
   views) bench_views ;;
-  all) bench_api; bench_db; bench_memory; bench_views ;;
-  *) echo "usage: bash bench/run.sh [api|db|memory|views|all]"; exit 2 ;;
+  all) bench_api; bench_flaky; bench_idle; bench_db; bench_memory; bench_views ;;
+  *) echo "usage: bash bench/run.sh [api|flaky|idle|db|memory|views|all]"; exit 2 ;;
 esac

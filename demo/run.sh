@@ -99,14 +99,13 @@ wait_idle() {
 }
 
 step "day 1 (yesterday): the worker syncs every store"
-# The first syncs that connecting enqueued write today's snapshot; yesterday is
-# backfilled from the simulator's day 1 (a demo shortcut: the worker runs any queued
-# job for the day it names).
+# The first syncs that connecting enqueued saw the simulator's day 1. Rows are written
+# under the day they were observed (today), so the demo moves them to yesterday (a
+# demo shortcut: TikTok has no past counts to sync).
 wait_idle
-sql -qAt -c "INSERT INTO tthub.sync_jobs (store_code, snapshot_date, job_type)
-             SELECT DISTINCT store_code, tthub.snapshot_today() - 1, 'demo_backfill' FROM tthub.store_accounts
-             ON CONFLICT DO NOTHING" -c "SELECT tthub._wake_worker()" >/dev/null
-wait_idle
+sql -qAt -c "UPDATE tthub.video_daily SET snapshot_date = snapshot_date - 1;
+             UPDATE tthub.user_daily SET snapshot_date = snapshot_date - 1;
+             UPDATE tthub.sync_ledger SET snapshot_date = snapshot_date - 1" >/dev/null
 step "day 2 (today): the counters grew; tthub_sync_all() is what pg_cron runs daily"
 sim_config '{"day": 2}'
 echo "   $(sql -qAt -c "SELECT tthub.tthub_sync_all()") store(s) enqueued"

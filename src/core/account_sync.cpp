@@ -88,10 +88,21 @@ Event AccountSync::on_token_invalid(const ApiFailure &f) {
   return event::RetryLater{f};  // not a rate limit, but the same "send the next request" step
 }
 
-// A failed user/info or video/list call: wait out a 429, refresh a rejected token,
-// or end the sync.
+void AccountSync::resume_from(int64_t cursor, int pages, int64_t videos) {
+  cursor_ = cursor;
+  pages_ = pages;
+  videos_ = videos;
+}
+
+// A failed user/info or video/list call: wait out a 429, retry a transient failure in
+// place while retries are left, refresh a rejected token, or end the sync.
 Event AccountSync::on_display_failure(const ApiFailure &f) {
   if (f.kind == FailureKind::kRateLimited) return event::RetryLater{f};
+  if (is_transient(f.kind) && failures_in_a_row_ < config_.retry.max_retries) {
+    ++failures_in_a_row_;
+    ++retries_;
+    return event::RetryLater{f, failures_in_a_row_};
+  }
   if (f.kind == FailureKind::kTokenInvalid) return on_token_invalid(f);
   return fail(f);
 }
@@ -119,6 +130,7 @@ Event AccountSync::on_response(const HttpResponse &response) {
       if (!u.value->open_id.empty() && u.value->open_id != creds_.open_id)
         return fail(reconnect("the token belongs to another TikTok account"));
       u.value->open_id = creds_.open_id;
+      failures_in_a_row_ = 0;
       state_ = State::kVideos;
       return event::UserFetched{std::move(*u.value)};
     }
@@ -134,6 +146,7 @@ Event AccountSync::on_response(const HttpResponse &response) {
         f.message = "malformed TikTok response: video/list cursor did not advance";
         return fail(std::move(f));
       }
+      failures_in_a_row_ = 0;
       ++pages_;
       videos_ += static_cast<int64_t>(p.value->videos.size());
       int page_number = pages_;

@@ -11,6 +11,7 @@
 #include <string>
 #include <variant>
 
+#include "core/retry_policy.h"
 #include "core/tiktok_api.h"
 
 namespace tthub::tiktok {
@@ -31,6 +32,7 @@ struct SyncConfig {
   int64_t refresh_margin_seconds = 300;  // refresh when the token expires within this
   int page_size = 20;
   int max_pages = 100000;  // a runaway-paging guard: 2 million videos
+  RetryPolicy retry;  // transient failures of one request, retried in place
 };
 
 enum class Endpoint { kToken, kUserInfo, kVideoList };
@@ -52,9 +54,11 @@ struct Failed {
   ApiFailure failure;
 };
 // Send request() again: after the limiter's next slot when rate limited, at once when
-// the access token was rejected (request() is then the refresh).
+// the access token was rejected (request() is then the refresh), after a backoff when
+// the failure was transient (retry_number says which retry of this request it is).
 struct RetryLater {
   ApiFailure failure;
+  int retry_number = 0;  // transient failures only: 1 for the first retry of a request
 };
 }  // namespace event
 
@@ -77,6 +81,15 @@ class AccountSync {
 
   Event on_response(const HttpResponse &response);
 
+  // Continue an earlier attempt's paging of the same day: the next video/list request
+  // sends `cursor`, and pages/videos count on from the checkpoint. user/info is still
+  // fetched first (one request: the account's counts of the day).
+  void resume_from(int64_t cursor, int pages, int64_t videos);
+  // The cursor of the next page, for the checkpoint; none once paging reached the end.
+  std::optional<int64_t> next_cursor() const { return state_ == State::kDone ? std::nullopt : cursor_; }
+  // Transient failures retried in place so far (for sync_logs).
+  int retries() const { return retries_; }
+
   int pages() const { return pages_; }
   int64_t videos() const { return videos_; }
 
@@ -94,6 +107,8 @@ class AccountSync {
   std::optional<int64_t> cursor_;
   int pages_ = 0;
   int64_t videos_ = 0;
+  int failures_in_a_row_ = 0;  // transient failures of the current request
+  int retries_ = 0;
   std::optional<ApiFailure> precheck_;
 };
 

@@ -11,7 +11,9 @@ namespace tthub {
 
 class SlidingWindowLimiter {
  public:
-  explicit SlidingWindowLimiter(int per_minute) : limit_(per_minute < 1 ? 1 : per_minute) {}
+  // margin_ms widens the window: a request replaces one sent 60 s + margin_ms earlier.
+  explicit SlidingWindowLimiter(int per_minute, int64_t margin_ms = 0)
+      : limit_(per_minute < 1 ? 1 : per_minute), window_ms_(kWindowMs + (margin_ms > 0 ? margin_ms : 0)) {}
 
   void set_limit(int per_minute) { limit_ = per_minute < 1 ? 1 : per_minute; }
   // Earliest time (ms) a request may be sent.
@@ -32,6 +34,7 @@ class SlidingWindowLimiter {
  private:
   static constexpr int64_t kWindowMs = 60000;
   int limit_;
+  int64_t window_ms_;
   int64_t blocked_until_ = 0;
   std::deque<int64_t> sent_;
 };

@@ -40,6 +40,7 @@ idle_queue 30 >/dev/null
 echo "# error messages and log_ids with NULs, control characters, and a cut inside a character"
 import_account e1 5
 set_conf "tthub.retry_base_delay = '1h'"  # the worker must not retry (and overwrite) before we look
+set_conf "tthub.request_retries = 0"       # the 500 fails the attempt at once (no retry in place)
 sim_config '{"hostile": true, "fail_next": {"user/info": 1}}'
 is "$(q "$PORT" tthub "SELECT status FROM tthub.tthub_sync_now('e1')")" "queued" \
    "a 500 with a hostile body fails the attempt and requeues the job"
@@ -58,6 +59,7 @@ is "$(q "$PORT" tthub "SELECT ($MSG2 ~ $CTRL) || '|' || $(utf8 "$MSG2") || '|' |
    "false|true|true" "the OAuth error_description and log_id are logged sanitised"
 sim_config '{"hostile": false}'
 q "$PORT" tthub "ALTER SYSTEM RESET tthub.retry_base_delay" >/dev/null
+q "$PORT" tthub "ALTER SYSTEM RESET tthub.request_retries" >/dev/null
 q "$PORT" tthub "SELECT pg_reload_conf()" >/dev/null
 is "$(sync_now e1) $(sync_now h2)" "done|25|2 done|25|2" "the requeued jobs complete once TikTok behaves"
 

@@ -39,7 +39,9 @@ is "$(Q "SELECT bool_and(NOT EXISTS (SELECT 1 FROM tthub.sync_jobs b WHERE b.sto
 is "$(max_refresh_uses)" "1" "no refresh token was sent twice"
 is "$(sim_json "accounts,sim-open-1,generation")" "2" "one refresh in all: the second job read the rotated tokens"
 is "$(Q "SELECT status FROM tthub.store_accounts WHERE store_code = 'a1'")" "CONNECTED" "the account stays connected"
-is "$(videos_on a1 1)/$(videos_on a1 0)" "45/45" "both days are complete"
+# Rows go under the day they were observed (README, "The snapshot day"): yesterday's
+# job, run today, writes today's counts under today.
+is "$(videos_on a1 1)/$(videos_on a1 0)" "0/45" "both jobs wrote under the day of observation, today; it is complete"
 
 echo "# tthub_sync_now while the worker syncs the store: busy, and the queued job stays queued"
 sim_config '{"videos": {"sim-open-2": 200}, "latency_ms": 150}'
@@ -57,7 +59,7 @@ is "$(Q "SELECT count(*) FROM tthub.sync_logs WHERE store_code = 'b1' AND status
 wait_for "$PORT" "SELECT count(*) FROM tthub.sync_jobs WHERE store_code = 'b1' AND state = 'done'" 2 40
 is "$(Q "SELECT min(finished_at) <= max(started_at) FROM tthub.sync_jobs WHERE store_code = 'b1'")" "t" \
    "then the worker ran both days, one after the other"
-is "$(videos_on b1 1)/$(videos_on b1 0)" "200/200" "no day is missing"
+is "$(videos_on b1 1)/$(videos_on b1 0)" "0/200" "no video is missing from the day of observation"
 is "$(max_refresh_uses)/$(Q "SELECT status FROM tthub.store_accounts WHERE store_code = 'b1'")" "1/CONNECTED" \
    "one use per refresh token; the account stays connected"
 
@@ -78,7 +80,7 @@ is "$(cat "$DIR/c1now.out")" "done" "tthub_sync_now completes"
 wait_for "$PORT" "SELECT state FROM tthub.sync_jobs WHERE job_id = $JC" "done" 40
 is "$(Q "SELECT state || ' ' || attempts FROM tthub.sync_jobs WHERE job_id = $JC")" "done 1" \
    "the waiting job ran after tthub_sync_now's transaction ended, with one attempt"
-is "$(videos_on c1 1)/$(videos_on c1 0)" "200/200" "no day is missing"
+is "$(videos_on c1 1)/$(videos_on c1 0)" "0/200" "no video is missing from the day of observation"
 is "$(max_refresh_uses)/$(Q "SELECT status FROM tthub.store_accounts WHERE store_code = 'c1'")" "1/CONNECTED" \
    "one use per refresh token; the account stays connected"
 
@@ -96,7 +98,7 @@ is "$(cat "$DIR/c2now.out")" "done" "tthub_sync_now synced the store"
 wait_for "$PORT" "SELECT state FROM tthub.sync_jobs WHERE job_id = $JC2" "done" 40
 is "$(max_refresh_uses)" "1" "the worker did not send the refresh token tthub_sync_now had already used"
 is "$(Q "SELECT status FROM tthub.store_accounts WHERE store_code = 'c2'")" "CONNECTED" "the account stays connected"
-is "$(videos_on c2 1)" "45" "and the day is complete"
+is "$(videos_on c2 1)/$(videos_on c2 0)" "0/45" "and the day of observation is complete"
 
 echo "# store codes never change"
 is "$(sqlstate "$PORT" tthub "UPDATE tthub.stores SET store_code = 'a1-renamed' WHERE store_code = 'a1'")" "TH002" \

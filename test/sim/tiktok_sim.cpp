@@ -45,8 +45,11 @@ struct State {
   std::string retry_after_text;  // a Retry-After sent as is instead (an HTTP date, garbage)
   std::atomic<bool> hostile{false};  // hostile bytes in names, titles and every error
   int64_t access_ttl = 7200, refresh_ttl = 15552000;
-  double error_rate = 0;  // fraction of display requests answered 500
+  double error_rate = 0;  // fraction of display requests that fail (500, or a kind from error_mix)
+  std::vector<std::string> error_mix{"500"};  // what a random failure is: 500, timeout, truncated
+  int timeout_ms = 3000;  // a "timeout" failure answers this late (set above the client's timeout)
   std::map<std::string, int> fail_next;        // endpoint -> 500s still to send
+  std::map<std::string, int> fail_skip;        // endpoint -> requests answered normally before fail_next applies
   std::map<std::string, int> throttle_next;    // endpoint -> 429s still to send
   int malformed_next = 0;
   std::string malformed_kind = "truncated";
@@ -65,6 +68,8 @@ struct State {
   std::map<std::string, std::string> access_tokens, refresh_tokens;  // token -> open_id
   std::map<std::string, std::deque<Clock::time_point>> windows;
   std::map<std::string, int64_t> requests, throttled, failed;
+  std::map<std::string, int64_t> over_limit;     // 429s from the rate-limit window (not injected)
+  std::map<std::string, int64_t> page_requests;  // video/list requests by cursor ("first": none)
   std::map<std::string, int> refresh_uses;  // refresh token -> times it was sent (rotated ones too)
   std::mt19937 rng{42};
   std::atomic<int> in_flight{0};
@@ -153,7 +158,7 @@ bool admit(const std::string &endpoint, httplib::Response &res, bool display) {
     latency = g.latency_ms;
   }
   if (latency > 0) std::this_thread::sleep_for(std::chrono::milliseconds(latency));
-  std::lock_guard<std::mutex> lock(g.mu);
+  std::unique_lock<std::mutex> lock(g.mu);
   auto fail = [&](int status, const std::string &code) {
     g.failed[endpoint]++;
     if (display) display_error(res, status, code, "simulated failure");
@@ -161,12 +166,31 @@ bool admit(const std::string &endpoint, httplib::Response &res, bool display) {
                                  {"log_id", log_id()}});
     return false;
   };
-  if (g.fail_next[endpoint] > 0) {
+  if (g.fail_next[endpoint] > 0 && g.fail_skip[endpoint] > 0) {
+    g.fail_skip[endpoint]--;
+  } else if (g.fail_next[endpoint] > 0) {
     g.fail_next[endpoint]--;
     return fail(500, "internal_error");
   }
-  if (display && g.error_rate > 0 && std::uniform_real_distribution<double>(0, 1)(g.rng) < g.error_rate)
+  if (display && g.error_rate > 0 && std::uniform_real_distribution<double>(0, 1)(g.rng) < g.error_rate) {
+    std::string kind = g.error_mix[std::uniform_int_distribution<size_t>(0, g.error_mix.size() - 1)(g.rng)];
+    if (kind == "timeout") {  // answers only after the client gave up
+      g.failed[endpoint]++;
+      int ms = g.timeout_ms;
+      lock.unlock();
+      std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+      lock.lock();
+      display_error(res, 504, "internal_error", "simulated timeout");
+      return false;
+    }
+    if (kind == "truncated") {
+      g.failed[endpoint]++;
+      res.status = 200;
+      res.set_content(R"({"data":{"videos":[{"id":"1","view_count":5)", "application/json");
+      return false;
+    }
     return fail(500, "internal_error");
+  }
   bool throttle = false;
   if (g.throttle_next[endpoint] > 0) {
     g.throttle_next[endpoint]--;
@@ -175,8 +199,12 @@ bool admit(const std::string &endpoint, httplib::Response &res, bool display) {
     auto now = Clock::now();
     auto &w = g.windows[endpoint];
     while (!w.empty() && w.front() <= now - std::chrono::seconds(60)) w.pop_front();
-    if (static_cast<int>(w.size()) >= g.rate_limit) throttle = true;
-    else w.push_back(now);
+    if (static_cast<int>(w.size()) >= g.rate_limit) {
+      throttle = true;
+      g.over_limit[endpoint]++;
+    } else {
+      w.push_back(now);
+    }
   }
   if (throttle) {
     g.throttled[endpoint]++;
@@ -256,6 +284,12 @@ void malformed(httplib::Response &res, const std::string &kind) {
 }
 
 void video_list(const httplib::Request &req, httplib::Response &res) {
+  {  // every request by its cursor, failed ones too: tests see which pages were asked twice
+    json b = json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
+    bool has = !b.is_discarded() && b.is_object() && b.contains("cursor") && b["cursor"].is_number_integer();
+    std::lock_guard<std::mutex> lock(g.mu);
+    g.page_requests[has ? std::to_string(b["cursor"].get<int64_t>()) : "first"]++;
+  }
   if (!admit("video/list", res, true)) return;
   int slow_ms = 0;
   {
@@ -404,8 +438,11 @@ void control(const httplib::Request &req, httplib::Response &res) {
   }
   if (c.contains("hostile")) g.hostile = c["hostile"].get<bool>();
   if (c.contains("error_rate")) g.error_rate = c["error_rate"];
+  if (c.contains("error_mix")) g.error_mix = c["error_mix"].get<std::vector<std::string>>();
+  if (c.contains("timeout_ms")) g.timeout_ms = c["timeout_ms"];
   if (c.contains("access_ttl")) g.access_ttl = c["access_ttl"];
   if (c.contains("fail_next")) for (auto &[k, v] : c["fail_next"].items()) g.fail_next[k] = v;
+  if (c.contains("fail_skip")) for (auto &[k, v] : c["fail_skip"].items()) g.fail_skip[k] = v;
   if (c.contains("throttle_next")) for (auto &[k, v] : c["throttle_next"].items()) g.throttle_next[k] = v;
   if (c.contains("malformed_next")) g.malformed_next = c["malformed_next"];
   if (c.contains("malformed_kind")) g.malformed_kind = c["malformed_kind"];
@@ -417,7 +454,10 @@ void control(const httplib::Request &req, httplib::Response &res) {
   if (c.contains("deny_next")) g.deny_next = c["deny_next"];
   if (c.contains("authorize_account")) g.authorize_account = c["authorize_account"];
   if (c.contains("grant_scopes")) g.grant_scopes = c["grant_scopes"];
-  if (c.contains("reset_counters")) { g.requests.clear(); g.throttled.clear(); g.failed.clear(); g.max_in_flight = 0; }
+  if (c.contains("reset_counters")) {
+    g.requests.clear(); g.throttled.clear(); g.failed.clear(); g.over_limit.clear(); g.page_requests.clear();
+    g.max_in_flight = 0;
+  }
   send_json(res, 200, {{"ok", true}});
 }
 
@@ -435,7 +475,11 @@ void stats(const httplib::Request &, httplib::Response &res) {
     refresh_uses[key] = refresh_uses.value(key, 0) + n;
     max_refresh_uses = std::max(max_refresh_uses, n);
   }
+  int64_t max_page_requests = 0;
+  for (auto &[cursor, n] : g.page_requests) max_page_requests = std::max(max_page_requests, n);
   send_json(res, 200, {{"requests", g.requests}, {"throttled", g.throttled}, {"failed", g.failed},
+                       {"over_limit", g.over_limit}, {"first_page_requests", g.page_requests.count("first") ? g.page_requests["first"] : 0},
+                       {"max_page_requests", max_page_requests},
                        {"max_in_flight", g.max_in_flight.load()}, {"accounts", accounts}, {"day", g.day},
                        {"refresh_token_uses", refresh_uses}, {"max_refresh_token_uses", max_refresh_uses}});
 }

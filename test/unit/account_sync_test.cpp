@@ -138,10 +138,47 @@ TEST(AccountSync, TokenOfAnotherAccountFails) {
   EXPECT_EQ(std::get<event::Failed>(e).failure.kind, FailureKind::kReconnect);
 }
 
-TEST(AccountSync, ServerErrorsFailRetryably) {
-  AccountSync s(creds(), config(), kNow);
+TEST(AccountSync, ServerErrorsAreRetriedInPlaceThenFailRetryably) {
+  AccountSync s(creds(), config(), kNow);  // 4 retries by default
+  for (int i = 1; i <= 4; ++i) {
+    auto e = s.on_response(resp(503, "<html>"));
+    ASSERT_TRUE(std::holds_alternative<event::RetryLater>(e)) << "retry " << i;
+    EXPECT_EQ(std::get<event::RetryLater>(e).retry_number, i);
+    EXPECT_EQ(s.endpoint(), Endpoint::kUserInfo) << "the same request again";
+  }
   auto e = s.on_response(resp(503, "<html>"));
   ASSERT_TRUE(std::holds_alternative<event::Failed>(e));
   EXPECT_EQ(std::get<event::Failed>(e).failure.kind, FailureKind::kRetryable);
   EXPECT_EQ(std::get<event::Failed>(e).failure.http_status, 503);
+  EXPECT_EQ(s.retries(), 4);
+}
+
+TEST(AccountSync, RetriesCountPerRequestAndTruncatedBodiesAreRetried) {
+  SyncConfig c = config();
+  c.retry.max_retries = 1;
+  AccountSync s(creds(), c, kNow);
+  ASSERT_TRUE(std::holds_alternative<event::RetryLater>(s.on_response(resp(0, ""))));  // network error
+  ASSERT_TRUE(std::holds_alternative<event::UserFetched>(s.on_response(user_ok())));
+  // A success resets the count: the next request has its own retry.
+  auto e = s.on_response(resp(200, R"({"data":{"videos":[{"id":"1")"));  // truncated
+  ASSERT_TRUE(std::holds_alternative<event::RetryLater>(e));
+  EXPECT_EQ(std::get<event::RetryLater>(e).retry_number, 1);
+  ASSERT_TRUE(std::holds_alternative<event::PageFetched>(s.on_response(page(2, 500, true))));
+  EXPECT_EQ(s.retries(), 2);
+}
+
+TEST(AccountSync, ResumesFromACheckpoint) {
+  AccountSync s(creds(), config(), kNow);
+  s.resume_from(1700000000000, 3, 60);
+  ASSERT_TRUE(std::holds_alternative<event::UserFetched>(s.on_response(user_ok())));
+  EXPECT_NE(s.request().body.find("1700000000000"), std::string::npos) << "the checkpoint's cursor is sent";
+  auto e = s.on_response(page(20, 1600000000000, true));
+  ASSERT_TRUE(std::holds_alternative<event::PageFetched>(e));
+  EXPECT_EQ(std::get<event::PageFetched>(e).page_number, 4);
+  EXPECT_EQ(s.videos(), 80);
+  ASSERT_TRUE(s.next_cursor().has_value());
+  EXPECT_EQ(*s.next_cursor(), 1600000000000);
+  s.on_response(page(1, 1500000000000, false));
+  EXPECT_FALSE(s.next_cursor().has_value()) << "no checkpoint once paging reached the end";
+  EXPECT_TRUE(s.done());
 }

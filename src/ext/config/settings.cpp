@@ -111,7 +111,8 @@ char *api_base_url = nullptr;
 char *snapshot_timezone = nullptr;
 char *authorize_url = nullptr;
 char *oauth_scopes = nullptr;
-int max_concurrent_syncs = 8;
+int max_concurrent_syncs = 64;
+int request_retries = 4;
 int requests_per_minute = tiktok::kDefaultRequestsPerMinute;
 int max_attempts = 5;
 int http_timeout_ms = 30000;
@@ -162,9 +163,18 @@ void define_all() {
                              "A name listed in pg_timezone_names, such as Asia/Jakarta.",
                              &snapshot_timezone, "UTC", PGC_SIGHUP, 0, check_snapshot_timezone, nullptr,
                              nullptr);
-  DefineCustomIntVariable("tthub.max_concurrent_syncs", "Stores synced at the same time.",
-                          nullptr, &max_concurrent_syncs, 8, 1, 256, PGC_SIGHUP, 0, nullptr,
-                          nullptr, nullptr);
+  // Each store syncing has one request on the wire at a time, so this bounds both.
+  // The worker runs as many as the rate budget needs at the measured latency
+  // (rate x latency, Little's law), fewer after 429s: the default fills 600/min up to
+  // ~5 s of latency and 3,000/min up to ~1 s without tuning.
+  DefineCustomIntVariable("tthub.max_concurrent_syncs",
+                          "Most TikTok requests in flight, and so most stores synced at the same time.",
+                          "The worker runs fewer when the rate budget needs fewer (rate x measured latency) or TikTok answers 429.",
+                          &max_concurrent_syncs, 64, 1, 256, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable("tthub.request_retries",
+                          "Retries in place of one TikTok request that failed transiently, before the attempt fails.",
+                          "Network errors, timeouts, 5xx and malformed bodies; backoff 1 s doubling to 30 s with full jitter. A 429 spends none.",
+                          &request_retries, 4, 0, 20, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
   DefineCustomIntVariable("tthub.requests_per_minute",
                           "Requests per minute per TikTok endpoint, shared by all syncs.", nullptr,
                           &requests_per_minute, tiktok::kDefaultRequestsPerMinute, 1, 1000000,

@@ -14,6 +14,7 @@ extern char *snapshot_timezone;
 extern char *authorize_url;
 extern char *oauth_scopes;
 extern int max_concurrent_syncs;
+extern int request_retries;
 extern int requests_per_minute;
 extern int max_attempts;
 extern int http_timeout_ms;

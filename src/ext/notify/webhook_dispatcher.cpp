@@ -31,7 +31,9 @@ constexpr size_t kMaxResponseBytes = 64 * 1024;
 constexpr int64_t kRetryCapMs = 3600 * 1000;
 constexpr int64_t kScanEveryMs = 60 * 1000;
 constexpr int64_t kPruneEveryMs = 3600 * 1000;
-constexpr int64_t kClaimEveryMs = 1000;
+// A claim that left due deliveries behind (rows an admin's transaction holds) tries
+// again after this, not at once.
+constexpr int64_t kClaimRetryMs = 1000;
 // The lease outlives the longest attempt; a worker that dies leaves it to expire.
 constexpr const char *kLease = "5 minutes";
 constexpr int kShutdownLockTimeoutMs = 2000;
@@ -74,8 +76,9 @@ struct Dispatcher {
   std::unique_ptr<HttpClient> http;
   std::map<uint64_t, InFlight> in_flight;
   uint64_t next_tag = 1;
-  int64_t last_claim = 0, last_scan = 0, last_prune = 0;
+  int64_t last_scan = 0, last_prune = 0;
   int64_t next_due_at = -1;  // steady ms when the next queued delivery is due
+  bool claim_next = true;    // a delivery finished (its webhook has room) or none claimed yet
   bool installed = false;
   int64_t paused_until = 0;  // steady ms: after an error
 };
@@ -218,12 +221,15 @@ int64_t step(DbWork &db, bool woken) {
       d.in_flight.erase(it);
     }
   }
+  if (!outcomes.empty()) d.claim_next = true;
   record(db, outcomes);
   outcomes.clear();
 
   int64_t now = steady_ms();
   bool scan_due = now - d.last_scan >= kScanEveryMs || d.last_scan == 0;
-  bool claim_due = woken || now - d.last_claim >= kClaimEveryMs || (d.next_due_at >= 0 && now >= d.next_due_at);
+  // No polling: an idle worker claims only when woken (an event queued deliveries, a
+  // webhook was re-enabled), when a delivery finished, or when the next is due.
+  bool claim_due = woken || d.claim_next || (d.next_due_at >= 0 && now >= d.next_due_at);
   int free_slots = kMaxInFlightTotal - static_cast<int>(d.in_flight.size());
   std::vector<Claimed> claimed;
   if (scan_due || (claim_due && free_slots > 0)) {
@@ -233,10 +239,11 @@ int64_t step(DbWork &db, bool woken) {
       if (!d.installed) return;  // an extension not yet updated to 0.4
       if (scan_due) scan(d, now);
       if (claim_due && free_slots > 0) {
-        d.last_claim = now;
+        d.claim_next = false;
         claimed = claim(free_slots);
         spi::exec("SELECT tthub._next_delivery_due_ms($1)", {spi::int4(settings::webhook_max_in_flight)});
         std::optional<int64_t> due = spi::get_int8(0, 1);
+        if (due && *due == 0 && static_cast<int>(claimed.size()) < free_slots) due = kClaimRetryMs;
         d.next_due_at = due ? steady_ms() + *due : -1;
       }
     });

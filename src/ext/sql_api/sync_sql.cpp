@@ -27,19 +27,19 @@ Claimed claim_or_create(tthub::DbWork &db, const std::string &store) {
   db.run([&] {
     if (tthub::spi::exec("SELECT 1 FROM tthub.stores WHERE store_code = $1", {tthub::spi::text(store)}) == 0)
       throw tthub::Error("P0002", "store \"" + store + "\" does not exist");
-    // Today first, as a parameter: Citus refuses snapshot_today()'s coalesce in an UPDATE.
-    tthub::spi::exec("SELECT tthub.snapshot_today()", {});
-    int32_t today = tthub::spi::get_int4(0, 1).value_or(0);
+    // The day first, passed in: Citus refuses snapshot_today() (COALESCE over a
+    // setting) inside an UPDATE of sync_jobs.
+    int32_t today = tthub::snapshots::today();
     uint64_t n = tthub::spi::exec(
         "WITH claimed AS ( "
         "  UPDATE tthub.sync_jobs SET state = 'running', attempts = attempts + 1, worker_pid = pg_backend_pid(), "
         "         started_at = now(), lease_until = now() + interval '10 minutes', updated_at = now() "
-        "   WHERE store_code = $1 AND snapshot_date = $2 AND state = 'queued' "
+        "   WHERE store_code = $1 AND snapshot_date = $2::date AND state = 'queued' "
         "  RETURNING store_code, job_id, snapshot_date, attempts, job_type), "
         "created AS ( "
         "  INSERT INTO tthub.sync_jobs (store_code, snapshot_date, job_type, state, attempts, worker_pid, "
         "                               started_at, lease_until) "
-        "  SELECT $1, $2, 'manual_sync', 'running', 1, pg_backend_pid(), now(), "
+        "  SELECT $1, $2::date, 'manual_sync', 'running', 1, pg_backend_pid(), now(), "
         "         now() + interval '10 minutes' "
         "   WHERE NOT EXISTS (SELECT 1 FROM claimed) "
         "  ON CONFLICT (store_code, snapshot_date) WHERE state IN ('queued', 'running') DO NOTHING "
@@ -93,7 +93,7 @@ TTHUB_SQL_FUNCTION(tthub_sync_now) {
   int64_t started = tthub::steady_ms();
   tthub::SubTransactions db;
   tthub::EngineConfig config = tthub::engine_config_from_settings();
-  config.max_concurrent = 1;
+  config.max_concurrent = 1;  // one store, so one request in flight
   tthub::SyncEngine engine(db, config);
 
   // The store lock first: a second concurrent call returns at once instead of

@@ -1,5 +1,6 @@
 #include "ext/sync/job_queue.h"
 
+#include "core/clock.h"
 #include "ext/notify/events.h"
 #include "ext/pg/spi.h"
 
@@ -25,12 +26,16 @@ std::vector<JobSpec> claim(int max_jobs) {
 
 int64_t next_due_ms() {
   // A job whose store has a running job is not claimable: waking for it would spin.
+  // No queued job gives NULL (-1 here), not 0: greatest(0, NULL) is 0, and an idle
+  // worker that took it for "due now" polled the queue 20 times a second.
   spi::exec(
-      "SELECT greatest(0, ceil(extract(epoch FROM min(q.run_after) - now()) * 1000))::bigint "
+      "SELECT ceil(extract(epoch FROM min(q.run_after) - now()) * 1000)::bigint "
       "  FROM tthub.sync_jobs q WHERE q.state = 'queued' "
       "   AND NOT EXISTS (SELECT 1 FROM tthub.sync_jobs r WHERE r.store_code = q.store_code AND r.state = 'running')",
       {});
-  return spi::get_int8(0, 1).value_or(-1);
+  std::optional<int64_t> ms = spi::get_int8(0, 1);
+  if (!ms) return -1;
+  return *ms < 0 ? 0 : *ms;
 }
 
 int requeue_orphans(int max_attempts) {
@@ -70,11 +75,13 @@ void finish(const std::string &store_code, int64_t job_id, const Finish &f) {
       "UPDATE tthub.sync_jobs SET state = $3::tthub.job_state, attempts = greatest(attempts - $4, 0), "
       "       run_after = now() + make_interval(secs => $5 / 1000.0), last_error = nullif($6, ''), "
       "       last_http_status = nullif($7, 0), "
-      "       finished_at = now() + CASE WHEN $3 = 'queued' THEN NULL ELSE interval '0' END, "
+      "       finished_at = to_timestamp($8 / 1000.0), "
       "       lease_until = NULL, worker_pid = NULL, current_open_id = NULL, updated_at = now() "
       " WHERE store_code = $1 AND job_id = $2",
       {spi::text(store_code), spi::int8(job_id), spi::text(f.state), spi::int4(f.refund_attempt ? 1 : 0),
-       spi::int8(f.run_after_ms), spi::text(f.error), spi::int4(static_cast<int32_t>(f.http_status))});
+       spi::int8(f.run_after_ms), spi::text(f.error), spi::int4(static_cast<int32_t>(f.http_status)),
+       // finished_at: computed here, not with CASE ... now() in the UPDATE (Citus refuses that).
+       f.state == "queued" ? spi::int8(std::optional<int64_t>()) : spi::int8(epoch_ms())});
   notify::job_finished(store_code, job_id, f.state, f.refund_attempt, f.error, f.http_status);
 }
 

@@ -31,6 +31,7 @@ struct Finish {
   std::string error;
   long http_status = 0;
 };
+// The one place where a job's final (or next) state is written.
 void finish(const std::string &store_code, int64_t job_id, const Finish &f);
 
 // Deletes finished jobs and logs older than the retention; returns rows deleted.

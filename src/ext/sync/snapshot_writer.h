@@ -1,11 +1,12 @@
 // Writes a sync's results: the day's account row, one page of videos per statement
-// (INSERT ... SELECT FROM unnest(...) ON CONFLICT DO UPDATE), the completeness
-// ledger, job progress and sync_logs. Statements keep store_code in every key and
+// (INSERT ... SELECT FROM unnest(...) ON CONFLICT DO UPDATE, with the completeness
+// ledger's checkpoint and the job's progress in the same statement), and sync_logs. Statements keep store_code in every key and
 // take timestamps from EXCLUDED in DO UPDATE, so they are valid on Citus as well.
 // Call inside a unit of DbWork.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "core/tiktok_api.h"
@@ -17,14 +18,41 @@ struct Target {
   std::string open_id;
   int32_t snapshot_date;  // DateADT
   int64_t job_id;
+  bool checkpoints = true;  // the extension's SQL has 0.4's checkpoint columns
 };
 
-void write_user(const Target &t, const tiktok::UserInfo &u);
-// Returns the number of rows written (duplicate ids within a page count once).
-int64_t write_videos(const Target &t, const tiktok::VideoPage &page);
+// Whether the installed extension SQL has 0.4's sync_ledger.next_cursor and
+// sync_logs.request_retries: a library newer than its SQL (before ALTER EXTENSION
+// tthub UPDATE) still syncs, without checkpoints.
+bool schema_has_checkpoints();
 
-void ledger_start(const Target &t);
-void ledger_progress(const Target &t, int pages, int64_t videos, bool complete);
+// The snapshot day as of now (tthub.snapshot_today(), in tthub.snapshot_timezone). A
+// sync writes an account under the day it starts observing it, whatever day its job
+// was enqueued for (README, "The snapshot day").
+int32_t today();
+
+void write_user(const Target &t, const tiktok::UserInfo &u);
+
+// Where an earlier attempt of the same account and day stopped.
+struct Checkpoint {
+  int pages = 0;
+  int64_t videos = 0;
+  std::optional<int64_t> next_cursor;  // none: start from the first page
+};
+// Opens the ledger line of the account-day for this job and returns its checkpoint:
+// empty for a new day or one already complete (which starts over).
+Checkpoint ledger_open(const Target &t);
+
+struct PageProgress {
+  int pages = 0;               // pages of the day so far, this one included
+  int64_t videos_before = 0;   // rows of the day before this page
+  bool complete = false;       // has_more was false
+  std::optional<int64_t> next_cursor;  // the checkpoint: where the next page starts
+  int64_t now_epoch_ms = 0;    // the ledger's finished_at when complete
+};
+// One page: its videos, the ledger line and the job's progress in one statement.
+// Returns the number of rows written (duplicate ids within a page count once).
+int64_t write_page(const Target &t, const tiktok::VideoPage &page, const PageProgress &p);
 void job_progress(const Target &t, int pages, int64_t videos);
 
 struct LogEntry {
@@ -34,6 +62,7 @@ struct LogEntry {
   int64_t records = 0;
   long http_status = 0;  // 0: none
   int64_t started_at_ms = 0;  // epoch ms
+  int request_retries = 0;
 };
 void log_attempt(const std::string &store_code, int64_t job_id, const std::string &open_id,
                  const LogEntry &e);

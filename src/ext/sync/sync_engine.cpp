@@ -7,9 +7,11 @@
 
 #include "core/backoff.h"
 #include "core/clock.h"
+#include "core/retry_policy.h"
 #include "core/error.h"
 #include "ext/metrics/request_stats.h"
 #include "ext/pg/postgres_headers.h"
+#include "ext/pg/spi.h"
 #include "ext/sync/account_store.h"
 #include "ext/sync/job_queue.h"
 #include "ext/sync/snapshot_writer.h"
@@ -21,6 +23,14 @@ using tiktok::ApiFailure;
 using tiktok::FailureKind;
 
 namespace {
+
+// TikTok times its window on arrival, tthub on sending: a request sent just as the
+// window opens may arrive faster than the one it replaces did. Half a second of margin
+// (0.8 % of the window) keeps such jitter from earning 429s.
+constexpr int64_t kWindowMarginMs = 500;
+// The concurrency controller's latency guess before the first response: low, so that
+// a fast API is not flooded with stores at start; the first response corrects it.
+constexpr int64_t kInitialLatencyMs = 100;
 
 double jitter() {
   static std::mt19937_64 rng{std::random_device{}()};
@@ -53,6 +63,8 @@ struct SyncEngine::Job {
   long last_http = 0;
   bool in_flight = false;
   int64_t due_ms = 0;  // steady clock: not before
+  int64_t sent_ms = 0;  // steady clock: when the request in flight was sent
+  int account_retries = 0;  // requests of the account retried in place
   int rate_limited = 0;
   std::optional<ApiFailure> retry;  // the job stops and is retried later
   bool done = false;
@@ -64,12 +76,18 @@ SyncEngine::SyncEngine(DbWork &db, EngineConfig config)
     : db_(db),
       config_(std::move(config)),
       http_(HttpClient::Options{10000, config_.http_timeout_ms, 8 << 20, config_.max_concurrent * 2L}),
-      limiters_{SlidingWindowLimiter(config_.requests_per_minute), SlidingWindowLimiter(config_.requests_per_minute),
-                SlidingWindowLimiter(config_.requests_per_minute)} {}
+      limiters_{SlidingWindowLimiter(config_.requests_per_minute, kWindowMarginMs),
+                SlidingWindowLimiter(config_.requests_per_minute, kWindowMarginMs),
+                SlidingWindowLimiter(config_.requests_per_minute, kWindowMarginMs)},
+      controller_(ConcurrencyController::Options{config_.requests_per_minute, config_.max_concurrent, kInitialLatencyMs}) {}
 
 SyncEngine::~SyncEngine() = default;
 
 size_t SyncEngine::active() const { return jobs_.size(); }
+
+int SyncEngine::wanted() const {
+  return std::max(0, controller_.target() - static_cast<int>(jobs_.size()));
+}
 
 std::vector<JobSummary> SyncEngine::take_finished() { return std::exchange(finished_, {}); }
 
@@ -179,6 +197,7 @@ void SyncEngine::start_next_account(Job &job) {
     job.target = {job.spec.store_code, account.credentials.open_id, job.spec.snapshot_date, job.spec.job_id};
     job.account_started_ms = epoch_ms();
     job.account_videos = 0;
+    job.account_retries = 0;
     job.last_http = 0;
     job.summary.accounts++;
     if (account.decrypt_error) {
@@ -195,11 +214,25 @@ void SyncEngine::start_next_account(Job &job) {
       account_failed(job, f);
       continue;
     }
-    db(job, [&] {
-      snapshots::ledger_start(job.target);
-      snapshots::job_progress(job.target, 0, 0);
-    });
+    open_account_day(job);
   }
+}
+
+// The snapshot day is the day the account is observed: decided as its sync starts,
+// not when the job was enqueued (a job enqueued before midnight and run after it
+// writes under the new day; the ledger shows the old day incomplete). An earlier
+// attempt's checkpoint of the same account-day is continued from.
+void SyncEngine::open_account_day(Job &job) {
+  db(job, [&] {
+    job.target.snapshot_date = snapshots::today();
+    job.target.checkpoints = snapshots::schema_has_checkpoints();
+    snapshots::Checkpoint c = snapshots::ledger_open(job.target);
+    if (c.next_cursor) {
+      job.sync->resume_from(*c.next_cursor, c.pages, c.videos);
+      job.account_videos = c.videos;
+    }
+    snapshots::job_progress(job.target, c.pages, c.videos);
+  });
 }
 
 void SyncEngine::send_due(int64_t now, int64_t *next_due) {
@@ -228,6 +261,7 @@ void SyncEngine::send_due(int64_t now, int64_t *next_due) {
     limiter.record(now);
     http_.submit(job.sync->request(), tag);
     job.in_flight = true;
+    job.sent_ms = now;
   }
 }
 
@@ -257,30 +291,47 @@ int64_t SyncEngine::step(int max_wait_ms, const std::function<void()> &check_int
   return next_due < 0 ? 0 : next_due;
 }
 
+// Every completed TikTok response passes here once, with its endpoint, status and
+// duration: the concurrency controller learns the latency and the 429s from it.
+void SyncEngine::response_completed(Job &, tiktok::Endpoint endpoint, const tiktok::HttpResponse &response,
+                                    int64_t duration_ms) {
+  controller_.on_response(steady_ms(), duration_ms, response.status == 429);
+  metrics::record_request(static_cast<int>(endpoint), response);
+}
+
 void SyncEngine::apply(Job &job, const tiktok::HttpResponse &response) {
   job.in_flight = false;
-  metrics::record_request(static_cast<int>(job.sync->endpoint()), response);
+  response_completed(job, job.sync->endpoint(), response, steady_ms() - job.sent_ms);
   if (response.status) {
     job.last_http = response.status;
     job.summary.http_status = response.status;
   }
   tiktok::Event event = job.sync->on_response(response);
+  job.account_retries = job.sync->retries();
   if (auto *e = std::get_if<tiktok::event::TokensRefreshed>(&event)) {
     CancelHold hold;
-    db(job, [&] { accounts::save_tokens(job.target.store_code, job.target.open_id, e->tokens); });
+    db(job, [&] {
+      // TikTok has retired the old refresh token: this commit must survive a crash,
+      // whatever synchronous_commit the worker runs with.
+      spi::exec("SELECT pg_catalog.set_config('synchronous_commit', 'on', true)", {});
+      accounts::save_tokens(job.target.store_code, job.target.open_id, e->tokens);
+    });
   } else if (auto *e = std::get_if<tiktok::event::UserFetched>(&event)) {
     job.rate_limited = 0;
     db(job, [&] { snapshots::write_user(job.target, e->user); });
   } else if (auto *e = std::get_if<tiktok::event::PageFetched>(&event)) {
     job.rate_limited = 0;
+    int64_t written = 0;
     db(job, [&] {
-      int64_t written = snapshots::write_videos(job.target, e->page);
-      job.account_videos += written;
-      // The page, its ledger line and the job's progress commit together.
-      snapshots::ledger_progress(job.target, job.sync->pages(), job.account_videos, job.sync->done());
-      snapshots::job_progress(job.target, job.sync->pages(), job.account_videos);
-      job.summary.pages++;
+      // The page, its ledger checkpoint and the job's progress commit together.
+      snapshots::PageProgress p{job.sync->pages(), job.account_videos, job.sync->done(), job.sync->next_cursor(),
+                                epoch_ms()};
+      written = snapshots::write_page(job.target, e->page, p);
     });
+    if (!job.retry) {
+      job.account_videos += written;
+      job.summary.pages++;
+    }
   } else if (auto *e = std::get_if<tiktok::event::RetryLater>(&event)) {
     if (e->failure.kind == FailureKind::kRateLimited) {
       // Retry-After when sent (TikTok documents none), else backoff; either way at most
@@ -299,6 +350,11 @@ void SyncEngine::apply(Job &job, const tiktok::HttpResponse &response) {
         job.retry = e->failure;
         job.sync.reset();
       }
+    } else if (is_transient(e->failure.kind)) {
+      // Sent again in place after a backoff; the attempt fails only once the
+      // request's retries are spent (AccountSync counts them).
+      job.due_ms = steady_ms() + full_jitter_delay_ms(e->retry_number, config_.sync.retry.base_ms,
+                                                      config_.sync.retry.cap_ms, jitter());
     }
     // access_token_invalid: the refresh request is due at once.
   } else if (auto *e = std::get_if<tiktok::event::Failed>(&event)) {
@@ -319,7 +375,7 @@ void SyncEngine::account_succeeded(Job &job) {
     snapshots::log_attempt(job.target.store_code, job.spec.job_id, job.target.open_id,
                            {job.spec.job_type, "SUCCESS",
                             std::to_string(job.sync->pages()) + " pages, " + std::to_string(job.account_videos) + " videos",
-                            job.account_videos + 1, job.last_http, job.account_started_ms});
+                            job.account_videos + 1, job.last_http, job.account_started_ms, job.account_retries});
   });
   job.sync.reset();
 }
@@ -339,7 +395,7 @@ void SyncEngine::account_failed(Job &job, const ApiFailure &f) {
       accounts::set_status(job.target.store_code, job.target.open_id, "ERROR", f.message);
     snapshots::log_attempt(job.target.store_code, job.spec.job_id, job.target.open_id,
                            {job.spec.job_type, "FAILED", std::string(kind_name(f.kind)) + ": " + message,
-                            job.account_videos, f.http_status, job.account_started_ms});
+                            job.account_videos, f.http_status, job.account_started_ms, job.account_retries});
   });
   if (retry && !job.retry) job.retry = f;
 }

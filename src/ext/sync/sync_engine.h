@@ -1,6 +1,11 @@
 // Drives the syncs of several stores at once over one libcurl multi handle, with one
 // rate limiter per TikTok endpoint shared by all of them. Each store's accounts are
-// synced one after another; each response is applied in its own unit of DbWork, so
+// synced one after another, each with one request on the wire at a time; how many
+// stores run at once is the concurrency controller's answer (enough requests in
+// flight to use the rate budget at the measured latency, fewer after 429s, at most
+// tthub.max_concurrent_syncs). A transient failure of a request is retried in place
+// (tthub.request_retries); an attempt that fails anyway resumes, next time, from the
+// ledger's checkpoint of the account-day. Each response is applied in its own unit of DbWork, so
 // no transaction is open while a request is on the wire (except in tthub_sync_now,
 // whose DbWork is a subtransaction of the caller's).
 //
@@ -19,6 +24,7 @@
 #include <vector>
 
 #include "core/account_sync.h"
+#include "core/concurrency_controller.h"
 #include "core/error.h"
 #include "core/http_client.h"
 #include "core/rate_limiter.h"
@@ -31,7 +37,7 @@ struct EngineConfig {
   int requests_per_minute = 600;
   int max_attempts = 5;
   long http_timeout_ms = 30000;
-  int max_concurrent = 8;
+  int max_concurrent = 64;  // most requests in flight, so most stores syncing at once
   int64_t retry_base_ms = 30000;        // first retry of a failed job
   int64_t retry_cap_ms = 3600000;       // longest wait between retries
   int max_rate_limited_responses = 20;  // 429s in a row before the job is rescheduled
@@ -75,7 +81,8 @@ class SyncEngine {
   // attempt (logged SKIPPED); it runs once that sync has ended.
   void add(const JobSpec &job);
   size_t active() const;
-  bool has_capacity() const { return active() < static_cast<size_t>(config_.max_concurrent); }
+  // Jobs to claim now: the controller's target less those running.
+  int wanted() const;
 
   // Sends what is due, waits up to max_wait_ms for responses, applies them (calling
   // check_interrupts between them). Returns how long until the next request is due
@@ -99,6 +106,9 @@ class SyncEngine {
   void start_next_account(Job &job);
   void send_due(int64_t now, int64_t *next_due);
   void apply(Job &job, const tiktok::HttpResponse &response);
+  void response_completed(Job &job, tiktok::Endpoint endpoint, const tiktok::HttpResponse &response,
+                          int64_t duration_ms);
+  void open_account_day(Job &job);
   void apply_batch(std::vector<HttpClient::Completed> done, const std::function<void()> &check_interrupts);
   bool awaits_tokens(uint64_t tag) const;
   void account_failed(Job &job, const tiktok::ApiFailure &failure);
@@ -111,6 +121,7 @@ class SyncEngine {
   EngineConfig config_;
   HttpClient http_;
   std::array<SlidingWindowLimiter, tiktok::kEndpointCount> limiters_;
+  ConcurrencyController controller_;
   std::map<uint64_t, std::unique_ptr<Job>> jobs_;
   std::vector<JobSummary> finished_;
   uint64_t next_tag_ = 1;

@@ -71,75 +71,161 @@ void log_finished(const JobSummary &s) {
   });
 }
 
-// Logs jobs that ended; true when there were any (their slots are free again).
-bool take_and_log_finished(SyncEngine &engine) {
-  std::vector<JobSummary> finished = engine.take_finished();
-  for (const JobSummary &s : finished) log_finished(s);
-  return !finished.empty();
+// Maintenance (orphan requeue, lease heartbeat, pruning) runs this often while jobs
+// run (their 10-minute leases need renewing) and this often when idle: an idle worker
+// costs nothing between, it sleeps on its latch.
+constexpr int64_t kBusyMaintenanceMs = 10000;
+constexpr int64_t kIdleMaintenanceMs = 60000;
+constexpr int64_t kPruneEveryMs = 3600 * 1000;
+// A claim that found fewer jobs than a "due now" promised (a race with another
+// claimer) is tried again after this, not at once.
+constexpr int64_t kClaimRetryMs = 1000;
+
+// What the loop knows between its steps.
+struct Loop {
+  bool installed = false;
+  int64_t next_maintenance = 0;  // steady ms
+  int64_t last_prune = -1;
+  bool claim_now = true;         // woken by tthub_sync, or a slot was freed
+  int64_t next_claim_at = -1;    // steady ms when the next queued job is due; -1: none queued
+  int64_t drive_wait = -1;       // the engine's "next request due in" (ms), -1 idle
+  int64_t hooks_wait = -1;       // the webhook dispatcher's "step again in" (ms)
+};
+
+// Step 0: SIGHUP. A new configuration reaches an idle engine at once, a busy one when
+// it is next idle (its limiters and controller hold the running jobs' state).
+void reload_config(OwnTransactions &db, std::unique_ptr<SyncEngine> &engine) {
+  if (!ConfigReloadPending) return;
+  ConfigReloadPending = false;
+  pg_guard([] { ProcessConfigFile(PGC_SIGHUP); });
+  if (engine->active() == 0) engine = std::make_unique<SyncEngine>(db, engine_config_from_settings());
 }
 
-// Claims and syncs until SIGTERM.
-void loop(OwnTransactions &db, std::unique_ptr<SyncEngine> &engine) {
-  int64_t last_maintenance = 0, last_prune = 0, last_claim = 0;
-  int64_t next_queued_ms = -1;  // when the next queued job is due, as of the last claim
-  bool installed = false, woken = true;
+// Step 1, maintain: is the extension installed, orphans back to the queue, leases
+// renewed, old jobs and logs pruned (hourly).
+void maintain(OwnTransactions &db, SyncEngine &engine, Loop &l) {
+  int64_t now = steady_ms();
+  if (now < l.next_maintenance) return;
+  report_activity("tthub: maintenance");
+  db.run([&] {
+    l.installed = spi::exec("SELECT 1 FROM pg_extension WHERE extname = 'tthub'", {}) == 1;
+    if (l.installed && citus::is_worker_node()) { g_stop_requested = true; l.installed = false; }  // node_role.h
+    if (!l.installed) return;
+    queue::requeue_orphans(settings::max_attempts);
+    queue::heartbeat(engine.active_jobs());
+    if (l.last_prune < 0 || now - l.last_prune >= kPruneEveryMs) {
+      l.last_prune = now;
+      queue::prune(settings::log_retention_days);
+    }
+  });
+  l.next_maintenance = now + (engine.active() > 0 ? kBusyMaintenanceMs : kIdleMaintenanceMs);
+  l.claim_now = true;  // requeued orphans may be claimable
+}
 
+// Step 1b, deliver webhooks: record finished deliveries, claim and send due ones (the
+// dispatcher has its own connections and never waits on the network), and once a
+// minute scan for token_expiring / day_incomplete events. A latch set by an event
+// (claim_now) also means deliveries may be queued.
+void deliver_webhooks(OwnTransactions &db, Loop &l) { l.hooks_wait = notify::webhooks_step(db, l.claim_now); }
+
+// Step 2, claim and start: as many due jobs as the engine wants (the concurrency
+// controller's target less those running), when woken, a slot freed, or the next
+// queued job came due.
+void claim_and_start(OwnTransactions &db, SyncEngine &engine, Loop &l) {
+  int64_t now = steady_ms();
+  bool due = l.next_claim_at >= 0 && now >= l.next_claim_at;
+  int wanted = engine.wanted();
+  if (wanted == 0) {
+    l.claim_now = false;  // full: a finishing job sets it again
+    return;
+  }
+  if (!(l.claim_now || due)) return;
+  l.claim_now = false;
+  std::vector<JobSpec> jobs;
+  int64_t next = -1;
+  db.run([&] {
+    jobs = queue::claim(wanted);
+    next = queue::next_due_ms();
+  });
+  if (next == 0 && static_cast<int>(jobs.size()) < wanted) next = kClaimRetryMs;
+  l.next_claim_at = next < 0 ? -1 : steady_ms() + next;
+  for (const JobSpec &j : jobs) engine.add(j);
+}
+
+// Step 3, drive requests: send what the limiters allow, apply the responses that
+// came back (each in its own short transaction).
+void drive_requests(SyncEngine &engine, Loop &l) {
+  if (engine.active() == 0) {
+    l.drive_wait = -1;
+    return;
+  }
+  report_activity("tthub: syncing");
+  l.drive_wait = engine.step(250, check_interrupts);
+}
+
+// Step 4, finish: log the jobs that ended (queue::finish has recorded them); their
+// slots are free for the next claim.
+void finish_jobs(SyncEngine &engine, Loop &l) {
+  std::vector<JobSummary> finished = engine.take_finished();
+  for (const JobSummary &s : finished) log_finished(s);
+  if (!finished.empty()) l.claim_now = true;
+}
+
+// Step 5, report statistics: the worker's table and transaction counts reach the
+// cumulative statistics (pg_stat_user_tables, pg_stat_database, autovacuum) as a
+// backend's do after each statement; at most once a second unless forced.
+void report_stats(bool force) {
+  pg_guard([&] {
+    if (!IsTransactionOrTransactionBlock()) (void)pgstat_report_stat(force);
+  });
+}
+
+// Step 6, sleep: while jobs run, until the next request is due (never while one is
+// on the wire: drive_requests already waited on the network); when idle, on the
+// latch until tthub_sync wakes it, the next queued job comes due or maintenance does.
+void sleep_until_work(SyncEngine &engine, Loop &l) {
+  if (engine.active() > 0) {
+    // Work enqueued meanwhile is claimed at once if the engine wants more jobs.
+    if (MyLatch->is_set) {
+      pg_guard([] { ResetLatch(MyLatch); });
+      l.claim_now = true;
+    }
+    int64_t wait = std::min<int64_t>(l.drive_wait, 1000);
+    if (l.hooks_wait >= 0) wait = std::min(wait, l.hooks_wait);
+    if (l.drive_wait > 0 && !l.claim_now) l.claim_now = wait_for(wait);
+    return;
+  }
+  int64_t now = steady_ms();
+  int64_t wait = l.next_maintenance - now;
+  if (l.next_claim_at >= 0) wait = std::min(wait, l.next_claim_at - now);
+  if (l.hooks_wait >= 0) wait = std::min(wait, l.hooks_wait);
+  if (l.claim_now) wait = 0;
+  if (wait <= 0) return;
+  report_stats(true);  // everything written so far is visible before a long sleep
+  report_activity("tthub: idle");
+  if (wait_for(wait)) l.claim_now = true;
+}
+
+// The life of a job, one pass per loop: claimed, started, its requests driven until
+// it finishes, then logged; maintenance and sleep around them. Add steps here.
+void loop(OwnTransactions &db, std::unique_ptr<SyncEngine> &engine) {
+  Loop l;
   while (!g_stop_requested) {
     check_interrupts();
-    if (ConfigReloadPending) {
-      ConfigReloadPending = false;
-      pg_guard([] { ProcessConfigFile(PGC_SIGHUP); });
-      if (engine->active() == 0) engine = std::make_unique<SyncEngine>(db, engine_config_from_settings());
-    }
-    int64_t now = steady_ms();
-    if (now - last_maintenance >= 10000) {
-      last_maintenance = now;
-      report_activity("tthub: maintenance");
-      db.run([&] {
-        installed = spi::exec("SELECT 1 FROM pg_extension WHERE extname = 'tthub'", {}) == 1;
-        if (installed && citus::is_worker_node()) { g_stop_requested = true; installed = false; }  // node_role.h
-        if (!installed) return;
-        queue::requeue_orphans(settings::max_attempts);
-        queue::heartbeat(engine->active_jobs());
-        if (now - last_prune >= 3600 * 1000 || last_prune == 0) {
-          last_prune = now;
-          queue::prune(settings::log_retention_days);
-        }
-      });
-    }
-    if (!installed) {  // CREATE EXTENSION tthub wakes us through _wake_worker
+    reload_config(db, engine);
+    maintain(db, *engine, l);
+    if (!l.installed) {  // CREATE EXTENSION tthub wakes us through _wake_worker
       report_activity("tthub: waiting for CREATE EXTENSION tthub");
-      woken = wait_for(10000);
-      last_maintenance = 0;
+      wait_for(10000);
+      l.next_maintenance = 0;
       continue;
     }
-    int64_t hooks_wait = notify::webhooks_step(db, woken);
-    if (engine->has_capacity() && (woken || now - last_claim >= 1000)) {
-      last_claim = now;
-      woken = false;
-      std::vector<JobSpec> jobs;
-      int free_slots = static_cast<int>(settings::max_concurrent_syncs - engine->active());
-      db.run([&] {
-        jobs = queue::claim(free_slots);
-        next_queued_ms = queue::next_due_ms();
-      });
-      for (const JobSpec &j : jobs) engine->add(j);
-    }
-    if (take_and_log_finished(*engine)) woken = true;  // a free slot: claim at once
-    if (engine->active() > 0) {
-      report_activity("tthub: syncing");
-      int64_t wait = engine->step(250, check_interrupts);
-      if (wait > 0) woken = wait_for(std::min<int64_t>(wait, 1000)) || woken;
-    } else {
-      report_activity("tthub: idle");
-      // Until the next maintenance, or until a job requeued with a backoff is due.
-      int64_t wait = 10000 - (steady_ms() - last_maintenance);
-      if (next_queued_ms >= 0) wait = std::min(wait, next_queued_ms);
-      wait = std::min(wait, hooks_wait);
-      woken = wait_for(std::max<int64_t>(50, wait));
-      if (next_queued_ms >= 0 && !woken) woken = true;  // claim what became due
-    }
-    if (take_and_log_finished(*engine)) woken = true;
+    deliver_webhooks(db, l);
+    claim_and_start(db, *engine, l);
+    drive_requests(*engine, l);
+    finish_jobs(*engine, l);
+    report_stats(false);
+    sleep_until_work(*engine, l);
   }
 }
 
@@ -187,6 +273,11 @@ void tthub_worker_main(Datum) {
   // statements resolve to built-ins only, whatever search_path a role or database sets
   // and whatever any role created in "$user" or public (src/extension_sql/0.2--0.3/10-search-path.sql).
   SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_SESSION);
+  // The worker's commits need not wait for the WAL flush: what a crash loses of the
+  // last fraction of a second is re-fetched (each page commits with its ledger
+  // checkpoint, and a job left running is requeued). Rotated tokens are the exception:
+  // their transaction commits synchronously (SyncEngine::apply).
+  SetConfigOption("synchronous_commit", "off", PGC_SUSET, PGC_S_SESSION);
   pgstat_report_appname("tthub sync worker");
   tthub::shared::register_worker();
 
