@@ -128,8 +128,12 @@ void HttpClient::submit(const tiktok::HttpRequest &request, uint64_t tag) {
   if (t->refuse_internal) {
     curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
     curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, t.get());
-    // A proxy would connect for us, past the check: these requests go direct.
+    // A proxy would connect for us, past the check: these requests go direct. Nor may
+    // they ride on a connection a request without the check opened (to the same host
+    // and port, allowed for another webhook): each opens its own, through the check.
     curl_easy_setopt(e, CURLOPT_PROXY, "");
+    curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+    curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
   }
   if (request.method == "POST") {
     curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, static_cast<long>(request.body.size()));

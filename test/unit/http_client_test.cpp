@@ -190,3 +190,25 @@ TEST(HttpClient, RunsTransfersConcurrently) {
   EXPECT_LT(ms, 4000) << "four 1.5 s requests in parallel, not in series";
   EXPECT_EQ(c.in_flight(), 0u);
 }
+
+// Webhooks of a non-superuser never connect to an internal address. 0.0.0.0 reaches
+// this host on Linux, so it stands for one here without traffic leaving loopback.
+TEST(HttpClient, RefusesInternalAddressesWhenAsked) {
+  LocalServer s;
+  HttpClient c(small());
+  std::string internal = s.url("/ok");
+  internal.replace(internal.find("127.0.0.1"), 9, "0.0.0.0");
+  HttpRequest r = get(internal);
+  r.refuse_internal_addresses = true;
+  HttpResponse refused = fetch(c, r);
+  EXPECT_EQ(refused.status, 0);
+  EXPECT_EQ(refused.transport_error, "refused: the address is internal (private, link-local or unspecified)");
+  // Loopback stays reachable (receivers on the same host), and so does anything when
+  // the request does not ask for the check.
+  HttpRequest loopback = get(s.url("/ok"));
+  loopback.refuse_internal_addresses = true;
+  EXPECT_EQ(fetch(c, loopback).status, 200);
+  EXPECT_EQ(fetch(c, get(internal)).status, 200);
+  // That request left a connection to the address open: a checked one may not reuse it.
+  EXPECT_EQ(fetch(c, r).transport_error, "refused: the address is internal (private, link-local or unspecified)");
+}

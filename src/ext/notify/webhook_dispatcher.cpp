@@ -169,7 +169,7 @@ std::vector<Claimed> claim(int max_total) {
     c.url = spi::get_text(i, 8).value_or("");
     c.secret_enc = spi::get_bytea(i, 9).value_or(std::vector<uint8_t>{});
     c.format = spi::get_text(i, 10).value_or("json");
-    c.allow_private = spi::get_text(i, 11).value_or("f") == "t";
+    c.allow_private = spi::get_text(i, 11).value_or("false") == "true";
     out.push_back(std::move(c));
   }
   return out;

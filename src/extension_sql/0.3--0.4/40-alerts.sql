@@ -489,12 +489,18 @@ CREATE OR REPLACE FUNCTION @extschema@._next_delivery_due_ms(per_webhook integer
   LANGUAGE plpgsql STABLE
   SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+  next_run timestamptz;
 BEGIN
-  RETURN (SELECT greatest(0, ceil(extract(epoch FROM min(q.run_after) - now()) * 1000))::bigint
-            FROM @extschema@.deliveries q JOIN @extschema@.webhooks w ON w.webhook_id = q.webhook_id AND w.enabled
-           WHERE q.state = 'queued'
-             AND (SELECT count(*) FROM @extschema@.deliveries r
-                   WHERE r.webhook_id = q.webhook_id AND r.state = 'running') < per_webhook);
+  SELECT min(q.run_after) INTO next_run
+    FROM @extschema@.deliveries q JOIN @extschema@.webhooks w ON w.webhook_id = q.webhook_id AND w.enabled
+   WHERE q.state = 'queued'
+     AND (SELECT count(*) FROM @extschema@.deliveries r
+           WHERE r.webhook_id = q.webhook_id AND r.state = 'running') < per_webhook;
+  IF next_run IS NULL THEN
+    RETURN NULL;  -- not greatest(0, NULL), which is 0: "due now", and a claim every second
+  END IF;
+  RETURN greatest(0, ceil(extract(epoch FROM next_run - now()) * 1000))::bigint;
 END
 $$;
 COMMENT ON FUNCTION @extschema@._next_delivery_due_ms(integer) IS
