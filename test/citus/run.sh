@@ -4,6 +4,9 @@
 # loopback. test/run.sh runs it as its own suite; alone, after building and
 # installing tthub (make && make install, cmake --build build):
 #   bash test/citus/run.sh
+# The source is ../shared/vendor/citus-13.0.5.tar.gz beside the repository (sha256
+# checked); CITUS_TARBALL names another copy, CITUS_CACHE_ROOT another cache
+# (default /var/cache/tthub).
 set -u
 cd "$(dirname "$0")/../.."
 source test/citus/build_citus.sh
