@@ -91,6 +91,16 @@ for t in test/integration/*.sh; do
 done
 record integration "$i_pass" "$i_fail"
 
+# --- Citus: a coordinator and two workers (builds Citus once, then cached) -----
+echo "== citus"
+bash test/citus/run.sh >"$WORK/citus.tap" 2>&1
+citus_rc=$?
+grep -E '^(not ok|#   |# waited|== )' "$WORK/citus.tap" || true
+c_pass=$(grep -cE '^ok [0-9]+' "$WORK/citus.tap")
+c_fail=$(grep -cE '^not ok [0-9]+' "$WORK/citus.tap")
+if [ "$citus_rc" != 0 ] && [ "$c_fail" = 0 ]; then c_fail=1; tail -n 20 "$WORK/citus.tap"; fi
+record citus "$c_pass" "$c_fail"
+
 # Last: nothing any suite did may have put the key into the server log.
 if grep -qF "$(cat "$MAIN/token.key")" "$MAIN/server.log"; then
   echo "not ok - the token key appears in the server log"

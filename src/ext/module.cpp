@@ -30,7 +30,7 @@ void _PG_init(void) {
     tthub::secrets::load_at_start();
     tthub::shared::install_hooks();
     tthub::metrics::install_hooks();
-    tthub::worker::register_at_startup();
+    if (tthub::settings::worker_enabled) tthub::worker::register_at_startup();
     return;
   } catch (...) {
     failure = tthub::describe_current_exception();

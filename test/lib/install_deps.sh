@@ -7,6 +7,7 @@ TTHUB_DEBIAN_PACKAGES=(
   libssl-dev libcurl4-openssl-dev nlohmann-json3-dev libgtest-dev
   libcpp-httplib-dev libpq-dev chromium
   dpkg-dev debhelper postgresql-server-dev-all lintian
+  liblz4-dev libzstd-dev libkrb5-dev  # building Citus for test/citus (Debian 12 has no package)
   prometheus-postgres-exporter
 )
 

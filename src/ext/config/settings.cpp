@@ -119,6 +119,7 @@ int http_timeout_ms = 30000;
 int log_retention_days = 30;
 int retry_base_delay_ms = 30000;
 int max_retry_after_s = 60;
+bool worker_enabled = true;
 int token_expiry_warning_s = 7 * 86400;
 int day_complete_deadline_min = -1;
 int webhook_max_in_flight = 2;
@@ -198,6 +199,11 @@ void define_all() {
                           "Longest pause of a TikTok endpoint after a 429, whatever its Retry-After says.",
                           "Only the endpoint that answered 429 pauses; the other endpoints go on.",
                           &max_retry_after_s, 60, 1, 3600, PGC_SIGHUP, GUC_UNIT_S, nullptr, nullptr, nullptr);
+  // Citus worker nodes must preload tthub (Citus creates the extension there and the
+  // shards check store codes with it) but must not sync: only the coordinator does.
+  DefineCustomBoolVariable("tthub.worker_enabled", "Whether this server starts the tthub sync worker.",
+                           "Off on Citus worker nodes, which load tthub but leave syncing to the coordinator.",
+                           &worker_enabled, true, PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
   // ---- Alerts and webhooks (issue #12) ----
   DefineCustomIntVariable("tthub.token_expiry_warning",
                           "How long before a refresh token expires account.token_expiring is sent.",

@@ -21,6 +21,7 @@ extern int http_timeout_ms;
 extern int log_retention_days;
 extern int retry_base_delay_ms;
 extern int max_retry_after_s;
+extern bool worker_enabled;
 // Alerts and webhooks (issue #12).
 extern int token_expiry_warning_s;
 extern int day_complete_deadline_min;

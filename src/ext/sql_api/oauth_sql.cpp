@@ -146,8 +146,9 @@ TTHUB_SQL_FUNCTION(tthub_oauth_complete) {
   db.run([&] {
     // A link serves one account: the first one connected through it binds it, and a
     // connection with every scope spends it. A second account (a leaked link, or a
-    // race between two tabs) is refused before anything is stored.
-    if (spi::exec("UPDATE tthub.oauth_invites SET open_id = $2, used_at = CASE WHEN $3 = 1 THEN now() END "
+    // race between two tabs) is refused before anything is stored. now() stays outside
+    // the CASE: Citus refuses a non-immutable function inside CASE on its tables.
+    if (spi::exec("UPDATE tthub.oauth_invites SET open_id = $2, used_at = now() + CASE WHEN $3 = 1 THEN interval '0' END "
                   " WHERE invite_hash = $1 AND used_at IS NULL AND (open_id IS NULL OR open_id = $2)",
                   {spi::bytea(pending.invite_hash), spi::text(tokens.value->open_id), spi::int4(missing.empty() ? 1 : 0)}) == 0)
       invite_used();

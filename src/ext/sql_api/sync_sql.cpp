@@ -1,6 +1,7 @@
 // SQL entry points of the sync engine: tthub_sync_now and the worker wake-up.
 #include "core/clock.h"
 #include "core/store_code.h"
+#include "ext/citus/node_role.h"
 #include "ext/pg/db_work.h"
 #include "ext/sync/engine_settings.h"
 #include "ext/sync/shared_state.h"
@@ -88,6 +89,7 @@ Datum summary_row(FunctionCallInfo fcinfo, const tthub::JobSummary &s) {
 TTHUB_SQL_FUNCTION(tthub_sync_now) {
   std::string store(tthub::arg_bytes(fcinfo, 0));
   tthub::require_valid_store_code(store);
+  tthub::citus::require_coordinator("tthub_sync_now");  // store locks are node-local
   int64_t started = tthub::steady_ms();
   tthub::SubTransactions db;
   tthub::EngineConfig config = tthub::engine_config_from_settings();

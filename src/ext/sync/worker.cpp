@@ -4,6 +4,7 @@
 
 #include "core/clock.h"
 #include "core/error.h"
+#include "ext/citus/node_role.h"
 #include "ext/pg/db_work.h"
 #include "ext/notify/webhook_dispatcher.h"
 #include "ext/sync/engine_settings.h"
@@ -108,6 +109,7 @@ void maintain(OwnTransactions &db, SyncEngine &engine, Loop &l) {
   report_activity("tthub: maintenance");
   db.run([&] {
     l.installed = spi::exec("SELECT 1 FROM pg_extension WHERE extname = 'tthub'", {}) == 1;
+    if (l.installed && citus::is_worker_node()) { g_stop_requested = true; l.installed = false; }  // node_role.h
     if (!l.installed) return;
     queue::requeue_orphans(settings::max_attempts);
     queue::heartbeat(engine.active_jobs());
@@ -266,6 +268,7 @@ void tthub_worker_main(Datum) {
   pqsignal(SIGHUP, SignalHandlerForConfigReload);
   BackgroundWorkerUnblockSignals();
   BackgroundWorkerInitializeConnection(tthub::settings::database, nullptr, 0);
+  if (tthub::citus::sync_worker_stays_off()) proc_exit(0);  // exit 0: not restarted
   // The worker runs as the bootstrap superuser. Pinned to pg_catalog, names in its
   // statements resolve to built-ins only, whatever search_path a role or database sets
   // and whatever any role created in "$user" or public (src/extension_sql/0.2--0.3/10-search-path.sql).

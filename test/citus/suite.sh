@@ -1,0 +1,327 @@
+#!/usr/bin/env bash
+# tthub distributed by store_code on a Citus coordinator and two workers (loopback),
+# with the real worker, pg_cron and the TikTok simulator. Needs Citus installed in
+# pg_config's PostgreSQL (test/citus/run.sh does that) and tthub built and installed.
+set -u
+cd "$(dirname "$0")/../.."
+source test/lib/itest.sh
+source test/citus/cluster.sh
+
+# No background cleanup of moved shards: the uninstall test below sees the old copy.
+citus_cluster_up citus 2 "--accounts 8 --videos 45" "citus.defer_shard_delete_interval = -1" || { echo "not ok 1 - a Citus cluster starts"; echo "1..1"; exit 1; }
+W1=${WORKER_PORTS[0]}
+W2=${WORKER_PORTS[1]}
+Q() { q "$PORT" tthub "$1"; }
+ALL_NODES=("$PORT" "$W1" "$W2")
+TODAY="tthub.snapshot_today()"
+# Extension tables expected as reference tables (looked up without store_code); every
+# other tthub table is distributed by store_code.
+REFERENCE="oauth_invites,oauth_states,stores,webhooks"
+idle_queue() { wait_for "$PORT" "SELECT count(*) FROM tthub.sync_jobs WHERE state IN ('queued', 'running')" 0 "$1"; }
+on_each_worker() { local p out=""; for p in "$W1" "$W2"; do out+="$(q "$p" tthub "$1")/"; done; echo "${out%/}"; }
+restart_node() {  # restart_node DIR PORT
+  cluster_stop "$1" && cluster_start "$1" && wait_for "$2" "SELECT 1" 1 30 >/dev/null
+}
+# tthub tables and which of them Citus holds, by kind.
+citus_kinds() {
+  Q "SELECT coalesce(string_agg(c.relname, ',' ORDER BY c.relname) FILTER (WHERE p.partmethod = '$1'), '')
+       FROM pg_class c JOIN pg_depend d ON d.objid = c.oid AND d.deptype = 'e'
+                      AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'tthub')
+       LEFT JOIN pg_dist_partition p ON p.logicalrelid = c.oid
+      WHERE c.relkind = 'r'"
+}
+
+out=$(Q "CREATE EXTENSION tthub")
+[ -z "$out" ] || { echo "not ok 1 - CREATE EXTENSION tthub on the coordinator"; echo "$out" | sed 's/^/#   /'; echo "1..1"; exit 1; }
+wait_for_worker
+
+echo "# wiring: tthub on every node, one sync worker, on the coordinator"
+VERSION=$(Q "SELECT extversion FROM pg_extension WHERE extname = 'tthub'")
+is "$(on_each_worker "SELECT extversion FROM pg_extension WHERE extname = 'tthub'")" "$VERSION/$VERSION" \
+   "Citus created tthub $VERSION on both workers"
+is "$(on_each_worker "SELECT current_setting('tthub.worker_enabled') || ' ' || (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'tthub sync worker')")" \
+   "off 0/off 0" "workers preload tthub with the sync worker off, and run none"
+is "$(Q "SELECT count(*) FROM citus_stat_activity WHERE backend_type = 'tthub sync worker'")" "1" \
+   "one sync worker in the whole cluster (citus_stat_activity)"
+
+echo "# tthub_distribute refuses what would break, with SQLSTATE 55000"
+q "$PORT" postgres "CREATE DATABASE plain" >/dev/null
+q "$PORT" plain "CREATE EXTENSION tthub" >/dev/null
+is "$(sqlstate "$PORT" plain "SELECT tthub.tthub_distribute()")" "55000" "without Citus in the database"
+like "$(q "$PORT" plain "SELECT tthub.tthub_distribute()")" "HINT: .*CREATE EXTENSION citus" "and the hint says how to add it"
+q "$PORT" postgres "DROP DATABASE plain" >/dev/null
+is "$(sqlstate "$W1" tthub "SELECT tthub.tthub_distribute()")" "55000" "on a worker node"
+# pg_cron in Citus's distributed objects is what CREATE EXTENSION with propagation on leaves.
+is "$(sqlstate "$PORT" tthub "INSERT INTO pg_dist_object (classid, objid, objsubid)
+       SELECT 'pg_extension'::regclass, oid, 0 FROM pg_extension WHERE extname = 'pg_cron';
+       SELECT tthub.tthub_distribute()")" "55000" "when pg_cron was created with DDL propagation"
+like "$(Q "INSERT INTO pg_dist_object (classid, objid, objsubid)
+             SELECT 'pg_extension'::regclass, oid, 0 FROM pg_extension WHERE extname = 'pg_cron';
+           SELECT tthub.tthub_distribute()")" "HINT: .*enable_ddl_propagation = off; CREATE EXTENSION pg_cron" \
+     "and the hint says how to create it again"
+import_account s1 1
+q "$W1" tthub "UPDATE pg_extension SET extversion = '0.0' WHERE extname = 'tthub'" >/dev/null
+is "$(sqlstate "$PORT" tthub "SELECT tthub.tthub_distribute()")" "55000" "when a worker has another tthub version"
+like "$(Q "SELECT tthub.tthub_distribute()")" "DETAIL: +127.0.0.1:$W1 has tthub 0.0" "and names the node and its version"
+q "$W1" tthub "UPDATE pg_extension SET extversion = '$VERSION' WHERE extname = 'tthub'" >/dev/null
+is "$(sqlstate "$PORT" tthub "INSERT INTO tthub.sync_jobs (store_code, snapshot_date, state, worker_pid, started_at)
+       VALUES ('s1', $TODAY, 'running', pg_backend_pid(), now());
+       SELECT tthub.tthub_distribute()")" "55000" "while a sync job runs"
+
+echo "# a Citus worker node never runs the sync worker, even when told to"
+as_postgres sh -c "echo \"tthub.worker_enabled = on\" >> '$DIR/w2/data/postgresql.conf'"
+restart_node "$DIR/w2" "$W2"
+sleep 1
+is "$(q "$W2" tthub "SELECT current_setting('tthub.worker_enabled') || ' ' || (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'tthub sync worker')")" \
+   "on 0" "with tthub.worker_enabled on, no sync worker runs on a worker node"
+like "$(cat "$DIR/w2/server.log")" "tthub sync worker not started: this server is a Citus worker node" \
+     "and its log says why"
+is "$(sqlstate "$PORT" tthub "SELECT tthub.tthub_distribute()")" "55000" "tthub_distribute refuses a worker with the sync worker on"
+like "$(Q "SELECT tthub.tthub_distribute()")" "DETAIL: .*127.0.0.1:$W2 has tthub.worker_enabled on" "and names the node"
+as_postgres sed -i '/^tthub.worker_enabled = on$/d' "$DIR/w2/data/postgresql.conf"
+restart_node "$DIR/w2" "$W2"
+
+echo "# tthub_distribute: reference tables, colocated distributed tables, in one call"
+like "$(Q "SELECT tthub.tthub_distribute()")" \
+     "^reference tables: oauth_invites, oauth_states, stores, webhooks; distributed by store_code: deliveries, events, store_accounts, .*shard placements per node: 127.0.0.1:$PORT [0-9]+, 127.0.0.1:$W1 [0-9]+, 127.0.0.1:$W2 [0-9]+$" \
+     "it distributes every table and sums up the placements per node"
+is "$(citus_kinds n)" "$REFERENCE" "stores and the OAuth tables are reference tables"
+is "$(Q "SELECT count(*) FROM pg_class c JOIN pg_depend d ON d.objid = c.oid AND d.deptype = 'e'
+           AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'tthub')
+          WHERE c.relkind = 'r' AND NOT EXISTS (SELECT 1 FROM pg_dist_partition p WHERE p.logicalrelid = c.oid)")" "0" \
+   "no tthub table is left local"
+is "$(Q "SELECT count(*) || ' tables, ' || count(DISTINCT colocationid) || ' colocation group, ' || bool_and(partkey IS NOT NULL)::text
+           FROM pg_dist_partition WHERE partmethod = 'h' AND logicalrelid::text LIKE 'tthub.%'")" \
+   "$(( $(citus_kinds h | tr ',' '\n' | grep -c .) )) tables, 1 colocation group, true" "the distributed tables share one colocation group"
+is "$(Q "SELECT string_agg(DISTINCT (SELECT count(*) FROM pg_dist_shard s WHERE s.logicalrelid = p.logicalrelid)::text, ',')
+           FROM pg_dist_partition p WHERE partmethod = 'h' AND logicalrelid::text LIKE 'tthub.%'")" "32" "32 shards each"
+like "$(Q "SELECT tthub.tthub_distribute()")" "^nothing to distribute: all [0-9]+ tthub tables are Citus tables already" \
+     "a second call distributes nothing and says so"
+is "$(sqlstate "$PORT" tthub "UPDATE tthub.stores SET store_code = 's1-renamed' WHERE store_code = 's1'")" "TH002" \
+   "a store code still cannot change (TH002, on the reference table's shards)"
+
+echo "# syncing 8 stores through the coordinator"
+for i in 2 3 4 5 6 7 8; do import_account "s$i" "$i"; done
+is "$(Q "SELECT tthub.tthub_sync_all()")" "8" "tthub_sync_all enqueues 8 jobs"
+idle_queue 60
+is "$(Q "SELECT count(*) FILTER (WHERE state = 'done') || '/' || count(*) FROM tthub.sync_jobs")" "8/8" "the worker ran all 8 jobs"
+is "$(Q "SELECT string_agg(n::text, ',') FROM (SELECT count(*) AS n FROM tthub.video_daily WHERE snapshot_date = $TODAY GROUP BY store_code) x
+           GROUP BY n")" "45,45,45,45,45,45,45,45" "45 video rows for each store"
+PLACED="SELECT string_agg(nodeport::text || ':' || rows, ',' ORDER BY nodeport) FROM (
+          SELECT n.nodeport, count(*) AS rows
+            FROM (SELECT get_shard_id_for_distribution_column('tthub.video_daily', store_code) AS shardid FROM tthub.video_daily) v
+            JOIN pg_dist_placement pl USING (shardid) JOIN pg_dist_node n USING (groupid) GROUP BY n.nodeport) x"
+like "$(Q "$PLACED")" "^$W1:[1-9][0-9]*,$W2:[1-9][0-9]*$|^$W2:[1-9][0-9]*,$W1:[1-9][0-9]*$" "the rows live on both workers"
+is "$(q "$W1" tthub "SELECT count(*) FROM tthub.video_daily")" "360" "and read the same through a worker node (metadata sync)"
+
+echo "# the same day again: updated in place, no duplicates"
+sim_config '{"day": 2}'
+is "$(Q "SELECT tthub.tthub_sync_all()")" "8" "a second run enqueues 8 jobs"
+idle_queue 60
+is "$(Q "SELECT count(*) || '/' || count(DISTINCT (store_code, video_id)) || '/' || bool_and(updated_at > created_at) FROM tthub.video_daily")" \
+   "360/360/true" "still 360 rows, one per video, all updated"
+is "$(Q "SELECT view_count FROM tthub.video_daily WHERE store_code = 's1' AND video_id = '91000000000010000007'")" \
+   "3000009119" "with the simulator's day-2 values"
+
+echo "# a killed sync worker: its job is taken again"
+sim_config '{"videos": {"sim-open-6": 400}, "latency_ms": 100}'
+JK=$(Q "SELECT tthub.tthub_sync('s6')")
+wait_for "$PORT" "SELECT pages_fetched >= 3 FROM tthub.sync_progress WHERE job_id = $JK" "t" 30
+kill -9 "$(Q "SELECT pid FROM pg_stat_activity WHERE backend_type = 'tthub sync worker'")"
+sleep 2  # the postmaster restarts every backend after a crash
+for _ in $(seq 1 60); do pg_isready -q -h 127.0.0.1 -p "$PORT" && break; sleep 0.5; done
+wait_for "$PORT" "SELECT state FROM tthub.sync_jobs WHERE job_id = $JK" "done" 90
+is "$(Q "SELECT state || ' ' || attempts FROM tthub.sync_jobs WHERE job_id = $JK")" "done 2" \
+   "the orphaned job was requeued and finished on its second attempt"
+is "$(Q "SELECT count(*) FROM tthub.video_daily WHERE store_code = 's6' AND snapshot_date = $TODAY")" "400" \
+   "the day has all 400 videos, none twice"
+
+echo "# two syncs of one store at once: the second is SKIPPED"
+sim_config '{"latency_ms": 300}'
+Q "SELECT status FROM tthub.tthub_sync_now('s2')" >"$DIR/first.out" 2>&1 &
+first=$!
+sleep 1
+is "$(Q "SELECT status || '|' || videos_written FROM tthub.tthub_sync_now('s2')")" "busy|0" \
+   "a concurrent tthub_sync_now reports the store busy"
+wait "$first"
+is "$(cat "$DIR/first.out")" "done" "the first one completes"
+is "$(Q "SELECT count(*) FROM tthub.sync_logs WHERE store_code = 's2' AND status = 'SKIPPED'")" "1" "the refusal is logged SKIPPED"
+sim_config '{"latency_ms": 0}'
+is "$(sqlstate "$W1" tthub "SELECT * FROM tthub.tthub_sync_now('s2')")" "55000" \
+   "tthub_sync_now refuses to run on a worker node (store locks are the coordinator's)"
+
+echo "# a dead job, retried"
+q "$PORT" tthub "ALTER SYSTEM SET tthub.max_attempts = 2" >/dev/null
+# Each 500 must cost an attempt: no retries in place.
+[ "$(Q "SELECT count(*) FROM pg_settings WHERE name = 'tthub.request_retries'")" = 1 ] &&
+  q "$PORT" tthub "ALTER SYSTEM SET tthub.request_retries = 0" >/dev/null
+Q "SELECT pg_reload_conf()" >/dev/null
+sleep 0.5
+sim_config '{"fail_next": {"video/list": 2}}'
+JD=$(Q "SELECT tthub.tthub_sync('s3')")
+wait_for "$PORT" "SELECT state FROM tthub.sync_jobs WHERE job_id = $JD" "dead" 30
+is "$(Q "SELECT job_id FROM tthub.dead_jobs")" "$JD" "two failed attempts: the job is dead"
+is "$(Q "SELECT tthub.tthub_retry_job($JD)")" "$JD" "tthub_retry_job puts it back"
+wait_for "$PORT" "SELECT state FROM tthub.sync_jobs WHERE job_id = $JD" "done" 30
+is "$(Q "SELECT state || ' ' || attempts FROM tthub.sync_jobs WHERE job_id = $JD")" "done 1" "and it runs to the end with fresh attempts"
+is "$(sqlstate "$PORT" tthub "SELECT tthub.tthub_retry_job($JD)")" "55000" "a done job cannot be retried"
+is "$(sqlstate "$PORT" tthub "SELECT tthub.tthub_retry_job(987654321)")" "P0002" "an unknown job is reported"
+q "$PORT" tthub "ALTER SYSTEM RESET tthub.max_attempts" >/dev/null
+q "$PORT" tthub "ALTER SYSTEM RESET tthub.request_retries" >/dev/null
+Q "SELECT pg_reload_conf()" >/dev/null
+
+echo "# disabling and enabling a store"
+Q "SELECT tthub.tthub_disable_store('s4')" >/dev/null
+D1=$(Q "SELECT disabled_at FROM tthub.stores WHERE store_code = 's4'")
+Q "SELECT tthub.tthub_disable_store('s4')" >/dev/null
+is "$(Q "SELECT disabled_at FROM tthub.stores WHERE store_code = 's4'")" "$D1" "disabling twice keeps the first disabled_at"
+is "$(sqlstate "$PORT" tthub "SELECT tthub.tthub_sync('s4')")" "55000" "a disabled store is not synced"
+Q "SELECT tthub.tthub_enable_store('s4')" >/dev/null
+is "$(Q "SELECT disabled_at IS NULL FROM tthub.stores WHERE store_code = 's4'")" "t" "enabled again"
+
+echo "# retention after a parallel query in the same transaction (as the worker's maintenance)"
+Q "INSERT INTO tthub.oauth_invites (invite_hash, store_code, created_at, created_by, expires_at)
+   VALUES ('\\x01', 's1', now() - interval '100 days', 'test', now() - interval '90 days')" >/dev/null
+like "$(Q "BEGIN; SELECT count(*) FROM tthub.sync_jobs; SELECT tthub._requeue_orphans(5); SELECT tthub._prune(30); COMMIT")" \
+     "^[0-9]+"$'\n'"0"$'\n'"[1-9][0-9]*$" "_prune runs after a multi-shard query and deletes the expired invite"
+is "$(Q "SELECT count(*) FROM tthub.oauth_invites")" "0" "the invite is gone"
+is "$(q "$W1" tthub "SELECT tthub._requeue_orphans(5)")" "0" "on a worker node the orphan requeue does nothing"
+
+echo "# key rotation, on the coordinator"
+# A webhook's signing secret is under the same key (disabled: it gets no deliveries).
+Q "SELECT tthub.tthub_disable_webhook(tthub.tthub_add_webhook('http://127.0.0.1:1/hook', 'a-signing-secret-of-32-chars-xxx'))" >/dev/null
+as_postgres mv "$DIR/coord/token.key" "$DIR/coord/key_a"
+as_postgres sh -c "umask 077; openssl rand -hex 32 > '$DIR/coord/key_b'"
+as_postgres sh -c "printf '%s\n' \"tthub.token_key_file = '$DIR/coord/key_b'\" \"tthub.token_key_previous_file = '$DIR/coord/key_a'\" >> '$DIR/coord/data/postgresql.conf'"
+restart_node "$DIR/coord" "$PORT"
+wait_for_worker
+is "$(Q "SELECT tthub.tthub_rotate_token_key()")" "17" "rotation rewrites the 16 tokens of 8 accounts and the webhook's secret"
+is "$(Q "SELECT tthub.tthub_rotate_token_key()")" "0" "a second rotation finds none under the old key"
+is "$(sqlstate "$W1" tthub "SELECT tthub.tthub_rotate_token_key()")" "55000" "rotation refuses to run on a worker node (no key there)"
+as_postgres sh -c "printf '%s\n' \"tthub.token_key_previous_file = ''\" >> '$DIR/coord/data/postgresql.conf'"
+restart_node "$DIR/coord" "$PORT"
+wait_for_worker
+is "$(Q "SELECT status || '|' || videos_written FROM tthub.tthub_sync_now('s7')")" "done|45" \
+   "with the new key alone, a sync decrypts the rotated tokens"
+
+echo "# reporting: every view answers; one store's queries go to one shard"
+for v in $(Q "SELECT table_schema || '.' || table_name FROM information_schema.views
+               WHERE table_schema IN ('tthub', 'tthub_reporting') ORDER BY 1"); do
+  like "$(Q "SELECT count(*) FROM $v")" "^[0-9]+$" "$v answers"
+done
+is "$(Q "SELECT count(*) || '/' || sum(followers) || '/' || sum(accounts_connected) FROM tthub.store_summary")" \
+   "8/$(Q "SELECT sum(follower_count) FROM tthub.user_daily WHERE snapshot_date = $TODAY")/8" \
+   "store_summary: 8 stores, followers summed over their latest snapshots"
+is "$(Q "SELECT value FROM tthub.health WHERE metric = 'tthub_worker_running'")" "1" "health counts the one sync worker"
+is "$(q "$W1" tthub "SELECT value FROM tthub.health WHERE metric = 'tthub_worker_running'")" "1" \
+   "and says so when read on a worker node too"
+# An analyst logs in with a role of its own in tthub_reader (Citus connects to the
+# workers as that role).
+Q "CREATE ROLE analyst LOGIN IN ROLE tthub_reader" >/dev/null
+for v in $(Q "SELECT table_name FROM information_schema.views WHERE table_schema = 'tthub_reporting' ORDER BY 1"); do
+  like "$(psql -X -qAt -h 127.0.0.1 -p "$PORT" -U analyst -d tthub -c "SELECT count(*) FROM tthub_reporting.$v" 2>&1)" "^[0-9]+$" \
+       "an analyst (tthub_reader) reads tthub_reporting.$v"
+done
+is "$(psql -X -qAt -h 127.0.0.1 -p "$PORT" -U analyst -d tthub -c "SELECT value FROM tthub_reporting.health WHERE metric = 'tthub_worker_running'" 2>&1)" \
+   "1" "and sees the sync worker in health"
+is "$(psql -X -qAt -h 127.0.0.1 -p "$PORT" -U analyst -d tthub -v VERBOSITY=sqlstate -c "SELECT access_token_enc FROM tthub.store_accounts" 2>&1)" \
+   "ERROR:  42501" "but no token column"
+for view in "account_daily WHERE store_code = 's1'" "video_latest WHERE store_code = 's1'" \
+            "video_daily WHERE store_code = 's1' AND snapshot_date > $TODAY - 90"; do
+  like "$(Q "EXPLAIN SELECT * FROM tthub.$view")" "Task Count: 1$" "one task: $view"
+done
+is "$(Q "SELECT citus_table_type || ' ' || shards || ' ' || nodes || ' ' || (total_bytes > 0) FROM tthub.tthub_table_sizes() WHERE table_name = 'video_daily'")" \
+   "distributed 32 2 true" "tthub_table_sizes: video_daily's 32 shards on 2 nodes"
+is "$(Q "SELECT citus_table_type || ' ' || nodes FROM tthub.tthub_table_sizes() WHERE table_name = 'stores'")" \
+   "reference 3" "stores is copied to all 3 nodes"
+
+echo "# a shard moved to the other worker, then another sync"
+SHARD=$(Q "SELECT get_shard_id_for_distribution_column('tthub.video_daily', 's1')")
+FROM_PORT=$(Q "SELECT nodeport FROM pg_dist_placement JOIN pg_dist_node USING (groupid) WHERE shardid = $SHARD")
+TO_PORT=$([ "$FROM_PORT" = "$W1" ] && echo "$W2" || echo "$W1")
+Q "SELECT citus_move_shard_placement($SHARD, '127.0.0.1', $FROM_PORT, '127.0.0.1', $TO_PORT, shard_transfer_mode => 'block_writes')" >/dev/null
+is "$(Q "SELECT nodeport FROM pg_dist_placement JOIN pg_dist_node USING (groupid) WHERE shardid = $SHARD")" "$TO_PORT" \
+   "the shard group of s1 moved"
+sim_config '{"day": 3}'
+J1=$(Q "SELECT tthub.tthub_sync('s1')")
+wait_for "$PORT" "SELECT state FROM tthub.sync_jobs WHERE job_id = $J1" "done" 30
+is "$(Q "SELECT count(*) || '/' || max(view_count) FROM tthub.video_daily WHERE store_code = 's1' AND video_id = '91000000000010000007'")" \
+   "1/3000009219" "the next sync wrote s1's day-3 values on the new node"
+
+echo "# connecting a store through a connect link (OAuth), on the reference tables"
+q "$PORT" tthub "ALTER SYSTEM SET tthub.authorize_url = 'http://127.0.0.1:$SIM_PORT/v2/auth/authorize/'" >/dev/null
+Q "SELECT pg_reload_conf(); INSERT INTO tthub.stores (store_code, store_name) VALUES ('s9', 'Nine')" >/dev/null
+sleep 0.5
+INVITE=$(Q "SELECT tthub.tthub_connect_link('s9')" | grep -oE 'invite=[A-Za-z0-9_-]+' | cut -d= -f2)
+AUTHORIZE=$(Q "SELECT tthub.tthub_oauth_begin('$INVITE', 'http://127.0.0.1:1/cb')")
+CALLBACK=$(curl -s -o /dev/null -w '%{redirect_url}' "$AUTHORIZE")
+url_decode() { local v=${1//+/ }; printf '%b' "${v//%/\\x}"; }
+CODE=$(url_decode "$(printf '%s' "$CALLBACK" | grep -oE '[?&]code=[^&]+' | cut -d= -f2)")
+STATE=$(url_decode "$(printf '%s' "$CALLBACK" | grep -oE '[?&]state=[^&]+' | cut -d= -f2)")
+is "$(Q "SELECT store_code || '|' || status FROM tthub.tthub_oauth_complete('$STATE', '$CODE')")" "s9|CONNECTED" \
+   "tthub_oauth_complete connects the account"
+is "$(Q "SELECT (used_at IS NOT NULL) || '|' || (open_id IS NOT NULL) FROM tthub.oauth_invites WHERE store_code = 's9'")" "true|true" \
+   "the connect link is spent"
+wait_for "$PORT" "SELECT state FROM tthub.sync_jobs WHERE store_code = 's9' AND job_type = 'first_sync'" "done" 30
+is "$(Q "SELECT count(*) > 0 FROM tthub.video_daily WHERE store_code = 's9'")" "t" "and its first sync ran"
+
+echo "# removing tthub from the cluster"
+is "$(sqlstate "$PORT" tthub "SELECT tthub.tthub_uninstall()")" "55000" \
+   "tthub_uninstall waits for the moved shard's old copy to be cleaned up"
+Q "CALL citus_cleanup_orphaned_resources()" >/dev/null
+like "$(Q "SELECT tthub.tthub_uninstall()")" "^tthub removed from every node \([1-9][0-9]* shards of [0-9]+ Citus tables dropped\)$" \
+     "tthub_uninstall drops the shards and the extension"
+LEFT="SELECT (SELECT count(*) FROM pg_extension WHERE extname = 'tthub') + (SELECT count(*) FROM pg_namespace WHERE nspname IN ('tthub', 'tthub_reporting'))
+           + (SELECT count(*) FROM pg_dist_partition WHERE logicalrelid::text LIKE 'tthub.%')"
+is "$(q "$PORT" tthub "$LEFT")/$(on_each_worker "$LEFT")" "0/0/0" "no extension, schema or Citus table is left on any node"
+is "$(on_each_worker "SET citus.override_table_visibility = off; SELECT count(*) FROM pg_class WHERE relname ~ '^(stores|video_daily|sync_jobs)_[0-9]+$'")" \
+   "0/0" "and no shard"
+
+echo "# upgrading from 0.2 on a Citus cluster, partly distributed by hand at 0.3"
+Q "CREATE EXTENSION tthub VERSION '0.2'" >/dev/null
+# Stores u1-u4 on simulator accounts 2-5 (account 1's first tokens went with the OAuth connect above).
+is "$(on_each_worker "SELECT extversion FROM pg_extension WHERE extname = 'tthub'")" "0.2/0.2" "tthub 0.2 on every node"
+Q "INSERT INTO tthub.stores (store_code, store_name) SELECT 'u' || i, 'U' || i FROM generate_series(1, 4) i;
+   SELECT count(tthub.tthub_import_account('u' || i, 'sim-open-' || (i + 1), 'act.sim-open-' || (i + 1) || '.1',
+                                           'rft.sim-open-' || (i + 1) || '.1', 86400, 15552000, 'user.info.basic,user.info.stats,video.list'))
+     FROM generate_series(1, 4) i;
+   INSERT INTO tthub.video_daily (store_code, video_id, snapshot_date, open_id, view_count)
+   SELECT 'u' || (i % 4 + 1), 'v' || i, current_date - 1, 'sim-open-' || (i % 4 + 2), i FROM generate_series(1, 100) i" >/dev/null
+Q "ALTER EXTENSION tthub UPDATE TO '0.3'" >/dev/null
+# What an operator could do at 0.3, following the notes (no tthub_distribute yet).
+cluster_psql "$PORT" tthub >/dev/null <<'SQL'
+BEGIN;
+SET LOCAL citus.multi_shard_modify_mode TO 'sequential';
+SET LOCAL citus.enable_local_reference_table_foreign_keys TO off;
+SET LOCAL citus.enable_unsafe_triggers TO on;
+SET LOCAL client_min_messages TO warning;
+SELECT create_reference_table('tthub.stores');
+SELECT create_reference_table('tthub.oauth_invites');
+SELECT create_reference_table('tthub.oauth_states');
+SELECT create_distributed_table('tthub.store_accounts', 'store_code', colocate_with => 'none', shard_count => 8);
+SELECT create_distributed_table('tthub.video_daily', 'store_code', colocate_with => 'tthub.store_accounts');
+SELECT truncate_local_data_after_distributing_table(t::regclass)
+  FROM unnest(ARRAY['tthub.video_daily', 'tthub.store_accounts', 'tthub.oauth_states', 'tthub.oauth_invites']) t;
+COMMIT;
+SQL
+# New tables reference stores, a reference table now: Citus must not make them Citus
+# local tables (README: Running on Citus).
+is "$(Q "SET citus.enable_local_reference_table_foreign_keys = off; ALTER EXTENSION tthub UPDATE;
+         SELECT extversion FROM pg_extension WHERE extname = 'tthub'")" "$VERSION" \
+   "ALTER EXTENSION tthub UPDATE runs on the partly distributed install"
+is "$(on_each_worker "SELECT extversion FROM pg_extension WHERE extname = 'tthub'")" "$VERSION/$VERSION" \
+   "and Citus ran it on both workers"
+like "$(Q "SELECT tthub.tthub_distribute()")" "^reference tables: webhooks; distributed by store_code: deliveries, events, sync_jobs, " \
+     "tthub_distribute distributes the rest, colocated with the 8 shards of store_accounts"
+is "$(Q "SELECT count(*) || '/' || sum(view_count) FROM tthub.video_daily")" "100/5050" "the 0.2 snapshots are intact"
+is "$(Q "SELECT count(DISTINCT colocationid) || '/' || count(*) FILTER (WHERE (SELECT count(*) FROM pg_dist_shard s WHERE s.logicalrelid = p.logicalrelid) <> 8)
+           FROM pg_dist_partition p WHERE partmethod = 'h' AND logicalrelid::text LIKE 'tthub.%'")" "1/0" \
+   "every distributed table in one colocation group of 8 shards"
+wait_for_worker
+sim_config '{"day": 4}'
+is "$(Q "SELECT tthub.tthub_sync_all()")" "4" "the upgraded stores are enqueued"
+idle_queue 60
+is "$(Q "SELECT count(*) FILTER (WHERE state = 'done') || '/' || count(*) FROM tthub.sync_jobs")" "4/4" "and synced"
+is "$(Q "SELECT count(*) FROM tthub.video_daily WHERE snapshot_date = $TODAY")" "180" "45 videos each"
+
+tap_done
