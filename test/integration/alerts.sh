@@ -149,6 +149,15 @@ is "$(events_of c1 sync.failed)/$(events_of c1 job.dead)" "3/1" "three sync.fail
 wait_for "$PORT" "SELECT count(*) FROM tthub.deliveries d JOIN tthub.events e USING (store_code, event_id)
                    WHERE d.store_code = 'c1' AND e.event = 'job.dead' AND d.state = 'done'" 1 20
 
+echo "# a job whose worker died with its last attempt: job.dead from the orphan requeue"
+Q "INSERT INTO tthub.sync_jobs (store_code, snapshot_date, job_type, state, attempts, worker_pid, started_at, lease_until)
+   VALUES ('a1', tthub.snapshot_today() - 5, 'daily_sync', 'running', 3, 2147483000, now(), now() + interval '10 minutes')" >/dev/null
+Q "SELECT tthub._requeue_orphans(3)" >/dev/null  # or the worker's maintenance did it first
+is "$(Q "SELECT state FROM tthub.sync_jobs WHERE store_code = 'a1' AND snapshot_date = tthub.snapshot_today() - 5")" "dead" \
+   "the orphan's attempts were spent: dead"
+is "$(Q "SELECT count(*) FROM tthub.events WHERE store_code = 'a1' AND event = 'job.dead'
+          AND data->>'error' = 'the worker running this job stopped'")" "1" "one job.dead event for it"
+
 echo "# an event of a rolled-back transaction is never sent"
 Q "BEGIN; INSERT INTO tthub.stores (store_code, store_name) VALUES ('r1', 'rolled back');
    SELECT tthub.tthub_import_account('r1', 'sim-open-4', 'act.sim-open-4.1', 'rft.sim-open-4.1', 86400, 15552000, 'user.info.basic');

@@ -641,13 +641,26 @@ $$;
 ------------------------------------------------------------------------------
 -- What admins see.
 ------------------------------------------------------------------------------
+-- The webhooks' URLs read with the owner's rights: on Citus an admin's query reaches
+-- the shards of webhooks, whose signing secrets no role may read, so it gets no grant there.
+CREATE OR REPLACE FUNCTION @extschema@._webhook_urls() RETURNS TABLE (webhook_id bigint, url text)
+  LANGUAGE sql STABLE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT w.webhook_id, w.url FROM @extschema@.webhooks w
+$$;
+COMMENT ON FUNCTION @extschema@._webhook_urls() IS
+  'Internal: every webhook''s id and URL (never its secret), read with the extension owner''s rights.';
+REVOKE ALL ON FUNCTION @extschema@._webhook_urls() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@._webhook_urls() TO tthub_admin;
+
 CREATE OR REPLACE VIEW @extschema@.webhook_deliveries AS
   SELECT d.delivery_id, d.webhook_id, w.url, d.store_code, d.event_id, e.event, e.occurred_at,
          d.state::text AS state, d.attempts, d.run_after, d.last_http_status, d.last_error, d.last_duration_ms,
          d.created_at, d.started_at, d.finished_at
     FROM @extschema@.deliveries d
     JOIN @extschema@.events e ON e.store_code = d.store_code AND e.event_id = d.event_id
-    JOIN @extschema@.webhooks w ON w.webhook_id = d.webhook_id;
+    JOIN @extschema@._webhook_urls() w ON w.webhook_id = d.webhook_id;
 COMMENT ON VIEW @extschema@.webhook_deliveries IS
   'Each webhook delivery: its state (queued, running, done, dead), attempts and last HTTP status. tthub_redeliver(delivery_id) sends one again.';
 COMMENT ON COLUMN @extschema@.webhook_deliveries.delivery_id IS 'Delivery number (X-Tthub-Delivery).';

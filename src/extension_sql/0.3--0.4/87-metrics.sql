@@ -1,7 +1,10 @@
 ------------------------------------------------------------------------------
 -- Metrics for Prometheus (monitoring/postgres_exporter.yaml reads these views as a
 -- role in tthub_reader + pg_monitor). One view per metric family, with the label
--- columns first; every number typed.
+-- columns first; every number typed. After the Citus fragments: the views are in
+-- shapes Citus plans (no subquery correlated to a reference table or function scan
+-- over a distributed table; accounts read through tthub.accounts, since Citus checks
+-- a reader's privileges on the shards), with the same values on one node.
 ------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION @extschema@._request_stats() RETURNS text
   LANGUAGE c VOLATILE
@@ -13,31 +16,37 @@ REVOKE ALL ON FUNCTION @extschema@._request_stats() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@._request_stats() TO tthub_reader, tthub_admin;
 
 CREATE OR REPLACE VIEW tthub_reporting.metrics_worker AS
-  SELECT (@extschema@.worker_pid() IS NOT NULL)::integer::float8 AS up;
+  SELECT @extschema@._sync_workers_running()::float8 AS up;
 COMMENT ON VIEW tthub_reporting.metrics_worker IS 'tthub_worker_up: 1 when the sync worker serving this database runs.';
 COMMENT ON COLUMN tthub_reporting.metrics_worker.up IS '1: running, 0: not.';
 
 CREATE OR REPLACE VIEW tthub_reporting.metrics_jobs AS
-  SELECT s.state::text AS state,
-         (SELECT count(*) FROM @extschema@.sync_jobs j WHERE j.state = s.state)::float8 AS jobs
-    FROM unnest(enum_range(NULL::@extschema@.job_state)) AS s(state);
+  SELECT s.state::text AS state, count(j.job_id)::float8 AS jobs
+    FROM unnest(enum_range(NULL::@extschema@.job_state)) AS s(state)
+    LEFT JOIN @extschema@.sync_jobs j ON j.state = s.state
+   GROUP BY s.state
+   ORDER BY s.state;
 COMMENT ON VIEW tthub_reporting.metrics_jobs IS 'tthub_jobs{state}: sync jobs in each state (every state, 0 included).';
 COMMENT ON COLUMN tthub_reporting.metrics_jobs.state IS 'Job state.';
 COMMENT ON COLUMN tthub_reporting.metrics_jobs.jobs IS 'Jobs in that state.';
 
 CREATE OR REPLACE VIEW tthub_reporting.metrics_stores AS
   SELECT s.store_code::text AS store_code,
-         extract(epoch FROM (SELECT max(a.last_sync_at) FROM @extschema@.store_accounts a
-                              WHERE a.store_code = s.store_code))::float8 AS last_success_timestamp_seconds,
-         coalesce((SELECT (SELECT count(*) FROM @extschema@.user_daily u
-                            WHERE u.store_code = s.store_code AND u.snapshot_date = l.day)
-                        + (SELECT count(*) FROM @extschema@.video_daily v
-                            WHERE v.store_code = s.store_code AND v.snapshot_date = l.day)
-                     FROM (SELECT max(u.snapshot_date) AS day FROM @extschema@.user_daily u
-                            WHERE u.store_code = s.store_code) AS l), 0)::float8 AS rows_synced
+         extract(epoch FROM a.last_success)::float8 AS last_success_timestamp_seconds,
+         (coalesce(u.n, 0) + coalesce(v.n, 0))::float8 AS rows_synced
     FROM @extschema@.stores s
-   WHERE s.disabled_at IS NULL
-     AND EXISTS (SELECT 1 FROM @extschema@.store_accounts a WHERE a.store_code = s.store_code AND a.last_sync_at IS NOT NULL);
+    JOIN (SELECT x.store_code, max(x.last_sync_at) AS last_success FROM @extschema@.accounts x
+           GROUP BY x.store_code HAVING max(x.last_sync_at) IS NOT NULL) a ON a.store_code = s.store_code
+    -- The rows of the store's latest snapshot day.
+    LEFT JOIN (SELECT l.store_code, count(*) AS n
+                 FROM (SELECT store_code, max(snapshot_date) AS day FROM @extschema@.user_daily GROUP BY store_code) l
+                 JOIN @extschema@.user_daily ud ON ud.store_code = l.store_code AND ud.snapshot_date = l.day
+                GROUP BY l.store_code) u ON u.store_code = s.store_code
+    LEFT JOIN (SELECT l.store_code, count(*) AS n
+                 FROM (SELECT store_code, max(snapshot_date) AS day FROM @extschema@.user_daily GROUP BY store_code) l
+                 JOIN @extschema@.video_daily vd ON vd.store_code = l.store_code AND vd.snapshot_date = l.day
+                GROUP BY l.store_code) v ON v.store_code = s.store_code
+   WHERE s.disabled_at IS NULL;
 COMMENT ON VIEW tthub_reporting.metrics_stores IS
   'tthub_store_last_success_timestamp_seconds and tthub_store_rows_synced{store_code}: active stores synced at least once.';
 COMMENT ON COLUMN tthub_reporting.metrics_stores.store_code IS 'Store.';
@@ -47,7 +56,7 @@ COMMENT ON COLUMN tthub_reporting.metrics_stores.rows_synced IS 'Snapshot rows (
 CREATE OR REPLACE VIEW tthub_reporting.metrics_accounts AS
   SELECT a.store_code::text AS store_code, a.open_id::text AS open_id,
          extract(epoch FROM a.refresh_token_expires_at)::float8 AS refresh_token_expiry_timestamp_seconds
-    FROM @extschema@.store_accounts a
+    FROM @extschema@.accounts a
     JOIN @extschema@.stores s ON s.store_code = a.store_code AND s.disabled_at IS NULL
    WHERE a.status IN ('CONNECTED', 'ERROR') AND a.refresh_token_expires_at IS NOT NULL;
 COMMENT ON VIEW tthub_reporting.metrics_accounts IS
@@ -57,11 +66,13 @@ COMMENT ON COLUMN tthub_reporting.metrics_accounts.open_id IS 'TikTok account.';
 COMMENT ON COLUMN tthub_reporting.metrics_accounts.refresh_token_expiry_timestamp_seconds IS 'Unix time the refresh token expires; the owner must reconnect before.';
 
 CREATE OR REPLACE VIEW tthub_reporting.metrics_account_status AS
-  SELECT s.status::text AS status,
-         (SELECT count(*) FROM @extschema@.store_accounts a
-            JOIN @extschema@.stores t ON t.store_code = a.store_code AND t.disabled_at IS NULL
-           WHERE a.status = s.status)::float8 AS accounts
-    FROM unnest(enum_range(NULL::@extschema@.account_status)) AS s(status);
+  SELECT s.status::text AS status, count(x.open_id)::float8 AS accounts
+    FROM unnest(enum_range(NULL::@extschema@.account_status)) AS s(status)
+    LEFT JOIN (SELECT a.status, a.open_id FROM @extschema@.accounts a
+                 JOIN @extschema@.stores t ON t.store_code = a.store_code AND t.disabled_at IS NULL) x
+           ON x.status = s.status
+   GROUP BY s.status
+   ORDER BY s.status;
 COMMENT ON VIEW tthub_reporting.metrics_account_status IS
   'tthub_accounts{status}: accounts of active stores in each status (NEED_RECONNECT: their owner must reconnect).';
 COMMENT ON COLUMN tthub_reporting.metrics_account_status.status IS 'Account status.';
@@ -79,8 +90,11 @@ COMMENT ON COLUMN tthub_reporting.metrics_requests.requests IS 'Requests complet
 COMMENT ON COLUMN tthub_reporting.metrics_requests.duration_seconds IS 'Their total duration in seconds (a counter).';
 
 CREATE OR REPLACE VIEW tthub_reporting.metrics_webhook_deliveries AS
-  SELECT s.state, (SELECT count(*) FROM @extschema@.deliveries d WHERE d.state::text = s.state)::float8 AS deliveries
-    FROM unnest(ARRAY['queued', 'running', 'done', 'dead']) AS s(state);
+  SELECT s.state, count(d.delivery_id)::float8 AS deliveries
+    FROM unnest(ARRAY['queued', 'running', 'done', 'dead']) WITH ORDINALITY AS s(state, n)
+    LEFT JOIN @extschema@.deliveries d ON d.state::text = s.state
+   GROUP BY s.state, s.n
+   ORDER BY s.n;
 COMMENT ON VIEW tthub_reporting.metrics_webhook_deliveries IS 'tthub_webhook_deliveries{state}: webhook deliveries in each state.';
 COMMENT ON COLUMN tthub_reporting.metrics_webhook_deliveries.state IS 'queued, running, done or dead.';
 COMMENT ON COLUMN tthub_reporting.metrics_webhook_deliveries.deliveries IS 'Deliveries in that state.';
