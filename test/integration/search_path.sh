@@ -95,11 +95,12 @@ dba "SELECT tthub.tthub_retry_job($job)" >/dev/null
 wait_for "$PORT" "SELECT state FROM tthub.sync_jobs WHERE job_id = $job" "done" 30
 is "$?" "0" "the worker ran a retried dead job"
 
-# An orphan: a running job whose worker is gone is requeued by the worker's maintenance.
+# An orphan: a running job whose worker is gone is requeued by the worker's maintenance
+# (every 60 s while the worker is idle, at once when it starts).
 orphan=$(pinned "INSERT INTO tthub.sync_jobs (store_code, snapshot_date, state, attempts, worker_pid, lease_until)
                  VALUES ('s1', tthub.snapshot_today() - 1, 'running', 1, 2147483000, now() + interval '1 hour')
                  RETURNING job_id")
-wait_for "$PORT" "SELECT state FROM tthub.sync_jobs WHERE job_id = $orphan" "done" 40
+wait_for "$PORT" "SELECT state FROM tthub.sync_jobs WHERE job_id = $orphan" "done" 80
 is "$?" "0" "the worker requeued an orphaned job and ran it"
 
 # Prune: the worker prunes at start; the DBA-facing one here.

@@ -9,9 +9,13 @@ as_postgres() {
 }
 
 # free_port [start]: a TCP port on 127.0.0.1 nobody listens on, from a random point
-# past start, so that suites run in parallel rarely reach for the same one.
+# past start, so that suites run in parallel rarely reach for the same one. Ports are
+# taken below Linux's ephemeral range (32768-60999): there, the local end of any
+# outgoing connection (psql, the worker's HTTP, the simulator's port 0) may hold the
+# port when a server binds it, and the server fails with "Address already in use".
+# start keeps its last four digits: 55432 -> 25432, 58080 -> 28080.
 free_port() {
-  local p=$(( ${1:-55432} + RANDOM % 400 ))
+  local p=$(( 20000 + ${1:-55432} % 10000 + RANDOM % 400 ))
   while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
   echo "$p"
 }
