@@ -53,38 +53,39 @@ CREATE OR REPLACE FUNCTION @extschema@._requeue_orphans(max_attempts integer) RE
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  requeued integer := 0;
   lost constant text := 'the worker running this job stopped';
-  r record;
+  stores varchar[];
+  jobs bigint[];
+  states @extschema@.job_state[];
+  data jsonb;
 BEGIN
   IF @extschema@._citus_node_role() = 'worker' THEN
     RETURN 0;
   END IF;
-  FOR r IN
-    WITH orphans AS (
-      UPDATE @extschema@.sync_jobs j
-         SET state = CASE WHEN j.attempts >= max_attempts THEN 'dead'::@extschema@.job_state
-                          ELSE 'queued'::@extschema@.job_state END,
-             finished_at = now() + CASE WHEN j.attempts >= max_attempts THEN interval '0' END,
-             last_error = lost,
-             lease_until = NULL, worker_pid = NULL, current_open_id = NULL, run_after = now(), updated_at = now()
-       WHERE j.state = 'running'
-         AND (j.lease_until < now()
-              OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a
-                              WHERE a.pid = j.worker_pid AND a.backend_start <= j.started_at))
-      RETURNING j.store_code, j.job_id, j.state::text AS state)
-    SELECT * FROM orphans
-  LOOP
-    requeued := requeued + 1;
+  -- Collected first, the events emitted after: Citus allows no stable function (the
+  -- enum's text) in RETURNING, nor another distributed statement while one is open.
+  WITH orphans AS (
+    UPDATE @extschema@.sync_jobs j
+       SET state = CASE WHEN j.attempts >= max_attempts THEN 'dead'::@extschema@.job_state
+                        ELSE 'queued'::@extschema@.job_state END,
+           finished_at = now() + CASE WHEN j.attempts >= max_attempts THEN interval '0' END,
+           last_error = lost,
+           lease_until = NULL, worker_pid = NULL, current_open_id = NULL, run_after = now(), updated_at = now()
+     WHERE j.state = 'running'
+       AND (j.lease_until < now()
+            OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a
+                            WHERE a.pid = j.worker_pid AND a.backend_start <= j.started_at))
+    RETURNING j.store_code, j.job_id, j.state)
+  SELECT array_agg(o.store_code), array_agg(o.job_id), array_agg(o.state) INTO stores, jobs, states FROM orphans o;
+  FOR i IN 1 .. coalesce(cardinality(jobs), 0) LOOP
     -- The attempt is spent, as queue::finish's failed attempts are: the same events.
-    PERFORM @extschema@._emit_event('sync.failed', r.store_code,
-                                    pg_catalog.jsonb_build_object('job_id', r.job_id, 'error', lost, 'next_state', r.state));
-    IF r.state = 'dead' THEN
-      PERFORM @extschema@._emit_event('job.dead', r.store_code,
-                                      pg_catalog.jsonb_build_object('job_id', r.job_id, 'error', lost, 'next_state', r.state));
+    data := pg_catalog.jsonb_build_object('job_id', jobs[i], 'error', lost, 'next_state', states[i]::text);
+    PERFORM @extschema@._emit_event('sync.failed', stores[i], data);
+    IF states[i] = 'dead' THEN
+      PERFORM @extschema@._emit_event('job.dead', stores[i], data);
     END IF;
   END LOOP;
-  RETURN requeued;
+  RETURN coalesce(cardinality(jobs), 0);
 END
 $$;
 COMMENT ON FUNCTION @extschema@._requeue_orphans(integer) IS
