@@ -4,6 +4,7 @@
 
 #include "core/account_sync.h"
 #include "ext/pg/pg_bridge.h"
+#include "ext/pg/shmem_struct.h"
 
 namespace tthub::metrics {
 namespace {
@@ -18,27 +19,14 @@ struct Counters {
 };
 
 Counters *g_counters = nullptr;
-shmem_request_hook_type g_prev_request = nullptr;
-shmem_startup_hook_type g_prev_startup = nullptr;
 
-void request_shmem() {
-  if (g_prev_request) g_prev_request();
-  RequestAddinShmemSpace(MAXALIGN(sizeof(Counters)));
-}
-
-void startup_shmem() {
-  if (g_prev_startup) g_prev_startup();
-  LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-  bool found = false;
-  g_counters = static_cast<Counters *>(ShmemInitStruct("tthub request stats", sizeof(Counters), &found));
-  if (!found) {
-    for (int e = 0; e < tiktok::kEndpointCount; ++e)
-      for (int c = 0; c < kClassCount; ++c) {
-        pg_atomic_init_u64(&g_counters->requests[e][c], 0);
-        pg_atomic_init_u64(&g_counters->duration_us[e][c], 0);
-      }
-  }
-  LWLockRelease(AddinShmemInitLock);
+void init_counters(void *fresh) {
+  auto *c = static_cast<Counters *>(fresh);
+  for (int e = 0; e < tiktok::kEndpointCount; ++e)
+    for (int k = 0; k < kClassCount; ++k) {
+      pg_atomic_init_u64(&c->requests[e][k], 0);
+      pg_atomic_init_u64(&c->duration_us[e][k], 0);
+    }
 }
 
 int status_class(long status) { return status >= 100 && status < 600 ? static_cast<int>(status / 100) : 0; }
@@ -46,10 +34,7 @@ int status_class(long status) { return status >= 100 && status < 600 ? static_ca
 }  // namespace
 
 void install_hooks() {
-  g_prev_request = shmem_request_hook;
-  shmem_request_hook = request_shmem;
-  g_prev_startup = shmem_startup_hook;
-  shmem_startup_hook = startup_shmem;
+  shmem::request_struct("tthub request stats", sizeof(Counters), init_counters, reinterpret_cast<void **>(&g_counters));
 }
 
 void record_request(int endpoint, const tiktok::HttpResponse &response) noexcept {

@@ -1,6 +1,7 @@
 #include "ext/sync/shared_state.h"
 
 #include "ext/pg/pg_bridge.h"
+#include "ext/pg/shmem_struct.h"
 
 namespace tthub::shared {
 namespace {
@@ -16,25 +17,12 @@ struct SharedState {
 
 SharedState *g_state = nullptr;
 bool g_wake_at_commit = false;
-shmem_request_hook_type g_prev_request = nullptr;
-shmem_startup_hook_type g_prev_startup = nullptr;
 
-void request_shmem() {
-  if (g_prev_request) g_prev_request();
-  RequestAddinShmemSpace(MAXALIGN(sizeof(SharedState)));
-}
-
-void startup_shmem() {
-  if (g_prev_startup) g_prev_startup();
-  LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-  bool found = false;
-  g_state = static_cast<SharedState *>(ShmemInitStruct("tthub", sizeof(SharedState), &found));
-  if (!found) {
-    g_state->worker_pid = 0;
-    g_state->worker_database = InvalidOid;
-    g_state->worker_latch = nullptr;
-  }
-  LWLockRelease(AddinShmemInitLock);
+void init_state(void *fresh) {
+  auto *state = static_cast<SharedState *>(fresh);
+  state->worker_pid = 0;
+  state->worker_database = InvalidOid;
+  state->worker_latch = nullptr;
 }
 
 void on_xact_event(XactEvent event, void *) {
@@ -52,10 +40,7 @@ void unregister_at_exit(int, Datum) { unregister_worker(); }
 }  // namespace
 
 void install_hooks() {
-  g_prev_request = shmem_request_hook;
-  shmem_request_hook = request_shmem;
-  g_prev_startup = shmem_startup_hook;
-  shmem_startup_hook = startup_shmem;
+  shmem::request_struct("tthub", sizeof(SharedState), init_state, reinterpret_cast<void **>(&g_state));
 }
 
 void register_worker() {
