@@ -2,6 +2,8 @@
 
 #include "log_line.h"
 
+#include <cstdlib>
+
 namespace shim {
 namespace {
 
@@ -13,6 +15,22 @@ using std::chrono::milliseconds;
 constexpr milliseconds kBeginBudget{10000};
 constexpr milliseconds kCompleteBudget{90000};
 constexpr milliseconds kHealthBudget{2000};
+// TikTok wants its webhook answered at once and retries otherwise: a database slower
+// than this gets a 503 and the same event again later.
+constexpr milliseconds kWebhookBudget{3000};
+
+// Bytes as a bytea literal in hex: the body reaches the database exactly as signed,
+// whatever it holds (a NUL, broken UTF-8), and is judged there.
+std::string bytea_hex(const std::string &bytes) {
+  static const char *digits = "0123456789abcdef";
+  std::string out = "\\x";
+  out.reserve(2 + bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out.push_back(digits[c >> 4]);
+    out.push_back(digits[c & 15]);
+  }
+  return out;
+}
 
 std::string value(PGresult *r, int col) { return PQgetisnull(r, 0, col) ? "" : PQgetvalue(r, 0, col); }
 
@@ -64,6 +82,17 @@ CompleteResult Database::complete(const std::string &state, const std::string &c
   out.display_name = value(r.get(), 1);
   out.status = value(r.get(), 2);
   out.status_reason = value(r.get(), 3);
+  out.ok = true;
+  return out;
+}
+
+WebhookResult Database::tiktok_webhook(const std::string &signature, const std::string &body) {
+  WebhookResult out;
+  PgResult r = run("SELECT http_status, outcome FROM tthub.tthub_tiktok_webhook($1, $2::bytea)",
+                   {signature, bytea_hex(body)}, kWebhookBudget, Call::kQuickRetry, &out.error);
+  if (!r) return out;
+  out.http_status = std::atoi(value(r.get(), 0).c_str());
+  out.outcome = value(r.get(), 1);
   out.ok = true;
   return out;
 }

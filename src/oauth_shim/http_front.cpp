@@ -301,7 +301,7 @@ void Front::on_readable(int fd) {
   if (it == conns_.end()) return;
   Conn &c = *it->second;
   char chunk[kReadChunk];
-  const size_t cap = limits_.head.max_head + limits_.head.max_body + kReadChunk;
+  const size_t cap = limits_.head.max_head + limits_.head.largest_body() + kReadChunk;
   for (;;) {
     ssize_t n = recv(fd, chunk, sizeof chunk, 0);
     if (n > 0) {

@@ -2,6 +2,7 @@
 //   GET /auth/login?invite=...       -> 302 to TikTok's authorization page
 //   GET /auth/callback?code&state    -> exchanges the code (in the database), shows a page
 //   GET /healthz                     -> 200 when the database answers, else 503
+//   POST /tiktok/webhook             -> TikTok's events, verified and applied by the database
 // Configuration: see shim_config.h (environment only).
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -21,6 +22,7 @@
 #include "pages.h"
 #include "rate_limit.h"
 #include "shim_config.h"
+#include "tiktok_webhook_route.h"
 
 namespace {
 
@@ -122,7 +124,9 @@ int main() {
   limits.queue = 16 * limits.threads;
   limits.max_connections = usable_connections(static_cast<size_t>(config.max_connections),
                                               static_cast<size_t>(config.db_connections));
-  router.set_payload_max_length(limits.head.max_body);
+  limits.head.body_path = config.tiktok_webhook_path;
+  limits.head.body_path_max = shim::kTikTokWebhookMaxBody;
+  router.set_payload_max_length(limits.head.largest_body());
   // What the Keep-Alive response header announces; the front enforces it.
   router.set_keep_alive_max_count(static_cast<size_t>(limits.max_requests_per_connection));
   router.set_keep_alive_timeout(std::chrono::duration_cast<std::chrono::seconds>(limits.idle_timeout).count());
@@ -182,6 +186,8 @@ int main() {
     }
     res.set_content(shim::connected_page(r.store_code, r.display_name, r.status, r.status_reason), "text/html; charset=utf-8");
   });
+
+  shim::install_tiktok_webhook(router, db, config.tiktok_webhook_path);
 
   router.Get("/healthz", [&](const httplib::Request &, httplib::Response &res) {
     bool ok = db.reachable();

@@ -71,7 +71,7 @@ HeadScan scan_head(std::string_view buf, const HeadLimits &limits) {
       return out;
     }
     std::string_view name = line.substr(0, colon), value = trim(line.substr(colon + 1));
-    if (iequals(name, "transfer-encoding")) {  // no route takes a body; chunked framing is refused
+    if (iequals(name, "transfer-encoding")) {  // bodies come with a Content-Length; chunked framing is refused
       out.status = HeadScan::Status::kBad;
       return out;
     }
@@ -96,7 +96,8 @@ HeadScan scan_head(std::string_view buf, const HeadLimits &limits) {
       length = n;
     }
   }
-  if (length > limits.max_body) {
+  size_t max_body = !limits.body_path.empty() && out.path == limits.body_path ? limits.body_path_max : limits.max_body;
+  if (length > max_body) {
     out.status = HeadScan::Status::kBodyTooLarge;
     return out;
   }

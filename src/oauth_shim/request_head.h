@@ -13,7 +13,10 @@ namespace shim {
 struct HeadLimits {
   size_t max_request_line = 4096;  // method, target and version: 414 beyond
   size_t max_head = 16384;         // request line and headers: 431 beyond
-  size_t max_body = 1024;          // Content-Length: 413 beyond (no route takes a body)
+  size_t max_body = 1024;          // Content-Length: 413 beyond (no route takes a body but one:)
+  std::string body_path;           // the one route that takes a body (TikTok's webhook), exact path
+  size_t body_path_max = 0;        // its Content-Length: 413 beyond
+  size_t largest_body() const { return body_path_max > max_body ? body_path_max : max_body; }
 };
 
 struct HeadScan {

@@ -66,6 +66,19 @@ bool load_config(Config *out, std::string *why) {
       !env_int("TTHUB_DB_CONNECTIONS", 1, 100, &c.db_connections, why) ||
       !env_int("TTHUB_LOGIN_RATE_PER_MINUTE", 1, 1000000, &c.login_per_minute, why))
     return false;
+  std::string hook = env("TTHUB_TIKTOK_WEBHOOK_PATH");
+  if (!hook.empty()) {
+    bool ok = hook.size() <= 256 && hook[0] == '/' && hook.rfind("/auth/", 0) != 0 && hook != "/healthz";
+    for (char ch : hook)
+      ok = ok && ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                  ch == '/' || ch == '-' || ch == '_' || ch == '.');
+    if (!ok) {
+      *why = "TTHUB_TIKTOK_WEBHOOK_PATH must be a path such as /tiktok/webhook (letters, digits, / - _ .), "
+             "not one of the shim's other routes";
+      return false;
+    }
+    c.tiktok_webhook_path = hook;
+  }
   std::string proxies = env("TTHUB_TRUSTED_PROXY");
   for (size_t start = 0; start <= proxies.size();) {
     size_t comma = proxies.find(',', start);

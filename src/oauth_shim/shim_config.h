@@ -17,6 +17,7 @@ struct Config {
   int db_connections = 4;          // TTHUB_DB_CONNECTIONS: pooled database connections
   int login_per_minute = 5;        // TTHUB_LOGIN_RATE_PER_MINUTE: /auth/login per client address
   std::vector<std::string> trusted_proxies;  // TTHUB_TRUSTED_PROXY: addresses whose X-Forwarded-For is believed
+  std::string tiktok_webhook_path = "/tiktok/webhook";  // TTHUB_TIKTOK_WEBHOOK_PATH: where TikTok POSTs its events
   std::string redirect_uri() const { return public_url + "/auth/callback"; }
 };
 
