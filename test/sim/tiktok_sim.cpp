@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "dataset.h"
+#include "webhook_sender.h"
 
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
@@ -31,6 +32,7 @@ struct Account {
   int videos = 0;
   int generation = 1;
   bool revoked = false;
+  int64_t requests = 0;        // API requests made with its tokens, valid or not
   int64_t access_expires = 0;  // unix seconds
   std::string access_token, refresh_token;
 };
@@ -465,7 +467,8 @@ void stats(const httplib::Request &, httplib::Response &res) {
   std::lock_guard<std::mutex> lock(g.mu);
   json accounts = json::object();
   for (auto &[oid, a] : g.accounts)
-    accounts[oid] = {{"generation", a.generation}, {"revoked", a.revoked}, {"videos", a.videos}};
+    accounts[oid] = {{"generation", a.generation}, {"revoked", a.revoked}, {"videos", a.videos},
+                     {"requests", a.requests}};
   // TikTok accepts a refresh token once (it rotates it): a count above 1 means two
   // syncs raced. Keyed without the "rft." prefix, so no token shows where stats are printed.
   json refresh_uses = json::object();
@@ -484,9 +487,25 @@ void stats(const httplib::Request &, httplib::Response &res) {
                        {"refresh_token_uses", refresh_uses}, {"max_refresh_token_uses", max_refresh_uses}});
 }
 
+// Counted on arrival, by the account whose token the request carries (a Bearer
+// access token, or a refresh token in the form), revoked or not: tests see whether
+// tthub still calls TikTok for an account after it was told to stop.
+void count_account_request(const httplib::Request &req) {
+  std::lock_guard<std::mutex> lock(g.mu);
+  std::string h = req.get_header_value("Authorization");
+  auto by_access = g.access_tokens.find(h.rfind("Bearer ", 0) == 0 ? h.substr(7) : "");
+  if (by_access != g.access_tokens.end()) {
+    g.accounts[by_access->second].requests++;
+    return;
+  }
+  auto by_refresh = g.refresh_tokens.find(req.get_param_value("refresh_token"));
+  if (by_refresh != g.refresh_tokens.end()) g.accounts[by_refresh->second].requests++;
+}
+
 template <typename H>
 httplib::Server::Handler counted(H handler) {
   return [handler](const httplib::Request &req, httplib::Response &res) {
+    count_account_request(req);
     int now = ++g.in_flight;
     int seen = g.max_in_flight.load();
     while (now > seen && !g.max_in_flight.compare_exchange_weak(seen, now)) {}
@@ -528,6 +547,14 @@ int main(int argc, char **argv) {
   svr.Get("/v2/auth/authorize/", authorize_page);
   svr.Post("/_sim/config", control);
   svr.Get("/_sim/stats", stats);
+  sim::install_webhook_sender(svr, {[] { std::lock_guard<std::mutex> l(g.mu); return g.client_key; },
+                                    [] { std::lock_guard<std::mutex> l(g.mu); return g.client_secret; },
+                                    [](const std::string &oid) { std::lock_guard<std::mutex> l(g.mu); g.accounts[oid].revoked = true; },
+                                    [](const std::string &oid) -> int64_t {
+                                      std::lock_guard<std::mutex> l(g.mu);
+                                      auto it = g.accounts.find(oid);
+                                      return it == g.accounts.end() ? 0 : it->second.requests;
+                                    }});
   if (port == 0) port = svr.bind_to_any_port("127.0.0.1");
   else if (!svr.bind_to_port("127.0.0.1", port)) port = -1;
   if (port <= 0) {
