@@ -155,8 +155,9 @@ Parsed parse(std::string_view body) {
     return out;
   }
   Event e;
-  if (!ascii_member(j, "client_key", kMaxClientKeyBytes, &e.client_key, &out.why) ||
-      !ascii_member(j, "event", kMaxEventBytes, &e.event, &out.why) ||
+  if (!ascii_member(j, "client_key", kMaxClientKeyBytes, &e.client_key, &out.why)) return out;
+  out.client_key = e.client_key;
+  if (!ascii_member(j, "event", kMaxEventBytes, &e.event, &out.why) ||
       !ascii_member(j, "user_openid", kMaxOpenIdBytes, &e.user_openid, &out.why))
     return out;
   auto ct = j.find("create_time");

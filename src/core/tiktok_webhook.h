@@ -75,9 +75,12 @@ struct Event {
 struct Parsed {
   std::optional<Event> event;
   std::string why;  // when not parsed: one sentence, never quoting the body
+  // The body's client_key whenever it is a valid one, even when a later field is not:
+  // an event for another app is refused as such (401) before its fields are judged.
+  std::optional<std::string> client_key;
 };
 
-// Strict: a JSON object with client_key, event, user_openid (strings of visible
+// Strict: a JSON object with client_key (read first), event, user_openid (strings of visible
 // ASCII within their bounds), create_time (a positive integer) and content (a
 // string); for authorization.removed, content must hold a JSON object whose
 // "reason" is an integer. Other events' content is not interpreted.

@@ -6,6 +6,7 @@
 #include "ext/config/server_secrets.h"
 #include "ext/config/settings.h"
 #include "ext/metrics/request_stats.h"
+#include "ext/sync/account_stops.h"
 #include "ext/sync/shared_state.h"
 #include "ext/sync/worker.h"
 
@@ -30,6 +31,7 @@ void _PG_init(void) {
     tthub::secrets::load_at_start();
     tthub::shared::install_hooks();
     tthub::metrics::install_hooks();
+    tthub::account_stops::install_hooks();
     if (tthub::settings::worker_enabled) tthub::worker::register_at_startup();
     return;
   } catch (...) {

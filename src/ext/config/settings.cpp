@@ -96,6 +96,13 @@ bool check_client_key(char **newval, void **, GucSource) {
   return check_string("tthub.client_key", *newval, setting_rules::check_client_key);
 }
 
+// Empty (no links in events) or the shim's public base URL, as TTHUB_PUBLIC_URL.
+bool check_public_url(char **newval, void **, GucSource) {
+  return check_string("tthub.public_url", *newval, [](std::string_view v) {
+    return v.empty() ? std::string() : setting_rules::check_url(v, setting_rules::Query::kRefused);
+  });
+}
+
 bool check_database(char **newval, void **, GucSource) {
   return check_string("tthub.database", *newval, setting_rules::check_database_name);
 }
@@ -125,6 +132,9 @@ int day_complete_deadline_min = -1;
 int webhook_max_in_flight = 2;
 int webhook_timeout_ms = 10000;
 int webhook_retry_base_delay_ms = 10000;
+int tiktok_webhook_tolerance_s = 300;
+char *public_url = nullptr;
+bool reconnect_links = true;
 
 void define_all() {
   // Paths of secret files: read once at server start, visible to superusers only.
@@ -222,6 +232,22 @@ void define_all() {
                           "Delay before the first retry of a failed delivery; doubles each attempt up to an hour.",
                           "Dead after tthub.max_attempts attempts.", &webhook_retry_base_delay_ms, 10000, 100, 3600000,
                           PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr, nullptr);
+  // ---- TikTok's webhook and reconnect links (issue #20) ----
+  // TikTok gives no tolerance (reference section 11): a few minutes is the usual
+  // choice; seconds would refuse TikTok's own retries if they keep the first timestamp.
+  DefineCustomIntVariable("tthub.tiktok_webhook_tolerance",
+                          "How far a TikTok webhook's signed timestamp may be from the server's clock.",
+                          "Outside it the webhook is refused (401): a captured request cannot be replayed later.",
+                          &tiktok_webhook_tolerance_s, 300, 1, 86400, PGC_SIGHUP, GUC_UNIT_S, nullptr, nullptr,
+                          nullptr);
+  DefineCustomStringVariable("tthub.public_url",
+                             "The OAuth shim's public base URL (as TTHUB_PUBLIC_URL), for reconnect links in events.",
+                             "Empty: events carry no reconnect link.", &public_url, "", PGC_SIGHUP, 0,
+                             check_public_url, nullptr, nullptr);
+  DefineCustomBoolVariable("tthub.reconnect_links",
+                           "Whether account.need_reconnect and account.token_expiring events carry a fresh connect link.",
+                           "Needs tthub.public_url; never for an account TikTok reports deleted or banned.",
+                           &reconnect_links, true, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
   MarkGUCPrefixReserved("tthub");
   // Postgres keeps the default of an extension setting whose configured value is
   // invalid at server start and only warns; a wrong time zone or URL would then go

@@ -29,6 +29,11 @@ extern int webhook_max_in_flight;
 extern int webhook_timeout_ms;
 extern int webhook_retry_base_delay_ms;
 
+// TikTok's webhook and reconnect links (issue #20).
+extern int tiktok_webhook_tolerance_s;
+extern char *public_url;
+extern bool reconnect_links;
+
 void define_all();
 
 }  // namespace tthub::settings

@@ -4,6 +4,7 @@
 #include <deque>
 #include <optional>
 #include <random>
+#include <set>
 
 #include "core/backoff.h"
 #include "core/clock.h"
@@ -12,6 +13,7 @@
 #include "ext/metrics/request_stats.h"
 #include "ext/pg/postgres_headers.h"
 #include "ext/pg/spi.h"
+#include "ext/sync/account_stops.h"
 #include "ext/sync/account_store.h"
 #include "ext/sync/job_queue.h"
 #include "ext/sync/snapshot_writer.h"
@@ -70,6 +72,8 @@ struct SyncEngine::Job {
   bool done = false;
   int64_t started_ms = 0;
   JobSummary summary;
+  uint64_t stops_seen = 0;  // account_stops::generation() when its accounts were last looked at
+  bool drop_in_flight = false;  // the request on the wire was for an account since stopped
 };
 
 SyncEngine::SyncEngine(DbWork &db, EngineConfig config)
@@ -116,17 +120,25 @@ class CancelHold {
 
 bool SyncEngine::awaits_tokens(uint64_t tag) const {
   auto it = jobs_.find(tag);
-  return it != jobs_.end() && it->second->in_flight && it->second->sync &&
+  return it != jobs_.end() && it->second->in_flight && !it->second->drop_in_flight && it->second->sync &&
          it->second->sync->endpoint() == tiktok::Endpoint::kToken;
 }
 
 void SyncEngine::apply_batch(std::vector<HttpClient::Completed> done, const std::function<void()> &check_interrupts) {
   // Token responses first and before any interrupt check (see CancelHold).
   std::stable_partition(done.begin(), done.end(), [&](const HttpClient::Completed &c) { return awaits_tokens(c.first); });
+  check_account_stops();
   for (auto &[tag, response] : done) {
     if (!awaits_tokens(tag)) check_interrupts();
     auto it = jobs_.find(tag);
-    if (it != jobs_.end()) apply(*it->second, response);
+    if (it == jobs_.end()) continue;
+    Job &job = *it->second;
+    if (job.drop_in_flight) {  // for an account stopped while it was on the wire
+      job.drop_in_flight = false;
+      job.in_flight = false;
+      continue;
+    }
+    apply(job, response);
   }
 }
 
@@ -139,7 +151,7 @@ void SyncEngine::finish_token_requests(int64_t max_wait_ms) {
   };
   while (pending() && steady_ms() < deadline) {
     for (auto &[tag, response] : http_.poll(static_cast<int>(std::min<int64_t>(250, deadline - steady_ms())))) {
-      if (!awaits_tokens(tag)) continue;  // the job is going back to the queue anyway
+      if (!awaits_tokens(tag) || jobs_.at(tag)->drop_in_flight) continue;  // the job is going back to the queue anyway
       apply(*jobs_.at(tag), response);
     }
   }
@@ -167,6 +179,8 @@ void SyncEngine::add(const JobSpec &spec) {
   job->summary.store_code = spec.store_code;
   job->summary.job_id = spec.job_id;
   bool locked = spec.store_locked;
+  // Read before the accounts are: a stop that commits after the load moves it on.
+  job->stops_seen = account_stops::generation();
   db(*job, [&] {
     if (!locked) locked = job->lock.try_acquire();
     // Loaded under the lock: the tokens are those the previous sync of the store
@@ -235,7 +249,70 @@ void SyncEngine::open_account_day(Job &job) {
   });
 }
 
+// TikTok ended an account's authorization (authorization.removed): a backend took the
+// account out of syncing and moved account_stops on at its commit. Its sync sends no
+// further request and applies nothing more for it (an answer still on the wire is
+// dropped when it lands); its job goes on with the store's other accounts. Checked
+// before requests are sent and before answers are applied; one query, and only when
+// the counter moved.
+void SyncEngine::check_account_stops() {
+  uint64_t generation = account_stops::generation();
+  std::vector<Job *> stale;
+  std::vector<std::optional<std::string>> stores, open_ids;
+  for (auto &[tag, job] : jobs_) {
+    if (job->done || job->stops_seen == generation) continue;
+    stale.push_back(job.get());
+    if (job->sync) {
+      stores.emplace_back(job->spec.store_code);
+      open_ids.emplace_back(job->target.open_id);
+    }
+    for (const accounts::Stored &p : job->pending) {
+      stores.emplace_back(job->spec.store_code);
+      open_ids.emplace_back(p.credentials.open_id);
+    }
+  }
+  if (stale.empty()) return;
+  std::set<std::pair<std::string, std::string>> stopped;
+  try {
+    db_.run([&] {
+      uint64_t n = spi::exec(
+          "SELECT a.store_code::text, a.open_id::text "
+          "  FROM unnest($1::text[], $2::text[]) AS t(store_code, open_id) "
+          "  JOIN tthub.store_accounts a ON a.store_code = t.store_code AND a.open_id = t.open_id "
+          " WHERE a.status NOT IN ('CONNECTED', 'ERROR')",
+          {spi::text_array(stores), spi::text_array(open_ids)});
+      for (uint64_t i = 0; i < n; ++i) stopped.emplace(spi::get_text(i, 1).value_or(""), spi::get_text(i, 2).value_or(""));
+    });
+  } catch (const Error &e) {
+    if (is_operator_intervention(e)) throw;
+    return;  // looked at again before the next request
+  }
+  for (Job *job : stale) {
+    job->stops_seen = generation;
+    const std::string &store = job->spec.store_code;
+    auto &pending = job->pending;
+    pending.erase(std::remove_if(pending.begin(), pending.end(),
+                                 [&](const accounts::Stored &p) { return stopped.count({store, p.credentials.open_id}) > 0; }),
+                  pending.end());
+    if (job->sync && stopped.count({store, job->target.open_id})) account_stopped(*job);
+  }
+}
+
+void SyncEngine::account_stopped(Job &job) {
+  job.sync.reset();
+  // The request on the wire cannot be called back: its answer is dropped when it
+  // lands, and the job's next request waits for that.
+  if (job.in_flight) job.drop_in_flight = true;
+  db(job, [&] {
+    snapshots::log_attempt(job.target.store_code, job.spec.job_id, job.target.open_id,
+                           {job.spec.job_type, "SKIPPED", "stopped: the account's authorization ended (see tthub.accounts)",
+                            job.account_videos, job.last_http, job.account_started_ms, job.account_retries});
+  });
+  start_next_account(job);
+}
+
 void SyncEngine::send_due(int64_t now, int64_t *next_due) {
+  check_account_stops();
   for (auto &[tag, job_ptr] : jobs_) {
     Job &job = *job_ptr;
     if (job.in_flight || !job.sync) continue;

@@ -116,6 +116,8 @@ class SyncEngine {
   void finish(Job &job);
   void requeue_busy(Job &job);
   void db(Job &job, const std::function<void()> &fn);
+  void check_account_stops();
+  void account_stopped(Job &job);
 
   DbWork &db_;
   EngineConfig config_;
