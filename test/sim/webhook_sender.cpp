@@ -4,6 +4,7 @@
 //   open_id      user_openid, default "sim-open-1"
 //   reason       authorization.removed's reason, default 1
 //   content      the "content" string instead of {"reason": N}
+//   pad_bytes    content of this many bytes instead (an oversized body)
 //   create_time  default now
 //   client_key   instead of the simulator's
 //   body         the raw body instead of the one built from the above
@@ -78,6 +79,7 @@ Outgoing build(const json &c, const WebhookHooks &hooks, int64_t create_time) {
   } else {
     std::string content = c.contains("content") ? c["content"].get<std::string>()
                                                 : "{\"reason\": " + std::to_string(c.value("reason", 1)) + " }";
+    if (c.contains("pad_bytes")) content = std::string(c["pad_bytes"].get<size_t>(), 'a');
     o.body = json{{"client_key", c.value("client_key", hooks.client_key())},
                   {"event", event},
                   {"create_time", create_time},
