@@ -148,6 +148,14 @@ TEST(TikTokWebhookBody, RefusesMalformedBodies) {
   EXPECT_FALSE(parse(big).event);
 }
 
+TEST(TikTokWebhookBody, TheClientKeyIsReadBeforeTheRest) {
+  Parsed p = parse(R"({"client_key":"other-app","event":"authorization.removed","create_time":"x"})");
+  EXPECT_FALSE(p.event);
+  ASSERT_TRUE(p.client_key);
+  EXPECT_EQ(*p.client_key, "other-app");
+  EXPECT_FALSE(parse(R"({"event":"x"})").client_key);
+}
+
 TEST(TikTokWebhookReasons, DeletedAndBannedDisableTheRestNeedAReconnect) {
   for (int r : {0, 1, 3, 5, 99}) EXPECT_EQ(reason_effect(r), Effect::kNeedReconnect) << r;
   for (int r : {2, 4}) EXPECT_EQ(reason_effect(r), Effect::kDisabled) << r;

@@ -57,10 +57,13 @@ TTHUB_SQL_FUNCTION(tthub_tiktok_webhook) {
   tthub::SubTransactions db;
   db.run([&] {
     spi::exec(
-        "SELECT outcome, accounts_stopped::int8 FROM tthub._apply_tiktok_event($1, $2, $3, $4::int4, "
-        "       pg_catalog.to_timestamp($5::int8))",
+        "SELECT outcome, accounts_stopped::int8 FROM tthub._apply_tiktok_event($1, $2, $3, $4::int4, $5, $6::int4 = 1, "
+        "       pg_catalog.to_timestamp($7::int8))",
         {spi::text(e.key), spi::text(e.event), spi::text(e.user_openid),
-         spi::int8(e.reason ? std::optional<int64_t>(*e.reason) : std::nullopt), spi::int8(e.create_time)});
+         spi::int8(e.reason ? std::optional<int64_t>(*e.reason) : std::nullopt),
+         spi::text(hook::reason_text(e.reason.value_or(0))),
+         spi::int4(e.reason && hook::reason_effect(*e.reason) == hook::Effect::kDisabled ? 1 : 0),
+         spi::int8(e.create_time)});
     outcome = spi::get_text(0, 1).value_or("");
     stopped = spi::get_int8(0, 2).value_or(0);
   });
