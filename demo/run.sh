@@ -3,8 +3,10 @@
 # needs, builds, starts a throwaway cluster with tthub and pg_cron, the TikTok
 # simulator and the OAuth shim, connects three demo stores through the real OAuth
 # flow (connect link -> simulator's authorize page -> callback), syncs two simulated days and
-# prints a report from the reporting views; then a store owner revokes tthub's access
-# and the alert arrives at a webhook receiver, signed. The cluster keeps running.
+# prints a report from the reporting views; then a store owner removes tthub's access
+# at TikTok: TikTok's webhook (the simulator) reaches the shim, the alert with a
+# reconnect link arrives at a webhook receiver, signed, the demo follows the link
+# through the shim and the store syncs again. The cluster keeps running.
 #   bash demo/run.sh          run the demo
 #   bash demo/run.sh --stop   stop the cluster, the simulator and the shim; remove them
 # TTHUB_DEMO_DIR (default /tmp/tthub-demo), TTHUB_DEMO_VIDEOS (videos per account, 120).
@@ -64,13 +66,15 @@ echo $! >"$DEMO_DIR/receiver.pid"
 for _ in $(seq 1 50); do [ -s "$DEMO_DIR/receiver.port" ] && break; sleep 0.1; done
 RECEIVER_URL="http://127.0.0.1:$(cat "$DEMO_DIR/receiver.port")/tthub"
 sql -qAt -c "SELECT tthub.tthub_add_webhook('$RECEIVER_URL', 'whsec_demo-signing-secret-0123',
-                                            ARRAY['account.connected', 'account.need_reconnect', 'job.dead'])" >/dev/null
+                                            ARRAY['account.connected', 'account.need_reconnect', 'account.removed', 'job.dead'])" >/dev/null
 echo "receiver on $RECEIVER_URL (test/tools/webhook_receiver: checks each signature)"
 
 step "starting the OAuth shim (tthub-oauth)"
 shim_start "$DEMO_DIR/shim" "$PORT"
 echo "$SHIM_PID" >"$DEMO_DIR/shim.pid"
-echo "shim on http://127.0.0.1:$SHIM_PORT"
+# The shim's public URL: reconnect links in alerts point there.
+sql -qAt -c "ALTER SYSTEM SET tthub.public_url = 'http://127.0.0.1:$SHIM_PORT'" -c "SELECT pg_reload_conf()" >/dev/null
+echo "shim on http://127.0.0.1:$SHIM_PORT (TikTok's webhook: /tiktok/webhook)"
 
 step "adding three stores and connecting their TikTok accounts through OAuth"
 sql -q -c "SELECT tthub.tthub_add_store('demo-jakarta', 'Demo Jakarta', 'Ayu');
@@ -127,12 +131,32 @@ sql -c "SELECT s.store_code, s.accounts_connected AS connected, s.last_successfu
          ORDER BY 1" \
     -c "SELECT metric, value FROM tthub.health WHERE metric IN ('tthub_jobs_dead', 'tthub_accounts_need_reconnect', 'tthub_worker_running')"
 
-step "an alert: the owner of demo-bandung revokes tthub's access at TikTok"
-sim_config '{"revoke": "sim-open-2"}'
-echo "   sync job $(sql -qAt -c "SELECT tthub.tthub_sync('demo-bandung')") enqueued"
+step "TikTok tells tthub first: the owner of demo-bandung removes tthub's access at TikTok"
+# The simulator, as TikTok, revokes the tokens and POSTs a signed authorization.removed
+# (reason 1: the user disconnected the app) to the shim's /tiktok/webhook.
+answer=$(curl -s -X POST "http://127.0.0.1:$SIM_PORT/_sim/webhook" \
+  -d "{\"url\": \"http://127.0.0.1:$SHIM_PORT/tiktok/webhook\", \"open_id\": \"sim-open-2\", \"reason\": 1}")
+echo "   the shim answered TikTok: $(printf '%s' "$answer" | grep -oE '"status":[0-9]+' | cut -d: -f2)"
 for _ in $(seq 1 100); do grep -q "account.need_reconnect" "$DEMO_DIR/alerts.out" && break; sleep 0.2; done
 echo "   what the webhook receiver printed:"
 sed 's/^/   /' "$DEMO_DIR/alerts.out"
+sql -c "SELECT store_code, status, status_reason FROM tthub.accounts WHERE store_code = 'demo-bandung'" \
+    -c "SELECT event, open_id, reason, action FROM tthub.tiktok_events"
+
+step "the agency forwards the link; the owner reconnects through the shim"
+link=$(sql -qAt -c "SELECT data->>'reconnect_url' FROM tthub.events WHERE store_code = 'demo-bandung'
+                     AND event = 'account.need_reconnect' ORDER BY event_id DESC LIMIT 1")
+echo "   link from the alert: $link"
+sim_config '{"authorize_account": 2}'
+page=$(curl -sL "$link")
+if ! printf '%s' "$page" | grep -q 'class="ok">Connected'; then
+  echo "reconnecting demo-bandung failed:"; printf '%s\n' "$page"; exit 1
+fi
+echo "   demo-bandung: $(printf '%s' "$page" | sed -n 's/.*The TikTok account \(.*\) is now connected.*/\1/p') connected again"
+wait_idle
+sql -c "SELECT s.store_code, s.accounts_connected AS connected, s.last_successful_sync::timestamp(0) AS last_sync,
+               (SELECT count(DISTINCT snapshot_date) FROM tthub.video_daily v WHERE v.store_code = s.store_code) AS days_of_history
+          FROM tthub.store_summary s WHERE s.store_code = 'demo-bandung'"
 sql -c "SELECT delivery_id, event, store_code, state, attempts, last_http_status FROM tthub.webhook_deliveries ORDER BY 1"
 
 step "the demo keeps running"

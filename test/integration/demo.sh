@@ -22,13 +22,16 @@ like "$out" "demo-bandung +\| +1 \| [0-9-]+ [0-9:]+ \| +0 \| t +\| +30" "sync st
 like "$out" "tthub_jobs_dead +\| +0" "no dead jobs"
 like "$out" "ALERT received \(delivery [0-9]+, signature valid\): account.connected store demo-jakarta" \
   "the webhook receiver got account.connected, signed"
-like "$out" "ALERT received \(delivery [0-9]+, signature valid\): account.need_reconnect store demo-bandung" \
-  "and the alert when demo-bandung's owner revoked access"
+like "$out" "the shim answered TikTok: 200" "the simulator's authorization.removed reached the shim and was accepted"
+like "$out" "ALERT received \(delivery [0-9]+, signature valid\): account.need_reconnect store demo-bandung .*\"reconnect_url\":\"http://127.0.0.1:[0-9]+/auth/login\?invite=" \
+  "and the alert when demo-bandung's owner removed access, with a reconnect link"
+like "$out" "demo-bandung: Sim Account 2 connected again" "following the link reconnects demo-bandung through the shim"
+like "$out" "demo-bandung +\| +1 \| [0-9-]+ [0-9:]+ \| +2" "and it syncs again, with its two days of history"
 like "$out" "connect: +psql 'host=127.0.0.1 port=[0-9]+ user=postgres dbname=tthub'" "it prints the connection string"
 like "$out" "^ +http://127.0.0.1:[0-9]+/auth/login\?invite=[A-Za-z0-9_-]{43}$" "and a connect link with an invite"
 port=$(printf '%s' "$out" | sed -n "s/.*port=\([0-9]*\) user=postgres.*/\1/p" | head -1)
 is "$(psql -X -qAt -h 127.0.0.1 -p "$port" -U postgres -d tthub -c "SELECT count(*) FROM tthub.store_summary WHERE accounts_connected = 1")" \
-   "2" "and leaves the cluster running (demo-bandung must reconnect)"
+   "3" "and leaves the cluster running, every store connected"
 stop=$(bash demo/run.sh --stop 2>&1)
 like "$stop" "demo stopped and removed" "--stop stops it"
 is "$([ -e "$TTHUB_DEMO_DIR" ] && echo exists || echo gone)" "gone" "and removes its files"
