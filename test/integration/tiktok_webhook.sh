@@ -231,6 +231,19 @@ Q "SELECT tthub._prune(1)" >/dev/null
 is "$(Q "SELECT string_agg(open_id, ',') FROM tthub.tiktok_events WHERE open_id IN ('old', 'recent')")" "recent" \
    "pruned with the logs, but kept 4 days whatever the retention (TikTok retries for 72 h)"
 
+echo "# the path is configurable"
+P2=$(free_port 58600)
+TTHUB_TIKTOK_WEBHOOK_PATH=/hooks/tiktok-42 TTHUB_DATABASE_URL="host=127.0.0.1 port=$PORT dbname=tthub user=tthub_oauth" \
+  TTHUB_LISTEN="127.0.0.1:$P2" TTHUB_PUBLIC_URL="http://127.0.0.1:$P2" "$SHIM_BIN" >"$DIR/shim2.log" 2>&1 &
+SHIM2=$!
+for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$P2/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+r=$(curl -s -X POST "http://127.0.0.1:$SIM_PORT/_sim/webhook" -d "{\"url\": \"http://127.0.0.1:$P2/hooks/tiktok-42\", \"open_id\": \"nobody-5\"}")
+is "$(status_of "$r")" "200" "TTHUB_TIKTOK_WEBHOOK_PATH=/hooks/tiktok-42: TikTok's webhook is taken there"
+is "$(curl -s -o /dev/null -w '%{http_code}' -X POST -d '{}' "http://127.0.0.1:$P2/tiktok/webhook")" "404" "and not at the default path"
+kill "$SHIM2"; wait "$SHIM2" 2>/dev/null
+out=$(TTHUB_TIKTOK_WEBHOOK_PATH=/auth/callback TTHUB_DATABASE_URL="host=127.0.0.1" TTHUB_PUBLIC_URL="http://127.0.0.1:1" "$SHIM_BIN" 2>&1)
+like "$out" "TTHUB_TIKTOK_WEBHOOK_PATH must be a path" "a path that is one of the shim's own routes is refused at start"
+
 echo "# fail closed without a client secret"
 Q "ALTER SYSTEM SET tthub.client_secret_file = ''" >/dev/null
 cluster_stop "$DIR/pg" && cluster_start "$DIR/pg"
