@@ -162,7 +162,7 @@ void send_webhooks(const WebhookHooks &hooks, const httplib::Request &req, httpl
     double rate = std::max(1.0, c.value("rate", 50.0));
     sent.resize(static_cast<size_t>(count));
     auto start = std::chrono::steady_clock::now();
-    int threads = std::min(count, 32);
+    int threads = std::min(count, 16);  // below the shim's per-address connection cap
     std::vector<std::thread> pool;
     for (int w = 0; w < threads; ++w) {
       pool.emplace_back([&, w] {
