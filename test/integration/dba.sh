@@ -95,8 +95,8 @@ changes=$(diff "$DIR/fresh4.catalog" "$DIR/fresh3.catalog")
 like "$changes" "< column tthub.sync_jobs #6 attempts integer notnull t default 1 " "and a column default"
 like "$changes" "> constraint webhooks_format_known on tthub.webhooks" "and a constraint"
 like "$changes" "> index CREATE INDEX sync_jobs_finished_idx" "and an index"
-like "$changes" "< function tthub.token_context.*store_code \|\| ':'" "and a function body"
-like "$changes" "< view tthub.dead_jobs: .*'failed'" "and a view definition"
+like "$changes" "< RETURN \(\(\(\(store_code \|\| ':'::text\)" "and a function body"
+like "$changes" "<   WHERE \(sync_jobs.state = 'failed'::tthub.job_state\);" "and a view definition"
 
 echo "# pg_dump and pg_restore"
 s "INSERT INTO tthub.user_daily (store_code, open_id, snapshot_date, follower_count)
