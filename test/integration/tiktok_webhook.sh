@@ -215,6 +215,23 @@ like "$(Q "SELECT count(*) >= $history FROM tthub.video_daily WHERE store_code =
    "a sync ran at once, not at the daily schedule, and the store's history is still there"
 is "$(Q "SELECT count(DISTINCT store_code) FROM tthub.video_daily WHERE open_id = 'sim-open-1'")" "1" "under the same store"
 
+echo "# late and self-made events leave accounts alone"
+old=$(( $(date +%s) - 7200 ))
+r=$(send "\"open_id\": \"sim-open-1\", \"reason\": 1, \"create_time\": $old, \"revoke\": false")
+like "$(jget "$r" body)" "connected after the event, left as they are" \
+   "an authorization.removed from two hours ago, first received after the reconnect, is recorded and ignored"
+is "$(Q "SELECT status FROM tthub.store_accounts WHERE store_code = 's1' AND open_id = 'sim-open-1'")" "CONNECTED" \
+   "the reconnected account stays CONNECTED"
+import_account s6 6
+Q "SELECT tthub.tthub_disconnect('s6')" >/dev/null
+reason=$(Q "SELECT status_reason FROM tthub.store_accounts WHERE store_code = 's6'")
+r=$(send '"open_id": "sim-open-6", "reason": 5')
+like "$(jget "$r" body)" "already disconnected, left as they are" \
+   "reason 5 after an admin's tthub_disconnect (tthub's own revoke) is recorded and ignored"
+is "$(Q "SELECT status || '|' || status_reason FROM tthub.store_accounts WHERE store_code = 's6'")" "DISABLED|$reason" \
+   "the account keeps the admin's status and reason"
+is "$(events_of s6 account.need_reconnect)" "0" "and no event is sent"
+
 echo "# 50 webhooks a second"
 r=$(curl -s -X POST "http://127.0.0.1:$SIM_PORT/_sim/webhook" \
       -d "{\"url\": \"$HOOK\", \"event\": \"authorization.removed\", \"open_id\": \"load-user\", \"revoke\": false, \"count\": 200, \"rate\": 50}")

@@ -52,8 +52,8 @@ REVOKE ALL ON FUNCTION @extschema@._reconnect_url(varchar) FROM PUBLIC;
 --   DISABLED (2 deleted, 4 banned) with TikTok's reason, queued jobs of a store left
 --   with no account to sync cancelled, account.need_reconnect (with a reconnect link)
 --   or account.removed. An account an admin disconnected stays as it is (tthub's own
---   revoke makes TikTok send reason 5), and so does one connected after the event (a
---   late retry must not undo a reconnect).
+--   revoke makes TikTok send reason 5), and so does one connected more than a minute
+--   after the event (a late retry must not undo a reconnect).
 -- Other events are recorded and ignored.
 CREATE OR REPLACE FUNCTION @extschema@._apply_tiktok_event(event_key text, event text, open_id text, reason integer,
     reason_text text, disables boolean, tiktok_time timestamptz, OUT outcome text, OUT accounts_stopped integer)
@@ -101,7 +101,9 @@ BEGIN
         skipped_disconnected := skipped_disconnected + 1;
         CONTINUE;
       END IF;
-      IF a.connected_at > tiktok_time THEN
+      -- TikTok's time is in whole seconds, from another clock: only a connection
+      -- clearly after the event (a minute) is taken for a reconnect.
+      IF a.connected_at > tiktok_time + interval '1 minute' THEN
         skipped_reconnected := skipped_reconnected + 1;
         CONTINUE;
       END IF;
