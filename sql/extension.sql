@@ -12,7 +12,7 @@ SELECT conrelid::regclass AS tbl, conname, pg_get_constraintdef(oid) AS def
  WHERE connamespace = 'tthub'::regnamespace AND contype IN ('p', 'u')
  ORDER BY conrelid::regclass::text, conname;
 -- The exceptions, oauth_states and oauth_invites, are looked up by a random token
--- alone, and webhooks by their id (Citus reference tables).
+-- alone, webhooks by their id and TikTok's events by their key (Citus reference tables).
 SELECT conrelid::regclass AS tbl, conname
   FROM pg_constraint
  WHERE connamespace = 'tthub'::regnamespace AND contype IN ('p', 'u')
