@@ -6,6 +6,7 @@ set -u
 cd "$(dirname "$0")/../.."
 source test/lib/itest.sh
 source test/citus/cluster.sh
+source test/lib/shim.sh
 
 # No background cleanup of moved shards: the uninstall test below sees the old copy.
 citus_cluster_up citus 2 "--accounts 8 --videos 45" "citus.defer_shard_delete_interval = -1" || { echo "not ok 1 - a Citus cluster starts"; echo "1..1"; exit 1; }
@@ -16,7 +17,7 @@ ALL_NODES=("$PORT" "$W1" "$W2")
 TODAY="tthub.snapshot_today()"
 # Extension tables expected as reference tables (looked up without store_code); every
 # other tthub table is distributed by store_code.
-REFERENCE="oauth_invites,oauth_states,stores,webhooks"
+REFERENCE="oauth_invites,oauth_states,stores,tiktok_events,webhooks"
 idle_queue() { wait_for "$PORT" "SELECT count(*) FROM tthub.sync_jobs WHERE state IN ('queued', 'running')" 0 "$1"; }
 on_each_worker() { local p out=""; for p in "$W1" "$W2"; do out+="$(q "$p" tthub "$1")/"; done; echo "${out%/}"; }
 restart_node() {  # restart_node DIR PORT
@@ -83,7 +84,7 @@ restart_node "$DIR/w2" "$W2"
 
 echo "# tthub_distribute: reference tables, colocated distributed tables, in one call"
 like "$(Q "SELECT tthub.tthub_distribute()")" \
-     "^reference tables: oauth_invites, oauth_states, stores, webhooks; distributed by store_code: deliveries, events, store_accounts, .*shard placements per node: 127.0.0.1:$PORT [0-9]+, 127.0.0.1:$W1 [0-9]+, 127.0.0.1:$W2 [0-9]+$" \
+     "^reference tables: oauth_invites, oauth_states, stores, tiktok_events, webhooks; distributed by store_code: deliveries, events, store_accounts, .*shard placements per node: 127.0.0.1:$PORT [0-9]+, 127.0.0.1:$W1 [0-9]+, 127.0.0.1:$W2 [0-9]+$" \
      "it distributes every table and sums up the placements per node"
 is "$(citus_kinds n)" "$REFERENCE" "stores and the OAuth tables are reference tables"
 is "$(Q "SELECT count(*) FROM pg_class c JOIN pg_depend d ON d.objid = c.oid AND d.deptype = 'e'
@@ -265,6 +266,22 @@ is "$(Q "SELECT (used_at IS NOT NULL) || '|' || (open_id IS NOT NULL) FROM tthub
 wait_for "$PORT" "SELECT state FROM tthub.sync_jobs WHERE store_code = 's9' AND job_type = 'first_sync'" "done" 30
 is "$(Q "SELECT count(*) > 0 FROM tthub.video_daily WHERE store_code = 's9'")" "t" "and its first sync ran"
 
+echo "# TikTok's authorization.removed through the shim: a reference table, a distributed account"
+Q "ALTER ROLE tthub_oauth LOGIN" >/dev/null
+if shim_start "$DIR/shim" "$PORT"; then
+  OID9=$(Q "SELECT open_id FROM tthub.store_accounts WHERE store_code = 's9'")
+  r=$(curl -s -X POST "http://127.0.0.1:$SIM_PORT/_sim/webhook" \
+        -d "{\"url\": \"http://127.0.0.1:$SHIM_PORT/tiktok/webhook\", \"open_id\": \"$OID9\", \"reason\": 1}")
+  like "$r" '"status":200' "the shim answers 200 to a signed authorization.removed"
+  is "$(Q "SELECT status || '|' || (refresh_token_enc IS NULL) FROM tthub.store_accounts WHERE store_code = 's9'")" \
+     "NEED_RECONNECT|true" "s9's account stops: NEED_RECONNECT, tokens deleted"
+  is "$(Q "SELECT count(*) FROM tthub.events WHERE store_code = 's9' AND event = 'account.need_reconnect'")/$(Q "SELECT count(*) FROM tthub.tiktok_events")" \
+     "1/1" "one event, one record in the reference table"
+  shim_stop
+else
+  tap_result 1 "the shim starts"
+fi
+
 echo "# removing tthub from the cluster"
 is "$(sqlstate "$PORT" tthub "SELECT tthub.tthub_uninstall()")" "55000" \
    "tthub_uninstall waits for the moved shard's old copy to be cleaned up"
@@ -311,7 +328,7 @@ is "$(Q "SET citus.enable_local_reference_table_foreign_keys = off; ALTER EXTENS
    "ALTER EXTENSION tthub UPDATE runs on the partly distributed install"
 is "$(on_each_worker "SELECT extversion FROM pg_extension WHERE extname = 'tthub'")" "$VERSION/$VERSION" \
    "and Citus ran it on both workers"
-like "$(Q "SELECT tthub.tthub_distribute()")" "^reference tables: webhooks; distributed by store_code: deliveries, events, sync_jobs, " \
+like "$(Q "SELECT tthub.tthub_distribute()")" "^reference tables: tiktok_events, webhooks; distributed by store_code: deliveries, events, sync_jobs, " \
      "tthub_distribute distributes the rest, colocated with the 8 shards of store_accounts"
 is "$(Q "SELECT count(*) || '/' || sum(view_count) FROM tthub.video_daily")" "100/5050" "the 0.2 snapshots are intact"
 is "$(Q "SELECT count(DISTINCT colocationid) || '/' || count(*) FILTER (WHERE (SELECT count(*) FROM pg_dist_shard s WHERE s.logicalrelid = p.logicalrelid) <> 8)
