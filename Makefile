@@ -18,7 +18,7 @@ UPDATE_BUILT = $(patsubst src/extension_sql/%/,src/extension_sql/tthub--%.sql,$(
 # CREATE EXTENSION of the current version runs one script, made of the first release's
 # script and every update after it, in version order (names sort as versions while
 # they stay 0.N with one digit): a fresh install and an upgraded one run the same
-# statements. test/integration/dba.sh compares their catalogs.
+# statements. test/integration/upgrade.sh compares their catalogs.
 TTHUB_VERSION := $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" tthub.control)
 FRESH_BUILT  = src/extension_sql/tthub--$(TTHUB_VERSION).sql
 FRESH_CHAIN  = src/extension_sql/tthub--0.1.sql \
