@@ -3,7 +3,8 @@
 # side yet packaging.sh and demo.sh run with no other suite beside them; the
 # per-suite and final counts are those of the suites' TAP; a failing suite, or one that
 # exits non-zero without a failed test, fails the run; a skipped Citus suite says so
-# and adds ", 1 skipped" to the last line; TTHUB_TEST_JOBS=1 counts the same.
+# and adds ", 1 skipped" to the last line, as do scripts TTHUB_TEST_EXCLUDE leaves
+# out; TTHUB_TEST_JOBS=1 counts the same.
 set -u
 cd "$(dirname "$0")/../.."
 source test/lib/tap.sh
@@ -85,4 +86,9 @@ suite c 0 0 "ok 1 - c1"
 out=$(run)
 is "$?" "0" "the run succeeds"
 is "$(printf '%s\n' "$out" | tail -n 1)" "17 passed, 0 failed" "and says so"
+: >"$T/times"
+out=$(run TTHUB_TEST_EXCLUDE="packaging.sh c.sh")
+is "$(printf '%s\n' "$out" | tail -n 1)" "15 passed, 0 failed, 2 skipped" "TTHUB_TEST_EXCLUDE leaves scripts out, counted as skipped"
+like "$out" "packaging.sh +skipped \(TTHUB_TEST_EXCLUDE\)" "and named"
+is "$(grep -cE '^(packaging|c) ' "$T/times")" "0" "they did not run"
 tap_done
