@@ -9,9 +9,11 @@
 # simulator and ports of its own, the Citus suite its three nodes, and pg_regress and
 # pgTAP share the main cluster in one job. packaging.sh and demo.sh install into
 # PostgreSQL's own directories (dpkg, make install), so they run first, with nothing
-# beside them but the Citus build. Each suite's output goes to a file of its own and is
-# summarised when the suite ends; a suite that exits non-zero without a failed test
-# counts as one failure, as before.
+# beside them but the Citus build (which adds only Citus's files there, and holds one
+# place until its suite can start). Each suite's output goes to a file of its own and
+# is summarised when the suite ends; a suite that exits non-zero without a failed test
+# counts as one failure, as before. TTHUB_TEST_EXCLUDE="a.sh b.sh" leaves integration
+# scripts out (reported as skipped).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -126,8 +128,19 @@ add unit "${u_pass:-0}" "${u_fail:-0}"
 # Citus is found or built (it only adds Citus's own files there) --------------------
 echo "== integration (installing into PostgreSQL, one at a time) and the Citus build"
 start citus_prepare bash test/citus/run.sh --prepare
-citus_prepared=
-report_citus_prepare() { citus_prepared=$1; }
+QUEUE=()
+# When Citus is there (or known to be missing), its suite is the next to start; when
+# its build failed, that failure is the suite's result (running it would rebuild).
+report_citus_prepare() {
+  if [ "$1" = 1 ]; then
+    JOB_START[citus]=${JOB_START[citus_prepare]}
+    cp "$OUT/citus_prepare.log" "$OUT/citus.log"
+    echo "not ok 1 - Citus is found or built (test/citus/run.sh --prepare, above)" >>"$OUT/citus.log"
+    report_citus 1
+  else
+    QUEUE=("citus:bash test/citus/run.sh" ${QUEUE[@]+"${QUEUE[@]}"})
+  fi
+}
 excluded() {  # excluded SCRIPT: reports it skipped when TTHUB_TEST_EXCLUDE names it
   [[ "$EXCLUDE" == *" $1 "* ]] || return 1
   printf '   %-40s skipped (TTHUB_TEST_EXCLUDE)\n' "$1"
@@ -138,7 +151,6 @@ for s in $EXCLUSIVE; do
   start "$s" bash "test/integration/$s"
   finish "$!"
 done
-while [ ${#JOB_NAME[@]} -gt 0 ]; do finish; done
 
 # --- the shared cluster: pg_regress, then pgTAP ---------------------------------------
 PORT=$(free_port 55432)
@@ -193,30 +205,24 @@ report_citus() {
   add citus "$p" "$f" "$s"
 }
 
-# --- then everything else, side by side: the Citus suite and the main cluster's first
-# (the longest and the one other suites do not wait for), then the integration scripts,
-# the largest first (the longest, roughly), so that the lanes end together -------------
-QUEUE=()
-if [ "$citus_prepared" = 1 ]; then
-  # The build failed: its output is the suite's result (running it again would rebuild).
-  JOB_START[citus]=${JOB_START[citus_prepare]}
-  cp "$OUT/citus_prepare.log" "$OUT/citus.log"
-  echo "not ok 1 - Citus is found or built (test/citus/run.sh --prepare, above)" >>"$OUT/citus.log"
-  report_citus 1
-else
-  QUEUE+=("citus:bash test/citus/run.sh")
-fi
+# --- then everything else, side by side (the Citus build, if still running, holds one
+# place): the main cluster's job first, then the integration scripts, the largest
+# first (the longest, roughly), so that the places empty together -----------------------
 QUEUE+=("main:main_suites")
 while read -r _ s; do
   [[ " $EXCLUSIVE " == *" $s "* ]] || excluded "$s" || QUEUE+=("$s:bash test/integration/$s")
 done < <(cd test/integration && wc -c -- *.sh | grep -v ' total$' | sort -rn)
 echo "== integration and the rest, $JOBS at a time"
-for job in "${QUEUE[@]}"; do
-  while [ ${#JOB_NAME[@]} -ge "$JOBS" ]; do finish; done
-  # shellcheck disable=SC2086
-  start "${job%%:*}" ${job#*:}
+while [ ${#QUEUE[@]} -gt 0 ] || [ ${#JOB_NAME[@]} -gt 0 ]; do
+  if [ ${#QUEUE[@]} -gt 0 ] && [ ${#JOB_NAME[@]} -lt "$JOBS" ]; then
+    job=${QUEUE[0]}
+    QUEUE=("${QUEUE[@]:1}")
+    # shellcheck disable=SC2086
+    start "${job%%:*}" ${job#*:}
+  else
+    finish
+  fi
 done
-while [ ${#JOB_NAME[@]} -gt 0 ]; do finish; done
 
 # Last: nothing any suite did may have put the key into the server log.
 if grep -qF "$(cat "$MAIN/token.key")" "$MAIN/server.log"; then

@@ -83,9 +83,21 @@ is "$(most_at_once)" "1" "TTHUB_TEST_JOBS=1 runs scripts one at a time"
 echo "# all green"
 suite b 0 0 "ok 1 - b1" "ok 2 - b2"
 suite c 0 0 "ok 1 - c1"
+: >"$T/times"
+cat >"$R/test/citus/run.sh" <<SH
+#!/bin/sh
+if [ "\${1:-}" = --prepare ]; then sleep 5; echo "prepared \$(date +%s%N)" >>'$T/citus_times'; exit 0; fi
+echo "suite \$(date +%s%N)" >>'$T/citus_times'
+echo "ok 1 - citus"
+SH
 out=$(run)
 is "$?" "0" "the run succeeds"
 is "$(printf '%s\n' "$out" | tail -n 1)" "17 passed, 0 failed" "and says so"
+prepared=$(awk '$1 == "prepared" { print $2 }' "$T/citus_times")
+awk -v p="$prepared" '$1 != "packaging" && $1 != "demo" && $2 == "start" && $3 < p { found = 1 } END { exit !found }' "$T/times"
+tap_result $? "integration scripts start while Citus is still being built"
+awk -v p="$prepared" '$1 == "suite" && $2 > p { found = 1 } END { exit !found }' "$T/citus_times"
+tap_result $? "and the Citus suite once it is built"
 : >"$T/times"
 out=$(run TTHUB_TEST_EXCLUDE="packaging.sh c.sh")
 is "$(printf '%s\n' "$out" | tail -n 1)" "15 passed, 0 failed, 2 skipped" "TTHUB_TEST_EXCLUDE leaves scripts out, counted as skipped"
