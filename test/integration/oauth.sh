@@ -313,7 +313,7 @@ q "$PORT" postgres "CREATE DATABASE up02" >/dev/null
 q "$PORT" up02 "CREATE EXTENSION tthub VERSION '0.2'; SELECT tthub.tthub_add_store('u1', 'U')" >/dev/null
 like "$(q "$PORT" up02 "SELECT tthub.tthub_oauth_begin('u1', 'https://x.test/cb')")" "state=" "0.2 begins with a store code"
 q "$PORT" up02 "ALTER EXTENSION tthub UPDATE" >/dev/null
-is "$(q "$PORT" up02 "SELECT extversion FROM pg_extension WHERE extname = 'tthub'") $(q "$PORT" up02 "SELECT count(*) FROM tthub.oauth_states")" "0.4 0" \
+is "$(q "$PORT" up02 "SELECT extversion FROM pg_extension WHERE extname = 'tthub'") $(q "$PORT" up02 "SELECT count(*) FROM tthub.oauth_states")" "0.5 0" \
    "after the update no state from 0.2 is left"
 is "$(q "$PORT" up02 "SELECT count(*) FROM pg_proc WHERE proname = 'tthub_oauth_begin' AND pg_get_function_identity_arguments(oid) = 'invite text, redirect_uri text'")" "1" \
    "and tthub_oauth_begin takes an invite"

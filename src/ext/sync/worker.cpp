@@ -275,7 +275,8 @@ void tthub_worker_main(Datum) {
   if (tthub::citus::sync_worker_stays_off()) proc_exit(0);  // exit 0: not restarted
   // The worker runs as the bootstrap superuser. Pinned to pg_catalog, names in its
   // statements resolve to built-ins only, whatever search_path a role or database sets
-  // and whatever any role created in "$user" or public (src/extension_sql/0.2--0.3/10-search-path.sql).
+  // and whatever any role created in "$user" or public (the same rule as every SQL
+  // function's: src/extension_sql/functions/10-stores.sql).
   SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_SESSION);
   // The worker's commits need not wait for the WAL flush: what a crash loses of the
   // last fraction of a second is re-fetched (each page commits with its ledger
