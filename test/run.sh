@@ -63,9 +63,10 @@ export TTHUB_TEST_WORK=$WORK
 OUT=$WORK/out
 mkdir -p "$OUT"
 declare -A JOB_NAME=() JOB_START=()
-cleanup() {
+cleanup() {  # on any way out; jobs still running (an interrupted run) are stopped first
   local pid f
-  for pid in "${!JOB_NAME[@]}"; do kill "$pid" 2>/dev/null; done
+  # The suite a job runs, so that its own EXIT trap stops its cluster and simulator.
+  for pid in "${!JOB_NAME[@]}"; do pkill -TERM -P "$pid" 2>/dev/null; done
   wait 2>/dev/null
   while read -r f; do cluster_stop "$(dirname "$(dirname "$f")")"; done \
     < <(find "$WORK" -path '*/data/postmaster.pid' 2>/dev/null)

@@ -104,4 +104,19 @@ out=$(run TTHUB_TEST_EXCLUDE="packaging.sh c.sh")
 is "$(printf '%s\n' "$out" | tail -n 1)" "15 passed, 0 failed, 2 skipped" "TTHUB_TEST_EXCLUDE leaves scripts out, counted as skipped"
 like "$out" "packaging.sh +skipped \(TTHUB_TEST_EXCLUDE\)" "and named"
 is "$(grep -cE '^(packaging|c) ' "$T/times")" "0" "they did not run"
+echo "# an interrupted run stops the suites it started"
+cat >"$R/test/integration/long.sh" <<SH
+trap 'kill \$!; echo "long stopped" >>"$T/times"' EXIT
+echo "long start \$(date +%s%N)" >>"$T/times"
+sleep 60 &
+wait
+SH
+: >"$T/times"
+(cd "$R" && exec env -u TTHUB_TEST_EXCLUDE -u TTHUB_TEST_JOBS -u CI PATH="$T/bin:$PATH" bash test/run.sh >/dev/null 2>&1) &
+runner=$!
+for _ in $(seq 1 100); do grep -q '^long start' "$T/times" && break; sleep 0.1; done
+kill -TERM "$runner"
+wait "$runner"
+for _ in $(seq 1 50); do grep -q '^long stopped' "$T/times" && break; sleep 0.1; done
+like "$(cat "$T/times")" "long stopped" "killing test/run.sh ends a suite it started, through the suite's own EXIT trap"
 tap_done
