@@ -33,13 +33,7 @@ std::string sha256_hex(std::string_view data) {
   unsigned int len = 0;
   if (!EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr))
     throw Error(sqlstate::kInternalError, "tthub: SHA-256 failed");
-  static const char *digits = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < len; ++i) {
-    hex.push_back(digits[digest[i] >> 4]);
-    hex.push_back(digits[digest[i] & 15]);
-  }
-  return hex;
+  return webhook::to_hex(digest, len);
 }
 
 // A required string member of visible ASCII within max bytes; "" when absent or not one.

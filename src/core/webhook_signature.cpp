@@ -10,20 +10,24 @@
 
 namespace tthub::webhook {
 
+std::string to_hex(const unsigned char *bytes, size_t n) {
+  static const char *digits = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(n * 2);
+  for (size_t i = 0; i < n; ++i) {
+    hex.push_back(digits[bytes[i] >> 4]);
+    hex.push_back(digits[bytes[i] & 15]);
+  }
+  return hex;
+}
+
 std::string hmac_sha256_hex(std::string_view key, std::string_view message) {
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
             reinterpret_cast<const unsigned char *>(message.data()), message.size(), mac, &len))
     throw Error(sqlstate::kInternalError, "tthub: HMAC-SHA256 failed");
-  static const char *digits = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(len * 2);
-  for (unsigned int i = 0; i < len; ++i) {
-    hex.push_back(digits[mac[i] >> 4]);
-    hex.push_back(digits[mac[i] & 15]);
-  }
-  return hex;
+  return to_hex(mac, len);
 }
 
 std::string signature_header(std::string_view secret, int64_t unix_seconds, std::string_view body) {

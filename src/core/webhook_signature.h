@@ -4,11 +4,15 @@
 // (a replay window) cannot be fed a captured delivery again later.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace tthub::webhook {
+
+// Lower-case hex of bytes.
+std::string to_hex(const unsigned char *bytes, size_t n);
 
 // Lower-case hex of HMAC-SHA256(key, message).
 std::string hmac_sha256_hex(std::string_view key, std::string_view message);

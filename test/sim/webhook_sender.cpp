@@ -34,6 +34,8 @@ using nlohmann::json;
 namespace sim {
 namespace {
 
+// The simulator signs as TikTok does with code of its own, not tthub's: a mistake in
+// tthub's HMAC cannot hide behind the same mistake here.
 std::string hmac_hex(const std::string &key, const std::string &msg) {
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
