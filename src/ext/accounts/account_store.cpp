@@ -1,8 +1,8 @@
-#include "ext/sync/account_store.h"
+#include "ext/accounts/account_store.h"
 
 #include "core/token_crypto.h"
 #include "ext/config/server_secrets.h"
-#include "ext/notify/events.h"
+#include "ext/alerts/events.h"
 #include "ext/pg/spi.h"
 
 namespace tthub::accounts {
@@ -87,7 +87,7 @@ void connect(const std::string &store_code, const tiktok::TokenSet &t, const std
        spi::bytea(crypto::encrypt(key, t.refresh_token, context(store_code, t.open_id, "refresh_token"))),
        spi::int8(t.expires_in), spi::int8(t.refresh_expires_in), spi::text(t.scope), spi::text(status),
        spi::text(reason)});
-  notify::account_status_changed(store_code, t.open_id, status, reason);
+  alerts::account_status_changed(store_code, t.open_id, status, reason);
 }
 
 void disconnect(const std::string &store_code, const std::string &open_id, const std::string &reason) {
@@ -104,7 +104,7 @@ void set_status(const std::string &store_code, const std::string &open_id, const
       "UPDATE tthub.store_accounts SET status = $3::tthub.account_status, status_reason = $4, updated_at = now() "
       " WHERE store_code = $1 AND open_id = $2",
       {spi::text(store_code), spi::text(open_id), spi::text(status), spi::text(reason)});
-  notify::account_status_changed(store_code, open_id, status, reason);
+  alerts::account_status_changed(store_code, open_id, status, reason);
 }
 
 void mark_synced(const std::string &store_code, const std::string &open_id) {

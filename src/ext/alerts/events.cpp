@@ -1,4 +1,4 @@
-#include "ext/notify/events.h"
+#include "ext/alerts/events.h"
 
 #include <cstring>
 
@@ -6,7 +6,7 @@
 
 #include "ext/pg/spi.h"
 
-namespace tthub::notify {
+namespace tthub::alerts {
 namespace {
 
 // A server running this library over an extension not yet updated to 0.4 has no
@@ -45,4 +45,4 @@ void job_finished(const std::string &store_code, int64_t job_id, const std::stri
   if (state == "dead") emit("job.dead", store_code, json);
 }
 
-}  // namespace tthub::notify
+}  // namespace tthub::alerts

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-namespace tthub::notify {
+namespace tthub::alerts {
 
 // Event data is a JSON object built by the caller (never a token or secret).
 void emit(const char *event, const std::string &store_code, const std::string &data_json);
@@ -22,4 +22,4 @@ void account_status_changed(const std::string &store_code, const std::string &op
 void job_finished(const std::string &store_code, int64_t job_id, const std::string &state, bool refunded,
                   const std::string &error, long http_status);
 
-}  // namespace tthub::notify
+}  // namespace tthub::alerts

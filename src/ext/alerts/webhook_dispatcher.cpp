@@ -1,4 +1,4 @@
-#include "ext/notify/webhook_dispatcher.h"
+#include "ext/alerts/webhook_dispatcher.h"
 
 #include <openssl/crypto.h>
 
@@ -20,7 +20,7 @@
 #include "ext/config/settings.h"
 #include "ext/pg/spi.h"
 
-namespace tthub::notify {
+namespace tthub::alerts {
 namespace {
 
 // Deliveries on the wire at once over all webhooks (each webhook has its own cap).
@@ -325,4 +325,4 @@ void webhooks_shutdown(DbWork &db) {
   });
 }
 
-}  // namespace tthub::notify
+}  // namespace tthub::alerts

@@ -11,7 +11,7 @@
 
 #include "ext/pg/db_work.h"
 
-namespace tthub::notify {
+namespace tthub::alerts {
 
 // One step: records finished deliveries, claims and sends due ones, scans. woken:
 // the worker's latch was set (an event may have queued deliveries). Returns how
@@ -22,4 +22,4 @@ int64_t webhooks_step(DbWork &db, bool woken);
 // spending an attempt.
 void webhooks_shutdown(DbWork &db);
 
-}  // namespace tthub::notify
+}  // namespace tthub::alerts

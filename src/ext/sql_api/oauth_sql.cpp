@@ -10,7 +10,7 @@
 #include "core/clock.h"
 #include "core/random_token.h"
 #include "core/store_code.h"
-#include "ext/sync/account_store.h"
+#include "ext/accounts/account_store.h"
 #include "ext/pg/db_work.h"
 #include "ext/sql_api/http_call.h"
 #include "ext/config/server_secrets.h"

@@ -1,7 +1,7 @@
 #include "ext/sync/job_queue.h"
 
 #include "core/clock.h"
-#include "ext/notify/events.h"
+#include "ext/alerts/events.h"
 #include "ext/pg/spi.h"
 
 namespace tthub::queue {
@@ -82,7 +82,7 @@ void finish(const std::string &store_code, int64_t job_id, const Finish &f) {
        spi::int8(f.run_after_ms), spi::text(f.error), spi::int4(static_cast<int32_t>(f.http_status)),
        // finished_at: computed here, not with CASE ... now() in the UPDATE (Citus refuses that).
        f.state == "queued" ? spi::int8(std::optional<int64_t>()) : spi::int8(epoch_ms())});
-  notify::job_finished(store_code, job_id, f.state, f.refund_attempt, f.error, f.http_status);
+  alerts::job_finished(store_code, job_id, f.state, f.refund_attempt, f.error, f.http_status);
 }
 
 int64_t prune(int retention_days) {

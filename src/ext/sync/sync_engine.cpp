@@ -12,7 +12,7 @@
 #include "ext/metrics/request_stats.h"
 #include "ext/pg/postgres_headers.h"
 #include "ext/pg/spi.h"
-#include "ext/sync/account_store.h"
+#include "ext/accounts/account_store.h"
 #include "ext/sync/job_queue.h"
 #include "ext/sync/snapshot_writer.h"
 #include "ext/sync/store_lock.h"

@@ -6,7 +6,7 @@
 #include "core/error.h"
 #include "ext/citus/node_role.h"
 #include "ext/pg/db_work.h"
-#include "ext/notify/webhook_dispatcher.h"
+#include "ext/alerts/webhook_dispatcher.h"
 #include "ext/sync/engine_settings.h"
 #include "ext/sync/job_queue.h"
 #include "ext/pg/pg_bridge.h"
@@ -126,7 +126,7 @@ void maintain(OwnTransactions &db, SyncEngine &engine, Loop &l) {
 // dispatcher has its own connections and never waits on the network), and once a
 // minute scan for token_expiring / day_incomplete events. A latch set by an event
 // (claim_now) also means deliveries may be queued.
-void deliver_webhooks(OwnTransactions &db, Loop &l) { l.hooks_wait = notify::webhooks_step(db, l.claim_now); }
+void deliver_webhooks(OwnTransactions &db, Loop &l) { l.hooks_wait = alerts::webhooks_step(db, l.claim_now); }
 
 // Step 2, claim and start: as many due jobs as the engine wants (the concurrency
 // controller's target less those running), when woken, a slot freed, or the next
@@ -241,7 +241,7 @@ void run() {
   }
   report_activity("tthub: stopping");
   QueryCancelPending = false;  // the stop is being handled: let the requeue run
-  notify::webhooks_shutdown(db);
+  alerts::webhooks_shutdown(db);
   engine->finish_token_requests(std::min<int64_t>(settings::http_timeout_ms, kShutdownTokenWaitMs));
   engine->requeue_all("the worker was stopped before the job finished", kShutdownLockTimeoutMs);
 }
