@@ -107,6 +107,15 @@ void set_status(const std::string &store_code, const std::string &open_id, const
   alerts::account_status_changed(store_code, open_id, status, reason);
 }
 
+void save_profile(const std::string &store_code, const std::string &open_id,
+                  const std::optional<std::string> &display_name, const std::optional<std::string> &avatar_url) {
+  spi::exec(
+      "UPDATE tthub.store_accounts SET display_name = coalesce($3, display_name), "
+      "       avatar_url = coalesce($4, avatar_url), updated_at = now() "
+      " WHERE store_code = $1 AND open_id = $2",
+      {spi::text(store_code), spi::text(open_id), spi::text(display_name), spi::text(avatar_url)});
+}
+
 void mark_synced(const std::string &store_code, const std::string &open_id) {
   spi::exec(
       "UPDATE tthub.store_accounts SET status = 'CONNECTED', status_reason = NULL, last_sync_at = now(), "

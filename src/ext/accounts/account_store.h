@@ -37,6 +37,10 @@ void connect(const std::string &store_code, const tiktok::TokenSet &t, const std
 // Forgets the tokens of a disconnected account; status DISABLED.
 void disconnect(const std::string &store_code, const std::string &open_id, const std::string &reason);
 
+// The profile a sync read (display name, avatar); an absent field keeps the stored one.
+void save_profile(const std::string &store_code, const std::string &open_id,
+                  const std::optional<std::string> &display_name, const std::optional<std::string> &avatar_url);
+
 void mark_synced(const std::string &store_code, const std::string &open_id);
 
 }  // namespace tthub::accounts

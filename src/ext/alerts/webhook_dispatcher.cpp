@@ -108,7 +108,7 @@ void log_outcome(const Outcome &o, const char *state) {
   });
 }
 
-Outcome outcome_of(const InFlight &meta, const tiktok::HttpResponse &r) {
+Outcome outcome_of(const InFlight &meta, const HttpResponse &r) {
   Outcome o;
   o.meta = meta;
   o.http_status = r.status;
@@ -192,7 +192,7 @@ std::optional<Outcome> send(Dispatcher &d, Claimed &c) {
   }
   std::string body = webhook::body(c.event, webhook::parse_format(c.format));
   uint64_t tag = d.next_tag++;
-  tiktok::HttpRequest request = webhook::request(c.url, c.event, body, secret.value, epoch_ms() / 1000);
+  HttpRequest request = webhook::request(c.url, c.event, body, secret.value, epoch_ms() / 1000);
   request.refuse_internal_addresses = !c.allow_private;
   d.http->submit(request, tag);
   d.in_flight.emplace(tag, c.meta);

@@ -9,8 +9,8 @@ namespace tthub::queue {
 std::vector<JobSpec> claim(int max_jobs) {
   uint64_t n = spi::exec(
       "SELECT store_code::text, job_id, snapshot_date, attempts, job_type "
-      "  FROM tthub._claim_jobs($1, interval '10 minutes', pg_backend_pid())",
-      {spi::int4(max_jobs)});
+      "  FROM tthub._claim_jobs($1, make_interval(secs => $2), pg_backend_pid())",
+      {spi::int4(max_jobs), spi::int8(kLeaseSeconds)});
   std::vector<JobSpec> jobs;
   for (uint64_t i = 0; i < n; ++i) {
     JobSpec j;
@@ -64,10 +64,45 @@ void heartbeat(const std::vector<std::pair<std::string, int64_t>> &jobs) {
     ids.emplace_back(id);
   }
   spi::exec(
-      "UPDATE tthub.sync_jobs j SET lease_until = now() + interval '10 minutes', updated_at = now() "
+      "UPDATE tthub.sync_jobs j SET lease_until = now() + make_interval(secs => $3), updated_at = now() "
       "  FROM unnest($1::text[], $2::int8[]) AS a(store_code, job_id) "
       " WHERE j.store_code = a.store_code AND j.job_id = a.job_id AND j.state = 'running'",
-      {spi::text_array(stores), spi::int8_array(ids)});
+      {spi::text_array(stores), spi::int8_array(ids), spi::int8(kLeaseSeconds)});
+}
+
+std::optional<JobSpec> claim_or_create(const std::string &store_code, int32_t today) {
+  uint64_t n = spi::exec(
+      "WITH claimed AS ( "
+      "  UPDATE tthub.sync_jobs SET state = 'running', attempts = attempts + 1, worker_pid = pg_backend_pid(), "
+      "         started_at = now(), lease_until = now() + make_interval(secs => $3), updated_at = now() "
+      "   WHERE store_code = $1 AND snapshot_date = $2::date AND state = 'queued' "
+      "  RETURNING store_code, job_id, snapshot_date, attempts, job_type), "
+      "created AS ( "
+      "  INSERT INTO tthub.sync_jobs (store_code, snapshot_date, job_type, state, attempts, worker_pid, "
+      "                               started_at, lease_until) "
+      "  SELECT $1, $2::date, 'manual_sync', 'running', 1, pg_backend_pid(), now(), "
+      "         now() + make_interval(secs => $3) "
+      "   WHERE NOT EXISTS (SELECT 1 FROM claimed) "
+      "  ON CONFLICT (store_code, snapshot_date) WHERE state IN ('queued', 'running') DO NOTHING "
+      "  RETURNING store_code, job_id, snapshot_date, attempts, job_type) "
+      "SELECT store_code::text, job_id, snapshot_date, attempts, job_type FROM claimed "
+      "UNION ALL SELECT store_code::text, job_id, snapshot_date, attempts, job_type FROM created",
+      {spi::text(store_code), spi::date(today), spi::int8(kLeaseSeconds)});
+  if (n == 0) return std::nullopt;
+  JobSpec j;
+  j.store_code = store_code;
+  j.job_id = spi::get_int8(0, 2).value_or(0);
+  j.snapshot_date = spi::get_int4(0, 3).value_or(0);
+  j.attempts = spi::get_int4(0, 4).value_or(1);
+  j.job_type = spi::get_text(0, 5).value_or("manual_sync");
+  return j;
+}
+
+void progress(const std::string &store_code, int64_t job_id, const std::string &open_id, int pages,
+              int64_t videos) {
+  spi::exec(TTHUB_JOB_PROGRESS_UPDATE("$1", "$2", "$3", "$4", "$5", "$6"),
+            {spi::text(store_code), spi::int8(job_id), spi::text(open_id), spi::int4(pages), spi::int8(videos),
+             spi::int8(kLeaseSeconds)});
 }
 
 void finish(const std::string &store_code, int64_t job_id, const Finish &f) {

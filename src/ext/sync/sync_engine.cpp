@@ -15,6 +15,7 @@
 #include "ext/accounts/account_store.h"
 #include "ext/sync/job_queue.h"
 #include "ext/sync/snapshot_writer.h"
+#include "ext/sync/sync_log.h"
 #include "ext/sync/store_lock.h"
 
 namespace tthub {
@@ -231,7 +232,7 @@ void SyncEngine::open_account_day(Job &job) {
       job.sync->resume_from(*c.next_cursor, c.pages, c.videos);
       job.account_videos = c.videos;
     }
-    snapshots::job_progress(job.target, c.pages, c.videos);
+    queue::progress(job.target.store_code, job.target.job_id, job.target.open_id, c.pages, c.videos);
   });
 }
 
@@ -293,13 +294,13 @@ int64_t SyncEngine::step(int max_wait_ms, const std::function<void()> &check_int
 
 // Every completed TikTok response passes here once, with its endpoint, status and
 // duration: the concurrency controller learns the latency and the 429s from it.
-void SyncEngine::response_completed(Job &, tiktok::Endpoint endpoint, const tiktok::HttpResponse &response,
+void SyncEngine::response_completed(Job &, tiktok::Endpoint endpoint, const HttpResponse &response,
                                     int64_t duration_ms) {
   controller_.on_response(steady_ms(), duration_ms, response.status == 429);
   metrics::record_request(static_cast<int>(endpoint), response);
 }
 
-void SyncEngine::apply(Job &job, const tiktok::HttpResponse &response) {
+void SyncEngine::apply(Job &job, const HttpResponse &response) {
   job.in_flight = false;
   response_completed(job, job.sync->endpoint(), response, steady_ms() - job.sent_ms);
   if (response.status) {
@@ -318,7 +319,10 @@ void SyncEngine::apply(Job &job, const tiktok::HttpResponse &response) {
     });
   } else if (auto *e = std::get_if<tiktok::event::UserFetched>(&event)) {
     job.rate_limited = 0;
-    db(job, [&] { snapshots::write_user(job.target, e->user); });
+    db(job, [&] {
+      snapshots::write_user(job.target, e->user);
+      accounts::save_profile(job.target.store_code, job.target.open_id, e->user.display_name, e->user.avatar_url);
+    });
   } else if (auto *e = std::get_if<tiktok::event::PageFetched>(&event)) {
     job.rate_limited = 0;
     int64_t written = 0;
@@ -372,7 +376,7 @@ void SyncEngine::account_succeeded(Job &job) {
   job.summary.videos += job.account_videos;
   db(job, [&] {
     accounts::mark_synced(job.target.store_code, job.target.open_id);
-    snapshots::log_attempt(job.target.store_code, job.spec.job_id, job.target.open_id,
+    sync_log::write(job.target.store_code, job.spec.job_id, job.target.open_id,
                            {job.spec.job_type, "SUCCESS",
                             std::to_string(job.sync->pages()) + " pages, " + std::to_string(job.account_videos) + " videos",
                             job.account_videos + 1, job.last_http, job.account_started_ms, job.account_retries});
@@ -393,7 +397,7 @@ void SyncEngine::account_failed(Job &job, const ApiFailure &f) {
       accounts::set_status(job.target.store_code, job.target.open_id, "NEED_RECONNECT", f.message);
     else if (f.kind == FailureKind::kFatal || f.kind == FailureKind::kTokenInvalid)
       accounts::set_status(job.target.store_code, job.target.open_id, "ERROR", f.message);
-    snapshots::log_attempt(job.target.store_code, job.spec.job_id, job.target.open_id,
+    sync_log::write(job.target.store_code, job.spec.job_id, job.target.open_id,
                            {job.spec.job_type, "FAILED", std::string(kind_name(f.kind)) + ": " + message,
                             job.account_videos, f.http_status, job.account_started_ms, job.account_retries});
   });
@@ -444,7 +448,7 @@ void SyncEngine::requeue_busy(Job &job) {
   const JobSpec &s = job.spec;
   std::string message = "another sync of this store is running; this job waits for it";
   db_.run([&] {
-    snapshots::log_attempt(s.store_code, s.job_id, "", {s.job_type, "SKIPPED", message, 0, 0, epoch_ms()});
+    sync_log::write(s.store_code, s.job_id, "", {s.job_type, "SKIPPED", message, 0, 0, epoch_ms()});
     queue::finish(s.store_code, s.job_id, {"queued", true, config_.store_busy_retry_ms, message, 0});
   });
   job.summary.state = "queued";

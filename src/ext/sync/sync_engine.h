@@ -105,8 +105,8 @@ class SyncEngine {
   struct Job;
   void start_next_account(Job &job);
   void send_due(int64_t now, int64_t *next_due);
-  void apply(Job &job, const tiktok::HttpResponse &response);
-  void response_completed(Job &job, tiktok::Endpoint endpoint, const tiktok::HttpResponse &response,
+  void apply(Job &job, const HttpResponse &response);
+  void response_completed(Job &job, tiktok::Endpoint endpoint, const HttpResponse &response,
                           int64_t duration_ms);
   void open_account_day(Job &job);
   void apply_batch(std::vector<HttpClient::Completed> done, const std::function<void()> &check_interrupts);
