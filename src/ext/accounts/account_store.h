@@ -15,8 +15,7 @@ struct Stored {
   std::optional<std::string> decrypt_error;  // the tokens could not be decrypted
 };
 
-// Decrypts a stored access token of the account (the context is the one every stored
-// token uses, as tthub.token_context()). Throws tthub::Error (TH001, 55000) on failure.
+// Decrypts a stored access token of the account (its context: core/secret_context.h). Throws tthub::Error (TH001, 55000) on failure.
 std::string decrypt_access_token(const std::string &store_code, const std::string &open_id,
                                  const std::vector<uint8_t> &ciphertext);
 

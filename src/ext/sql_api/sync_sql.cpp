@@ -115,3 +115,18 @@ TTHUB_SQL_FUNCTION(tthub_wake_worker) {
   tthub::shared::wake_worker_at_commit();
   PG_RETURN_VOID();
 }
+
+// tthub._requeue_orphans(max_attempts integer) RETURNS integer: jobs whose worker is
+// gone back to the queue, or dead when their attempts are spent; the worker's
+// maintenance does the same (queue::requeue_orphans, by the one outcome rule).
+// Nothing on a Citus worker node: process ids there are not the coordinator's.
+TTHUB_SQL_FUNCTION(tthub_requeue_orphans) {
+  tthub::SubTransactions db;
+  tthub::jobs::Policy policy = tthub::engine_config_from_settings().jobs;
+  policy.max_attempts = PG_GETARG_INT32(0);
+  int n = 0;
+  db.run([&] {
+    if (!tthub::citus::is_worker_node()) n = tthub::queue::requeue_orphans(policy);
+  });
+  PG_RETURN_INT32(n);
+}

@@ -1,7 +1,9 @@
 #include "ext/sync/job_queue.h"
 
+#include "core/backoff.h"
 #include "core/clock.h"
 #include "ext/alerts/events.h"
+#include "ext/pg/lock_timeout.h"
 #include "ext/pg/spi.h"
 
 namespace tthub::queue {
@@ -38,21 +40,52 @@ int64_t next_due_ms() {
   return *ms < 0 ? 0 : *ms;
 }
 
-int requeue_orphans(int max_attempts) {
-  spi::exec("SELECT tthub._requeue_orphans($1)", {spi::int4(max_attempts)});
-  return spi::get_int4(0, 1).value_or(0);
+int requeue_orphans(const jobs::Policy &policy) {
+  // Locked by the statement that finds them (the orphan check reads this node's
+  // pg_stat_activity: on Citus it runs on the coordinator), so that nobody else
+  // finishes them meanwhile; then each is finished like any attempt, by the one rule.
+  uint64_t n = spi::exec(
+      "UPDATE tthub.sync_jobs j SET updated_at = now() "
+      " WHERE j.state = 'running' "
+      "   AND (j.lease_until < now() "
+      "        OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a "
+      "                        WHERE a.pid = j.worker_pid AND a.backend_start <= j.started_at)) "
+      "RETURNING j.store_code, j.job_id, j.attempts",
+      {});
+  struct Orphan {
+    std::string store_code;
+    int64_t job_id;
+    int attempts;
+  };
+  std::vector<Orphan> orphans;
+  for (uint64_t i = 0; i < n; ++i)
+    orphans.push_back({spi::get_text(i, 1).value_or(""), spi::get_int8(i, 2).value_or(0), spi::get_int4(i, 3).value_or(0)});
+  for (const Orphan &o : orphans) {
+    jobs::Attempt a;
+    a.ending = jobs::Ending::kWorkerLost;
+    a.attempts = o.attempts;
+    finish(o.store_code, o.job_id, jobs::decide(a, policy, jitter_unit()));
+  }
+  return static_cast<int>(orphans.size());
 }
 
-int requeue_running(const std::string &reason, int lock_timeout_ms) {
+int requeue_running(const std::string &reason) {
+  jobs::Attempt a;
+  a.ending = jobs::Ending::kWorkerStopped;
+  a.error = reason;
+  jobs::Outcome o = jobs::decide(a, jobs::Policy{}, 0);
   // Bounded: a row lock someone holds on a job must not keep the worker from exiting.
-  spi::exec("SELECT pg_catalog.set_config('lock_timeout', $1, true)",
-            {spi::text(std::to_string(lock_timeout_ms))});
+  lock_waits::bound();
+  // By process rather than by the engine's jobs: a job claimed but not yet started
+  // is running too. No events: a stop costs the job nothing.
   return static_cast<int>(spi::exec(
-      "UPDATE tthub.sync_jobs SET state = 'queued', attempts = greatest(attempts - 1, 0), run_after = now(), "
-      "       last_error = $1, lease_until = NULL, worker_pid = NULL, current_open_id = NULL, "
+      "UPDATE tthub.sync_jobs SET state = $1::tthub.job_state, attempts = greatest(attempts - $2, 0), "
+      "       run_after = now() + make_interval(secs => $3 / 1000.0), "
+      "       last_error = $4, lease_until = NULL, worker_pid = NULL, current_open_id = NULL, "
       "       finished_at = NULL, updated_at = now() "
       " WHERE worker_pid = pg_backend_pid() AND state = 'running'",
-      {spi::text(reason)}));
+      {spi::text(jobs::state_name(o.state)), spi::int4(o.refund_attempt ? 1 : 0), spi::int8(o.run_after_ms),
+       spi::text(o.error)}));
 }
 
 void heartbeat(const std::vector<std::pair<std::string, int64_t>> &jobs) {
@@ -105,7 +138,8 @@ void progress(const std::string &store_code, int64_t job_id, const std::string &
              spi::int8(kLeaseSeconds)});
 }
 
-void finish(const std::string &store_code, int64_t job_id, const Finish &f) {
+void finish(const std::string &store_code, int64_t job_id, const jobs::Outcome &o) {
+  bool final_state = o.state != jobs::State::kQueued;
   spi::exec(
       "UPDATE tthub.sync_jobs SET state = $3::tthub.job_state, attempts = greatest(attempts - $4, 0), "
       "       run_after = now() + make_interval(secs => $5 / 1000.0), last_error = nullif($6, ''), "
@@ -113,11 +147,12 @@ void finish(const std::string &store_code, int64_t job_id, const Finish &f) {
       "       finished_at = to_timestamp($8 / 1000.0), "
       "       lease_until = NULL, worker_pid = NULL, current_open_id = NULL, updated_at = now() "
       " WHERE store_code = $1 AND job_id = $2",
-      {spi::text(store_code), spi::int8(job_id), spi::text(f.state), spi::int4(f.refund_attempt ? 1 : 0),
-       spi::int8(f.run_after_ms), spi::text(f.error), spi::int4(static_cast<int32_t>(f.http_status)),
+      {spi::text(store_code), spi::int8(job_id), spi::text(jobs::state_name(o.state)),
+       spi::int4(o.refund_attempt ? 1 : 0), spi::int8(o.run_after_ms), spi::text(o.error),
+       spi::int4(static_cast<int32_t>(o.http_status)),
        // finished_at: computed here, not with CASE ... now() in the UPDATE (Citus refuses that).
-       f.state == "queued" ? spi::int8(std::optional<int64_t>()) : spi::int8(epoch_ms())});
-  alerts::job_finished(store_code, job_id, f.state, f.refund_attempt, f.error, f.http_status);
+       final_state ? spi::int8(epoch_ms()) : spi::int8(std::optional<int64_t>())});
+  alerts::job_finished(store_code, job_id, o);
 }
 
 int64_t prune(int retention_days) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/job_outcome.h"
 #include "ext/sync/sync_engine.h"
 
 namespace tthub::queue {
@@ -23,11 +24,13 @@ inline constexpr int64_t kLeaseSeconds = 600;
 std::vector<JobSpec> claim(int max_jobs);
 // Milliseconds until the next claimable queued job is due (-1 when none is queued).
 int64_t next_due_ms();
-// Jobs of dead workers back to the queue (or dead when their attempts are spent).
-int requeue_orphans(int max_attempts);
+// Jobs of dead workers (their process is gone, or their lease passed) back to the
+// queue, or dead when their attempts are spent: the outcome jobs::decide gives a
+// lost worker, written by finish() with its events. Returns how many.
+int requeue_orphans(const jobs::Policy &policy);
 // Shutdown: every job this process is running back to the queue without spending
-// an attempt, waiting at most lock_timeout_ms for row locks. Returns how many.
-int requeue_running(const std::string &reason, int lock_timeout_ms);
+// an attempt, waiting at most lock_waits::kWorkerMs for row locks. Returns how many.
+int requeue_running(const std::string &reason);
 // Extends the lease of jobs this process is running.
 void heartbeat(const std::vector<std::pair<std::string, int64_t>> &jobs);
 
@@ -50,15 +53,9 @@ void progress(const std::string &store_code, int64_t job_id, const std::string &
 #define TTHUB_JOB_PROGRESS_CTE(STORE, JOB, OPEN_ID, PAGES, VIDEOS, LEASE_SECONDS) \
   "job AS (" TTHUB_JOB_PROGRESS_UPDATE(STORE, JOB, OPEN_ID, PAGES, VIDEOS, LEASE_SECONDS) ")"
 
-struct Finish {
-  std::string state;        // done, failed, queued, dead
-  bool refund_attempt = false;  // a rate-limited, interrupted or store-busy attempt costs nothing
-  int64_t run_after_ms = 0;     // from now, for queued
-  std::string error;
-  long http_status = 0;
-};
-// The one place where a job's final (or next) state is written.
-void finish(const std::string &store_code, int64_t job_id, const Finish &f);
+// The one place where a job's final (or next) state is written, as jobs::decide
+// gave it, with the events it names.
+void finish(const std::string &store_code, int64_t job_id, const jobs::Outcome &outcome);
 
 // Deletes finished jobs and logs older than the retention; returns rows deleted.
 int64_t prune(int retention_days);

@@ -22,15 +22,6 @@ void write_user(const Target &t, const tiktok::UserInfo &u) {
        spi::int8(u.likes_count), spi::int8(u.video_count)});
 }
 
-bool schema_has_checkpoints() {
-  // A library newer than the extension's SQL (before ALTER EXTENSION tthub UPDATE)
-  // must still sync. One catalog lookup per account or log line, not per page.
-  return spi::exec(
-             "SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('tthub.sync_ledger') "
-             "   AND attname = 'next_cursor' AND NOT attisdropped",
-             {}) == 1;
-}
-
 int32_t today() {
   spi::exec("SELECT tthub.snapshot_today()", {});
   return spi::get_int4(0, 1).value_or(0);  // DateADT is an int4

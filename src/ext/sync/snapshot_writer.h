@@ -20,13 +20,8 @@ struct Target {
   std::string open_id;
   int32_t snapshot_date;  // DateADT
   int64_t job_id;
-  bool checkpoints = true;  // the extension's SQL has 0.4's checkpoint columns
+  bool checkpoints = true;  // the installed SQL has 0.4's checkpoint columns (installed_sql.h)
 };
-
-// Whether the installed extension SQL has 0.4's sync_ledger.next_cursor and
-// sync_logs.request_retries: a library newer than its SQL (before ALTER EXTENSION
-// tthub UPDATE) still syncs, without checkpoints.
-bool schema_has_checkpoints();
 
 // The snapshot day as of now (tthub.snapshot_today(), in tthub.snapshot_timezone). A
 // sync writes an account under the day it starts observing it, whatever day its job

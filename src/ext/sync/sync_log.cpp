@@ -1,7 +1,7 @@
 #include "ext/sync/sync_log.h"
 
+#include "ext/config/installed_sql.h"
 #include "ext/pg/spi.h"
-#include "ext/sync/snapshot_writer.h"
 
 namespace tthub::sync_log {
 
@@ -17,7 +17,7 @@ void write(const std::string &store_code, int64_t job_id, const std::string &ope
                                  spi::text(e.job_type), spi::text(e.status), spi::text(e.message),
                                  spi::int8(e.records), spi::int4(static_cast<int32_t>(e.http_status)),
                                  spi::int8(e.started_at_ms), spi::int4(e.request_retries)};
-  if (snapshots::schema_has_checkpoints())
+  if (installed::sql().has_checkpoints())
     spi::exec(INSERT_LOG(", request_retries", ", $10"), params);
   else  // the extension's SQL predates 0.4: $10 goes unused
     spi::exec(INSERT_LOG("", ""), params);
