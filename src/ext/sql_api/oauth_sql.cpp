@@ -15,6 +15,7 @@
 #include "ext/sql_api/http_call.h"
 #include "ext/config/server_secrets.h"
 #include "ext/config/settings.h"
+#include "ext/sync/job_queue.h"
 #include "ext/sync/sync_log.h"
 #include "ext/pg/spi.h"
 #include "ext/pg/sql_values.h"
@@ -157,7 +158,7 @@ TTHUB_SQL_FUNCTION(tthub_oauth_complete) {
                                   {"oauth_connect", missing.empty() ? "SUCCESS" : "FAILED",
                                    missing.empty() ? "account connected" : "account connected without " + missing,
                                    0, 200, started});
-    if (missing.empty()) spi::exec("SELECT tthub._enqueue($1, 'first_sync')", {spi::text(pending.store_code)});
+    if (missing.empty()) tthub::queue::enqueue(pending.store_code, "first_sync");
   });
   return result_row(fcinfo, {pending.store_code, display_name, std::string(status),
                              reason.empty() ? std::nullopt : std::optional<std::string>(reason)});

@@ -8,6 +8,11 @@
 
 namespace tthub::queue {
 
+int64_t enqueue(const std::string &store_code, const char *job_type) {
+  spi::exec("SELECT tthub._enqueue($1, $2)", {spi::text(store_code), spi::text(job_type)});
+  return spi::get_int8(0, 1).value_or(0);
+}
+
 std::vector<JobSpec> claim(int max_jobs) {
   uint64_t n = spi::exec(
       "SELECT store_code::text, job_id, snapshot_date, attempts, job_type "

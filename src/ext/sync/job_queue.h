@@ -19,6 +19,10 @@ namespace tthub::queue {
 // last renewal by a margin.
 inline constexpr int64_t kLeaseSeconds = 600;
 
+// The store's job for today (tthub._enqueue): a new one, which wakes the worker when
+// the transaction commits, or the one already pending. Returns its id.
+int64_t enqueue(const std::string &store_code, const char *job_type);
+
 // Leases up to max_jobs due jobs to this process: at most one per store, none of a
 // store that has a running job.
 std::vector<JobSpec> claim(int max_jobs);
