@@ -109,3 +109,22 @@ COMMENT ON FUNCTION @extschema@.tthub_disconnect(text, text) IS
   'Revoke the store''s account (or all its accounts) at TikTok, delete the tokens, status DISABLED; snapshots stay. Returns the number of accounts disconnected.';
 REVOKE ALL ON FUNCTION @extschema@.tthub_disconnect(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.tthub_disconnect(text, text) TO tthub_admin;
+
+-- TikTok ended the authorization (its webhook, functions/56-tiktok_events.sql): the
+-- tokens go (TikTok has revoked them) and the status says what TikTok said. The
+-- caller holds the row lock and sends the event.
+CREATE OR REPLACE FUNCTION @extschema@._end_authorization(store_code varchar, open_id text,
+    status @extschema@.account_status, reason text) RETURNS void
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  UPDATE @extschema@.store_accounts a
+     SET access_token_enc = NULL, refresh_token_enc = NULL, token_expires_at = NULL, refresh_token_expires_at = NULL,
+         status = _end_authorization.status, status_reason = reason, updated_at = now()
+   WHERE a.store_code = _end_authorization.store_code AND a.open_id = _end_authorization.open_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._end_authorization(varchar, text, @extschema@.account_status, text) IS
+  'Internal: TikTok ended the account''s authorization: delete its tokens, set status and reason.';
+REVOKE ALL ON FUNCTION @extschema@._end_authorization(varchar, text, @extschema@.account_status, text) FROM PUBLIC;

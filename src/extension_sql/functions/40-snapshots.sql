@@ -65,12 +65,7 @@ BEGIN
   DELETE FROM @extschema@.sync_logs WHERE started_at < cutoff;
   GET DIAGNOSTICS n = ROW_COUNT;
   total := total + n;
-  -- TikTok retries an event for 72 hours: its record outlives that, whatever the
-  -- retention, so a late retry still finds it and changes nothing.
-  DELETE FROM @extschema@.tiktok_events
-   WHERE received_at < least(cutoff, now() - interval '4 days');
-  GET DIAGNOSTICS n = ROW_COUNT;
-  total := total + n;
+  total := total + @extschema@._prune_tiktok_events(cutoff);
   -- On Citus, modifying a reference table that others reference (oauth_invites) after
   -- a parallel query in the same transaction (the worker's maintenance runs one) is
   -- refused, to keep foreign-key checks on one connection per node. No distributed

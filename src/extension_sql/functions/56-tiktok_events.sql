@@ -71,7 +71,6 @@ DECLARE
   old_status @extschema@.account_status;
   stores varchar(50)[] := '{}';
   notes text[] := '{}';
-  cancelled integer;
   cancelled_total integer := 0;
   skipped_disconnected integer := 0;
   skipped_reconnected integer := 0;
@@ -107,10 +106,7 @@ BEGIN
         skipped_reconnected := skipped_reconnected + 1;
         CONTINUE;
       END IF;
-      UPDATE @extschema@.store_accounts s
-         SET access_token_enc = NULL, refresh_token_enc = NULL, token_expires_at = NULL,
-             refresh_token_expires_at = NULL, status = new_status, status_reason = why, updated_at = now()
-       WHERE s.store_code = a.store_code AND s.open_id = _apply_tiktok_event.open_id;
+      PERFORM @extschema@._end_authorization(a.store_code, _apply_tiktok_event.open_id, new_status, why);
       stores := stores || a.store_code;
       IF old_status IN ('CONNECTED', 'ERROR') THEN
         accounts_stopped := accounts_stopped + 1;
@@ -122,12 +118,10 @@ BEGIN
       END IF;
       -- Queued work of a store left with no account to sync is cancelled (as
       -- tthub_disable_store drops it); a running job stops this account itself.
-      DELETE FROM @extschema@.sync_jobs j
-       WHERE j.store_code = a.store_code AND j.state = 'queued'
-         AND NOT EXISTS (SELECT 1 FROM @extschema@.store_accounts o
-                          WHERE o.store_code = a.store_code AND o.status IN ('CONNECTED', 'ERROR'));
-      GET DIAGNOSTICS cancelled = ROW_COUNT;
-      cancelled_total := cancelled_total + cancelled;
+      IF NOT EXISTS (SELECT 1 FROM @extschema@.store_accounts o
+                      WHERE o.store_code = a.store_code AND o.status IN ('CONNECTED', 'ERROR')) THEN
+        cancelled_total := cancelled_total + @extschema@._drop_queued_jobs(a.store_code::text);
+      END IF;
     END LOOP;
     IF cardinality(stores) > 0 THEN
       notes := notes || format('%s account(s) %s, tokens deleted (%s)', cardinality(stores), new_status,
@@ -151,3 +145,21 @@ $$;
 COMMENT ON FUNCTION @extschema@._apply_tiktok_event(text, text, text, integer, text, boolean, timestamptz) IS
   'Internal: record a verified TikTok event once and apply it (authorization.removed stops every account with the open_id); returns what was done and how many syncable accounts stopped.';
 REVOKE ALL ON FUNCTION @extschema@._apply_tiktok_event(text, text, text, integer, text, boolean, timestamptz) FROM PUBLIC;
+
+-- TikTok retries an event for 72 hours: its record outlives that, whatever the
+-- retention, so a late retry still finds it and changes nothing. Called by _prune.
+CREATE OR REPLACE FUNCTION @extschema@._prune_tiktok_events(cutoff timestamptz) RETURNS bigint
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  n bigint;
+BEGIN
+  DELETE FROM @extschema@.tiktok_events WHERE received_at < least(cutoff, now() - interval '4 days');
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN n;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._prune_tiktok_events(timestamptz) IS
+  'Internal: delete TikTok''s webhook events received before cutoff and at least 4 days ago; returns how many.';
+REVOKE ALL ON FUNCTION @extschema@._prune_tiktok_events(timestamptz) FROM PUBLIC;
