@@ -127,14 +127,7 @@ void SyncEngine::apply_batch(std::vector<HttpClient::Completed> done, const std:
   for (auto &[tag, response] : done) {
     if (!awaits_tokens(tag)) check_interrupts();
     auto it = jobs_.find(tag);
-    if (it == jobs_.end()) continue;
-    Job &job = *it->second;
-    if (job.drop_in_flight) {  // for an account stopped while it was on the wire
-      job.drop_in_flight = false;
-      job.in_flight = false;
-      continue;
-    }
-    apply(job, response);
+    if (it != jobs_.end()) apply(*it->second, response);
   }
 }
 
@@ -147,7 +140,7 @@ void SyncEngine::finish_token_requests(int64_t max_wait_ms) {
   };
   while (pending() && steady_ms() < deadline) {
     for (auto &[tag, response] : http_.poll(static_cast<int>(std::min<int64_t>(250, deadline - steady_ms())))) {
-      if (!awaits_tokens(tag) || jobs_.at(tag)->drop_in_flight) continue;  // the job is going back to the queue anyway
+      if (!awaits_tokens(tag)) continue;  // the job is going back to the queue anyway
       apply(*jobs_.at(tag), response);
     }
   }
@@ -301,8 +294,8 @@ void SyncEngine::account_stopped(Job &job) {
   if (job.in_flight) job.drop_in_flight = true;
   db(job, [&] {
     sync_log::write(job.target.store_code, job.spec.job_id, job.target.open_id,
-                           {job.spec.job_type, "SKIPPED", "stopped: the account's authorization ended (see tthub.accounts)",
-                            job.account_videos, job.last_http, job.account_started_ms, job.account_retries});
+                    {job.spec.job_type, "SKIPPED", "stopped: the account's authorization ended (see tthub.accounts)",
+                     job.account_videos, job.last_http, job.account_started_ms, job.account_retries});
   });
   start_next_account(job);
 }
@@ -373,6 +366,11 @@ void SyncEngine::response_completed(Job &, tiktok::Endpoint endpoint, const Http
 }
 
 void SyncEngine::apply(Job &job, const HttpResponse &response) {
+  if (job.drop_in_flight) {  // the answer for an account stopped while it was on the wire
+    job.drop_in_flight = false;
+    job.in_flight = false;
+    return;
+  }
   job.in_flight = false;
   response_completed(job, job.sync->endpoint(), response, steady_ms() - job.sent_ms);
   if (response.status) {
