@@ -4,11 +4,12 @@
 # built-ins do, in a schema named after the worker's role ("$user") and in public,
 # then every path tthub runs as a superuser is exercised: the worker's sync, claim,
 # retry, orphan requeue and prune, tthub_sync_now, tthub_sync_all, key rotation and
-# the OAuth functions. None of the planted code may ever run, and no role may gain
+# the OAuth functions and TikTok's webhook. None of the planted code may ever run, and no role may gain
 # privileges.
 set -u
 cd "$(dirname "$0")/../.."
 source test/lib/itest.sh
+source test/lib/shim.sh
 
 itest_setup search_path "--accounts 3 --videos 30" || exit 1
 # The test's own checks run pinned, so that they cannot trip the trap themselves;
@@ -126,6 +127,24 @@ code=$(printf '%b' "$(printf '%s' "$callback" | grep -oE 'code=[^&]+' | cut -d= 
 state=$(printf '%s' "$callback" | grep -oE 'state=[^&]+' | cut -d= -f2)
 is "$(dba "SELECT status FROM tthub.tthub_oauth_complete('$state', '$code')")" "CONNECTED" "OAuth connected a store"
 is "$(dba "SELECT tthub.tthub_disconnect('s3')")" "1" "disconnect revoked it"
+
+# TikTok's webhook through the shim, whose role has the default search_path: the
+# removal, its event and the reconnect link it carries.
+pinned "ALTER SYSTEM SET tthub.public_url = 'https://connect.example.com'" >/dev/null
+pinned "ALTER ROLE tthub_oauth LOGIN" >/dev/null
+pinned "SELECT pg_reload_conf()" >/dev/null
+trap 'shim_stop; itest_teardown' EXIT
+if PGOPTIONS="" shim_start "$DIR/shim" "$PORT"; then
+  r=$(curl -s -X POST "http://127.0.0.1:$SIM_PORT/_sim/webhook" \
+        -d "{\"url\": \"http://127.0.0.1:$SHIM_PORT/tiktok/webhook\", \"open_id\": \"sim-open-2\", \"reason\": 1}")
+  like "$r" '"status":200' "TikTok's authorization.removed went through the shim"
+  is "$(pinned "SELECT a.status || '|' || (e.data ? 'reconnect_url') FROM tthub.store_accounts a
+                  JOIN tthub.events e ON e.store_code = a.store_code AND e.event = 'account.need_reconnect'
+                 WHERE a.store_code = 's2'")" "NEED_RECONNECT|true" "and stopped s2's account, with a reconnect link in its event"
+  shim_stop
+else
+  tap_result 1 "the shim starts"
+fi
 
 echo "# the verdict"
 is "$(pinned "SELECT count(*) FROM public.pwned")" "0" "no planted function or operator ever ran"
