@@ -3,9 +3,9 @@
 # plants functions and operators that match tthub's statements more exactly than the
 # built-ins do, in a schema named after the worker's role ("$user") and in public,
 # then every path tthub runs as a superuser is exercised: the worker's sync, claim,
-# retry, orphan requeue and prune, tthub_sync_now, tthub_sync_all, key rotation and
-# the OAuth functions and TikTok's webhook. None of the planted code may ever run, and no role may gain
-# privileges.
+# retry, orphan requeue and prune, tthub_sync_now, tthub_sync_all, key rotation, the
+# OAuth functions and TikTok's webhook. None of the planted code may ever run, and no
+# role may gain privileges.
 set -u
 cd "$(dirname "$0")/../.."
 source test/lib/itest.sh
