@@ -18,6 +18,7 @@
 #include "core/webhook_payload.h"
 #include "ext/config/server_secrets.h"
 #include "ext/config/settings.h"
+#include "ext/pg/lock_waits.h"
 #include "ext/pg/spi.h"
 
 namespace tthub::notify {
@@ -36,10 +37,11 @@ constexpr int64_t kPruneEveryMs = 3600 * 1000;
 constexpr int64_t kClaimRetryMs = 1000;
 // The lease outlives the longest attempt; a worker that dies leaves it to expire.
 constexpr const char *kLease = "5 minutes";
-constexpr int kShutdownLockTimeoutMs = 2000;
+constexpr int kShutdownLockTimeoutMs = lock_waits::kShutdownMs;
 // Longest wait for a row lock in the worker's webhook transactions: an admin's open
-// transaction must not stall the loop that also drives the syncs.
-constexpr const char *kLockTimeout = "2s";
+// transaction must not stall the loop that also drives the syncs (the worker's one
+// bound, ext/pg/lock_waits.h; set again here for the dispatcher's own connections).
+constexpr int kLockTimeoutMs = lock_waits::kWorkerMs;
 // After an error in a step (a lock timeout, a database error): wait this long before
 // the next, rather than stopping the worker and the syncs with it.
 constexpr int64_t kErrorPauseMs = 5000;
@@ -124,7 +126,7 @@ Outcome outcome_of(const InFlight &meta, const tiktok::HttpResponse &r) {
 }
 
 void bound_lock_waits() {
-  spi::exec("SELECT pg_catalog.set_config('lock_timeout', $1, true)", {spi::text(kLockTimeout)});
+  spi::exec("SELECT pg_catalog.set_config('lock_timeout', $1, true)", {spi::text(std::to_string(kLockTimeoutMs))});
 }
 
 void record(DbWork &db, const std::vector<Outcome> &outcomes) {

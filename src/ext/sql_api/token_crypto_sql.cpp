@@ -4,6 +4,9 @@
 #include <string>
 
 #include "ext/config/server_secrets.h"
+#include "ext/pg/db_work.h"
+#include "ext/pg/spi.h"
+#include "ext/sync/account_store.h"
 #include "ext/pg/sql_values.h"
 
 namespace {
@@ -53,4 +56,29 @@ TTHUB_SQL_FUNCTION(tthub_token_key_is_current) {
 TTHUB_SQL_FUNCTION(tthub_reencrypt_token) {
   WipedString plain{decrypt_arg(fcinfo)};
   PG_RETURN_BYTEA_P(encrypt_to_bytea(plain.value, tthub::arg_bytes(fcinfo, 1)));
+}
+
+// tthub._token_key_loaded() RETURNS integer: 1 when the server has loaded a token key
+// that can read every stored token (its key id is the current or the previous key's),
+// 0 otherwise: no key, an unreadable key file, or a rotation done without
+// tthub.token_key_previous_file. Syncs then fail as configuration errors.
+TTHUB_SQL_FUNCTION(tthub_token_key_loaded) {
+  bool usable = true;
+  tthub::SubTransactions db;
+  db.run([&] {
+    uint64_t n = tthub::spi::exec(
+        "SELECT DISTINCT substring(t.enc FROM 1 FOR 5) FROM tthub.store_accounts a, "
+        "       LATERAL (VALUES (a.access_token_enc), (a.refresh_token_enc)) AS t(enc) WHERE t.enc IS NOT NULL",
+        {});
+    if (n == 0) {
+      try {
+        (void)tthub::secrets::current_key();
+      } catch (const tthub::Error &) {
+        usable = false;
+      }
+    }
+    for (uint64_t i = 0; i < n && usable; ++i)
+      usable = !tthub::accounts::key_problem_for(tthub::spi::get_bytea(i, 1).value_or(std::vector<uint8_t>{}));
+  });
+  PG_RETURN_INT32(usable ? 1 : 0);
 }
