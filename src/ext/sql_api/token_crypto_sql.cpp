@@ -67,8 +67,10 @@ TTHUB_SQL_FUNCTION(tthub_token_key_loaded) {
   tthub::SubTransactions db;
   db.run([&] {
     uint64_t n = tthub::spi::exec(
-        "SELECT DISTINCT substring(t.enc FROM 1 FOR 5) FROM tthub.store_accounts a, "
-        "       LATERAL (VALUES (a.access_token_enc), (a.refresh_token_enc)) AS t(enc) WHERE t.enc IS NOT NULL",
+        // Both tokens of a row are encrypted together, with one key: the refresh
+        // token's envelope header (version and key id) speaks for the row.
+        "SELECT DISTINCT substring(refresh_token_enc FROM 1 FOR 5) FROM tthub.store_accounts "
+        " WHERE refresh_token_enc IS NOT NULL",
         {});
     if (n == 0) {
       try {

@@ -59,6 +59,7 @@ std::vector<Stored> load_syncable(const std::string &store_code) {
     c.refresh_expires_at = spi::get_int8(i, 6).value_or(0);
     auto access = spi::get_bytea(i, 2);
     auto refresh = spi::get_bytea(i, 3);
+    if (refresh) s.refresh_token_enc = *refresh;
     for (const auto *ct : {&access, &refresh})
       if (*ct && !s.key_problem) s.key_problem = key_problem_for(**ct);
     if (s.key_problem) {
@@ -78,7 +79,7 @@ std::vector<Stored> load_syncable(const std::string &store_code) {
 }
 
 Holder lock_if_unchanged(const std::string &store_code, const std::string &open_id,
-                         const std::string &refresh_token) {
+                         const std::string &refresh_token, const std::vector<uint8_t> &refresh_token_enc) {
   uint64_t n = spi::exec(
       "SELECT refresh_token_enc, (status IN ('CONNECTED', 'ERROR'))::int4 FROM tthub.store_accounts "
       " WHERE store_code = $1 AND open_id = $2 FOR UPDATE",
@@ -86,6 +87,7 @@ Holder lock_if_unchanged(const std::string &store_code, const std::string &open_
   if (n == 0) return Holder::kGone;
   std::optional<std::vector<uint8_t>> stored = spi::get_bytea(0, 1);
   if (!stored || !spi::get_int4(0, 2).value_or(0)) return Holder::kGone;
+  if (!refresh_token_enc.empty() && *stored == refresh_token_enc) return Holder::kSync;
   if (auto problem = key_problem_for(*stored))
     throw Error(sqlstate::kNotInPrerequisiteState, "tthub cannot read the stored tokens", *problem);
   std::string current;

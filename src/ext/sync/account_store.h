@@ -12,6 +12,7 @@ namespace tthub::accounts {
 
 struct Stored {
   tiktok::AccountCredentials credentials;
+  std::vector<uint8_t> refresh_token_enc;  // as loaded, for lock_if_unchanged
   // The stored tokens failed authentication under a key that knows their key id:
   // tampered or moved ciphertext, the account's own problem.
   std::optional<std::string> decrypt_error;
@@ -36,14 +37,16 @@ std::vector<Stored> load_syncable(const std::string &store_code);
 // A sync changes an account only while it is still the account the sync loaded:
 // status CONNECTED or ERROR and the refresh token the sync holds (compared in
 // plaintext, so a key rotation's re-encryption does not count as a change). Locks
-// the row for the rest of the unit of work. Throws tthub::Error when the stored token cannot be read.
+// the row for the rest of the unit of work. refresh_token_enc: the ciphertext loaded,
+// when known (the same bytes need no decryption: tokens that fail to decrypt can
+// still be recognised). Throws tthub::Error when the stored token cannot be read.
 enum class Holder {
   kSync,         // still the account the sync loaded: write
   kReconnected,  // CONNECTED or ERROR with other tokens (a reconnect or import)
   kGone,         // disconnected, marked for reconnecting, removed
 };
 Holder lock_if_unchanged(const std::string &store_code, const std::string &open_id,
-                         const std::string &refresh_token);
+                         const std::string &refresh_token, const std::vector<uint8_t> &refresh_token_enc);
 
 // Persists both rotated tokens and their expiries (now + *_expires_in) in one statement.
 // Call after lock_if_unchanged.

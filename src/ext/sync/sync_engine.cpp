@@ -89,6 +89,7 @@ struct SyncEngine::Job {
   // The account being synced, as the row holds it: the refresh token the sync loaded
   // or last saved. Every account write checks the row still holds it.
   std::string stored_refresh;
+  std::vector<uint8_t> stored_refresh_enc;  // its ciphertext as loaded (empty once rotated)
   // A pair TikTok rotated and the row does not hold yet: kept until saved.
   std::optional<tiktok::TokenSet> unsaved;
   // The access token of the last pair TikTok gave this sync for the account.
@@ -270,7 +271,8 @@ void SyncEngine::save_rotated(Job &job) {
         // TikTok has retired the old refresh token: this commit must survive a crash,
         // whatever synchronous_commit the worker runs with.
         spi::exec("SELECT pg_catalog.set_config('synchronous_commit', 'on', true)", {});
-        holder = accounts::lock_if_unchanged(job.target.store_code, job.target.open_id, job.stored_refresh);
+        holder = accounts::lock_if_unchanged(job.target.store_code, job.target.open_id, job.stored_refresh,
+                                            job.stored_refresh_enc);
         if (holder == accounts::Holder::kSync)
           accounts::save_tokens(job.target.store_code, job.target.open_id, *job.unsaved);
       });
@@ -291,6 +293,7 @@ void SyncEngine::save_rotated(Job &job) {
     }
     wipe(job.stored_refresh);
     job.stored_refresh = job.unsaved->refresh_token;
+    job.stored_refresh_enc.clear();
     wipe(job.unsaved->access_token);
     wipe(job.unsaved->refresh_token);
     job.unsaved.reset();
@@ -339,7 +342,8 @@ void SyncEngine::account_superseded(Job &job, accounts::Holder holder) {
 bool SyncEngine::write_account(Job &job, const std::function<void()> &fn) {
   accounts::Holder holder = accounts::Holder::kSync;
   db(job, [&] {
-    holder = accounts::lock_if_unchanged(job.target.store_code, job.target.open_id, job.stored_refresh);
+    holder = accounts::lock_if_unchanged(job.target.store_code, job.target.open_id, job.stored_refresh,
+                                            job.stored_refresh_enc);
     if (holder == accounts::Holder::kSync) fn();
   });
   if (job.retry || holder == accounts::Holder::kSync) return true;
@@ -392,6 +396,7 @@ void SyncEngine::start_next_account(Job &job) {
       continue;
     }
     job.target = {job.spec.store_code, account.credentials.open_id, job.spec.snapshot_date, job.spec.job_id};
+    job.stored_refresh_enc = std::move(account.refresh_token_enc);
     job.account_started_ms = epoch_ms();
     job.account_videos = 0;
     job.account_retries = 0;
