@@ -366,10 +366,9 @@ void SyncEngine::add(const JobSpec &spec) {
       job->pending.assign(std::make_move_iterator(loaded.begin()), std::make_move_iterator(loaded.end()));
     }
   });
-  if (!locked && !job->retry) {
-    requeue_busy(*job);
-    return;
-  }
+  if (!locked && !job->retry && requeue_busy(*job)) return;
+  // (A busy store whose requeue met a lock goes back through finish(), which waits
+  // for that lock again later.)
   uint64_t tag = next_tag_++;
   Job &j = *job;
   jobs_.emplace(tag, std::move(job));
@@ -684,17 +683,24 @@ void SyncEngine::finish(Job &job) {
 // it is tthub_sync_now or another database's worker). The job goes back to the
 // queue without spending an attempt and is claimed again once that sync has ended;
 // sync_logs shows the wait as SKIPPED.
-void SyncEngine::requeue_busy(Job &job) {
+bool SyncEngine::requeue_busy(Job &job) {
   const JobSpec &s = job.spec;
   std::string message = "another sync of this store is running; this job waits for it";
-  db_.run([&] {
-    snapshots::log_attempt(s.store_code, s.job_id, "", {s.job_type, "SKIPPED", message, 0, 0, epoch_ms()});
-    queue::finish(s.store_code, s.job_id, {"queued", true, config_.store_busy_retry_ms, message, 0});
-  });
+  try {
+    db_.run([&] {
+      snapshots::log_attempt(s.store_code, s.job_id, "", {s.job_type, "SKIPPED", message, 0, 0, epoch_ms()});
+      queue::finish(s.store_code, s.job_id, {"queued", true, config_.store_busy_retry_ms, message, 0});
+    });
+  } catch (const Error &e) {
+    if (!lock_waits::is_lock_timeout(e)) throw;
+    stop_for_retry(job, e);
+    return false;
+  }
   job.summary.state = "queued";
   job.summary.message = message;
   job.summary.duration_ms = steady_ms() - job.started_ms;
   finished_.push_back(job.summary);
+  return true;
 }
 
 void SyncEngine::requeue_all(const std::string &reason, int lock_timeout_ms) {

@@ -121,7 +121,7 @@ class SyncEngine {
   void account_failed(Job &job, const tiktok::ApiFailure &failure);
   void account_succeeded(Job &job);
   void finish(Job &job);
-  void requeue_busy(Job &job);
+  bool requeue_busy(Job &job);  // false: its row was locked (the job then finishes as a lock retry)
   void db(Job &job, const std::function<void()> &fn);
   void stop_for_retry(Job &job, const Error &e);
   void save_rotated(Job &job);
