@@ -3,10 +3,11 @@
 
 #include <string>
 
+#include "core/secret_context.h"
 #include "ext/config/server_secrets.h"
 #include "ext/pg/db_work.h"
 #include "ext/pg/spi.h"
-#include "ext/sync/account_store.h"
+#include "ext/accounts/account_store.h"
 #include "ext/pg/sql_values.h"
 
 namespace {
@@ -83,4 +84,16 @@ TTHUB_SQL_FUNCTION(tthub_token_key_loaded) {
       usable = !tthub::accounts::key_problem_for(tthub::spi::get_bytea(i, 1).value_or(std::vector<uint8_t>{}));
   });
   PG_RETURN_INT32(usable ? 1 : 0);
+}
+
+// tthub.token_context(store_code text, open_id text, token_kind text) RETURNS text
+// The context of a stored token, as the C++ that encrypts it writes it.
+TTHUB_SQL_FUNCTION(tthub_token_context) {
+  PG_RETURN_TEXT_P(tthub::make_text(tthub::secret_context::token(
+      tthub::arg_bytes(fcinfo, 0), tthub::arg_bytes(fcinfo, 1), tthub::arg_bytes(fcinfo, 2))));
+}
+
+// tthub._webhook_secret_context(webhook_id bigint) RETURNS text
+TTHUB_SQL_FUNCTION(tthub_webhook_secret_context) {
+  PG_RETURN_TEXT_P(tthub::make_text(tthub::secret_context::webhook_secret(PG_GETARG_INT64(0))));
 }

@@ -5,20 +5,21 @@
 #include <algorithm>
 #include <deque>
 #include <optional>
-#include <random>
 
 #include "core/backoff.h"
 #include "core/clock.h"
 #include "core/retry_policy.h"
 #include "core/error.h"
+#include "ext/config/installed_sql.h"
 #include "ext/metrics/request_stats.h"
-#include "ext/pg/lock_waits.h"
+#include "ext/pg/lock_timeout.h"
 #include "ext/pg/pg_bridge.h"
 #include "ext/pg/postgres_headers.h"
 #include "ext/pg/spi.h"
-#include "ext/sync/account_store.h"
+#include "ext/accounts/account_store.h"
 #include "ext/sync/job_queue.h"
 #include "ext/sync/snapshot_writer.h"
+#include "ext/sync/sync_log.h"
 #include "ext/sync/store_lock.h"
 
 namespace tthub {
@@ -46,11 +47,6 @@ constexpr uint64_t kRevokeTagBase = uint64_t{1} << 62;
 void wipe(std::string &s) {
   OPENSSL_cleanse(s.data(), s.size());
   s.clear();
-}
-
-double jitter() {
-  static std::mt19937_64 rng{std::random_device{}()};
-  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
 }
 
 const char *kind_name(FailureKind k) {
@@ -331,7 +327,7 @@ void SyncEngine::account_superseded(Job &job, accounts::Holder holder) {
   job.sync.reset();
   job.summary.accounts_superseded++;
   db(job, [&] {
-    snapshots::log_attempt(job.target.store_code, job.spec.job_id, job.target.open_id,
+    sync_log::write(job.target.store_code, job.spec.job_id, job.target.open_id,
                            {job.spec.job_type, "SKIPPED", outcome, job.account_videos, job.last_http,
                             job.account_started_ms, job.account_retries});
   });
@@ -429,13 +425,13 @@ void SyncEngine::start_next_account(Job &job) {
 void SyncEngine::open_account_day(Job &job) {
   db(job, [&] {
     job.target.snapshot_date = snapshots::today();
-    job.target.checkpoints = snapshots::schema_has_checkpoints();
+    job.target.checkpoints = installed::sql().has_checkpoints();
     snapshots::Checkpoint c = snapshots::ledger_open(job.target);
     if (c.next_cursor) {
       job.sync->resume_from(*c.next_cursor, c.pages, c.videos);
       job.account_videos = c.videos;
     }
-    snapshots::job_progress(job.target, c.pages, c.videos);
+    queue::progress(job.target.store_code, job.target.job_id, job.target.open_id, c.pages, c.videos);
   });
 }
 
@@ -505,13 +501,13 @@ int64_t SyncEngine::step(int max_wait_ms, const std::function<void()> &check_int
 
 // Every completed TikTok response passes here once, with its endpoint, status and
 // duration: the concurrency controller learns the latency and the 429s from it.
-void SyncEngine::response_completed(Job &, tiktok::Endpoint endpoint, const tiktok::HttpResponse &response,
+void SyncEngine::response_completed(Job &, tiktok::Endpoint endpoint, const HttpResponse &response,
                                     int64_t duration_ms) {
   controller_.on_response(steady_ms(), duration_ms, response.status == 429);
   metrics::record_request(static_cast<int>(endpoint), response);
 }
 
-void SyncEngine::apply(Job &job, const tiktok::HttpResponse &response) {
+void SyncEngine::apply(Job &job, const HttpResponse &response) {
   job.in_flight = false;
   response_completed(job, job.sync->endpoint(), response, steady_ms() - job.sent_ms);
   if (response.status) {
@@ -528,7 +524,10 @@ void SyncEngine::apply(Job &job, const tiktok::HttpResponse &response) {
     save_rotated(job);
   } else if (auto *e = std::get_if<tiktok::event::UserFetched>(&event)) {
     job.rate_limited = 0;
-    db(job, [&] { snapshots::write_user(job.target, e->user); });
+    db(job, [&] {
+      snapshots::write_user(job.target, e->user);
+      accounts::save_profile(job.target.store_code, job.target.open_id, e->user.display_name, e->user.avatar_url);
+    });
   } else if (auto *e = std::get_if<tiktok::event::PageFetched>(&event)) {
     job.rate_limited = 0;
     int64_t written = 0;
@@ -551,7 +550,7 @@ void SyncEngine::apply(Job &job, const tiktok::HttpResponse &response) {
       int64_t cap = config_.max_retry_after_ms;
       int64_t delay = e->failure.retry_after_seconds
                           ? std::min<int64_t>(*e->failure.retry_after_seconds * 1000, cap)
-                          : backoff_delay_ms(job.rate_limited, 1000, std::min<int64_t>(60000, cap), jitter());
+                          : backoff_delay_ms(job.rate_limited, 1000, std::min<int64_t>(60000, cap), jitter_unit());
       int64_t until = steady_ms() + delay;
       limiters_[static_cast<int>(job.sync->endpoint())].block_until(until);
       job.due_ms = until;
@@ -564,7 +563,7 @@ void SyncEngine::apply(Job &job, const tiktok::HttpResponse &response) {
       // Sent again in place after a backoff; the attempt fails only once the
       // request's retries are spent (AccountSync counts them).
       job.due_ms = steady_ms() + full_jitter_delay_ms(e->retry_number, config_.sync.retry.base_ms,
-                                                      config_.sync.retry.cap_ms, jitter());
+                                                      config_.sync.retry.cap_ms, jitter_unit());
     }
     // access_token_invalid: the refresh request is due at once.
   } else if (auto *e = std::get_if<tiktok::event::Failed>(&event)) {
@@ -582,7 +581,7 @@ void SyncEngine::account_succeeded(Job &job) {
   int pages = job.sync->pages();
   bool ours = write_account(job, [&] {
     accounts::mark_synced(job.target.store_code, job.target.open_id);
-    snapshots::log_attempt(job.target.store_code, job.spec.job_id, job.target.open_id,
+    sync_log::write(job.target.store_code, job.spec.job_id, job.target.open_id,
                            {job.spec.job_type, "SUCCESS",
                             std::to_string(pages) + " pages, " + std::to_string(job.account_videos) + " videos",
                             job.account_videos + 1, job.last_http, job.account_started_ms, job.account_retries});
@@ -594,14 +593,11 @@ void SyncEngine::account_succeeded(Job &job) {
 void SyncEngine::account_failed(Job &job, const ApiFailure &f) {
   job.sync.reset();
   std::string message = f.message + (f.log_id.empty() ? "" : " (log_id " + f.log_id + ")");
-  bool retry = f.kind == FailureKind::kRetryable || f.kind == FailureKind::kMalformed ||
-               f.kind == FailureKind::kRateLimited;
-  const char *status = f.kind == FailureKind::kReconnect ? "NEED_RECONNECT"
-                       : (f.kind == FailureKind::kFatal || f.kind == FailureKind::kTokenInvalid) ? "ERROR"
-                                                                                                   : nullptr;
+  bool retry = jobs::retries_job(f.kind);
+  std::optional<const char *> status = jobs::account_status_after(f.kind);
   auto record = [&] {
-    if (status) accounts::set_status(job.target.store_code, job.target.open_id, status, f.message);
-    snapshots::log_attempt(job.target.store_code, job.spec.job_id, job.target.open_id,
+    if (status) accounts::set_status(job.target.store_code, job.target.open_id, *status, f.message);
+    sync_log::write(job.target.store_code, job.spec.job_id, job.target.open_id,
                            {job.spec.job_type, "FAILED", std::string(kind_name(f.kind)) + ": " + message,
                             job.account_videos, f.http_status, job.account_started_ms, job.account_retries});
   };
@@ -623,54 +619,36 @@ void SyncEngine::finish(Job &job) {
   }
   wipe(job.stored_refresh);
   wipe(job.refreshed_access);
-  queue::Finish f;
   const JobSpec &s = job.spec;
+  jobs::Attempt a;
+  a.attempts = s.attempts;
   if (job.retry) {
-    f.error = job.retry->message;
-    f.http_status = job.retry->http_status;
-    if (job.requeue == Job::Requeue::kLockBusy) {
-      f.state = "queued";  // another transaction's lock: no attempt spent
-      f.refund_attempt = true;
-      f.run_after_ms = config_.store_busy_retry_ms;
-    } else if (job.requeue == Job::Requeue::kConfig) {
-      f.state = "queued";  // the server's configuration: retried until fixed, no attempt spent
-      f.refund_attempt = true;
-      f.run_after_ms = backoff_delay_ms(std::max(s.attempts, 1), config_.retry_base_ms, config_.retry_cap_ms, jitter());
-    } else if (job.retry->kind == FailureKind::kRateLimited) {
-      f.state = "queued";  // rate limited: the next free slot, no attempt spent
-      f.refund_attempt = true;
-      f.run_after_ms = std::max<int64_t>(1000, job.due_ms - steady_ms());
-    } else if (s.attempts >= config_.max_attempts) {
-      f.state = "dead";
-      f.error = "gave up after " + std::to_string(s.attempts) + " attempts: " + f.error;
-    } else {
-      f.state = "queued";
-      f.run_after_ms = backoff_delay_ms(s.attempts, config_.retry_base_ms, config_.retry_cap_ms, jitter());
-    }
-  } else if (job.summary.accounts == 0) {
-    f.state = "failed";
-    f.error = "the store has no connected TikTok account";
-  } else if (job.summary.accounts_superseded == job.summary.accounts) {
-    f.state = "done";  // each account was disconnected or reconnected meanwhile: nothing failed
-    f.error = "every account changed hands during the sync (disconnected or reconnected)";
-  } else if (job.summary.accounts_failed + job.summary.accounts_superseded == job.summary.accounts) {
-    f.state = "failed";
-    f.error = job.summary.message;
+    a.ending = job.requeue == Job::Requeue::kLockBusy       ? jobs::Ending::kLockBusy
+               : job.requeue == Job::Requeue::kConfig       ? jobs::Ending::kConfiguration
+               : job.retry->kind == FailureKind::kRateLimited ? jobs::Ending::kRateLimited
+                                                              : jobs::Ending::kRetryLater;
+    a.error = job.retry->message;
+    a.http_status = job.retry->http_status;
+    a.resume_in_ms = job.due_ms - steady_ms();
   } else {
-    f.state = "done";
-    if (job.summary.accounts_failed) f.error = job.summary.message;
+    a.ending = jobs::Ending::kAccountsTried;
+    a.accounts = job.summary.accounts;
+    a.accounts_failed = job.summary.accounts_failed;
+    a.accounts_superseded = job.summary.accounts_superseded;
+    a.error = job.summary.message;
   }
-  job.summary.state = f.state;
-  if (!f.error.empty()) job.summary.message = f.error;
+  jobs::Outcome o = jobs::decide(a, config_.jobs, jitter_unit());
+  job.summary.state = jobs::state_name(o.state);
+  if (!o.error.empty()) job.summary.message = o.error;
   job.summary.duration_ms = steady_ms() - job.started_ms;
   try {
-    db_.run([&] { queue::finish(s.store_code, s.job_id, f); });
+    db_.run([&] { queue::finish(s.store_code, s.job_id, o); });
   } catch (const Error &e) {
     if (!lock_waits::is_lock_timeout(e)) throw;
     // Another transaction holds the job's row: written again later (step), the store
     // stays held meanwhile.
     job.finish_pending = true;
-    job.due_ms = steady_ms() + config_.store_busy_retry_ms;
+    job.due_ms = steady_ms() + config_.jobs.store_busy_retry_ms;
     return;
   }
   job.finish_pending = false;
@@ -685,27 +663,30 @@ void SyncEngine::finish(Job &job) {
 // sync_logs shows the wait as SKIPPED.
 bool SyncEngine::requeue_busy(Job &job) {
   const JobSpec &s = job.spec;
-  std::string message = "another sync of this store is running; this job waits for it";
+  jobs::Attempt a;
+  a.ending = jobs::Ending::kStoreBusy;
+  a.attempts = s.attempts;
+  jobs::Outcome o = jobs::decide(a, config_.jobs, jitter_unit());
   try {
     db_.run([&] {
-      snapshots::log_attempt(s.store_code, s.job_id, "", {s.job_type, "SKIPPED", message, 0, 0, epoch_ms()});
-      queue::finish(s.store_code, s.job_id, {"queued", true, config_.store_busy_retry_ms, message, 0});
+      sync_log::write(s.store_code, s.job_id, "", {s.job_type, "SKIPPED", o.error, 0, 0, epoch_ms()});
+      queue::finish(s.store_code, s.job_id, o);
     });
   } catch (const Error &e) {
     if (!lock_waits::is_lock_timeout(e)) throw;
     stop_for_retry(job, e);
     return false;
   }
-  job.summary.state = "queued";
-  job.summary.message = message;
+  job.summary.state = jobs::state_name(o.state);
+  job.summary.message = o.error;
   job.summary.duration_ms = steady_ms() - job.started_ms;
   finished_.push_back(job.summary);
   return true;
 }
 
-void SyncEngine::requeue_all(const std::string &reason, int lock_timeout_ms) {
+void SyncEngine::requeue_all(const std::string &reason) {
   // By process rather than by jobs_: a job claimed but not yet added is running too.
-  db_.run([&] { queue::requeue_running(reason, lock_timeout_ms); });
+  db_.run([&] { queue::requeue_running(reason); });
   for (auto &[tag, job] : jobs_) job->lock.release();
   jobs_.clear();
   received_.clear();

@@ -7,9 +7,10 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "ext/citus/node_role.h"
+#include "ext/config/installed_sql.h"
 #include "ext/pg/db_work.h"
-#include "ext/pg/lock_waits.h"
-#include "ext/notify/webhook_dispatcher.h"
+#include "ext/alerts/webhook_dispatcher.h"
+#include "ext/pg/lock_timeout.h"
 #include "ext/sync/engine_settings.h"
 #include "ext/sync/job_queue.h"
 #include "ext/pg/pg_bridge.h"
@@ -92,7 +93,7 @@ void log_finished(const JobSummary &s) {
 }
 
 // Maintenance (orphan requeue, lease heartbeat, pruning) runs this often while jobs
-// run (their 10-minute leases need renewing) and this often when idle: an idle worker
+// run (their leases, queue::kLeaseSeconds, need renewing) and this often when idle: an idle worker
 // costs nothing between, it sleeps on its latch.
 constexpr int64_t kBusyMaintenanceMs = 10000;
 constexpr int64_t kIdleMaintenanceMs = 60000;
@@ -128,10 +129,10 @@ void maintain(OwnTransactions &db, SyncEngine &engine, Loop &l) {
   if (now < l.next_maintenance) return;
   report_activity("tthub: maintenance");
   bool done = unless_locked("maintenance", [&] { db.run([&] {
-    l.installed = spi::exec("SELECT 1 FROM pg_extension WHERE extname = 'tthub'", {}) == 1;
+    l.installed = installed::sql().present;
     if (l.installed && citus::is_worker_node()) { g_stop_requested = true; l.installed = false; }  // node_role.h
     if (!l.installed) return;
-    queue::requeue_orphans(settings::max_attempts);
+    queue::requeue_orphans(engine.config().jobs);
     queue::heartbeat(engine.active_jobs());
     if (l.last_prune < 0 || now - l.last_prune >= kPruneEveryMs) {
       l.last_prune = now;
@@ -147,7 +148,7 @@ void maintain(OwnTransactions &db, SyncEngine &engine, Loop &l) {
 // dispatcher has its own connections and never waits on the network), and once a
 // minute scan for token_expiring / day_incomplete events. A latch set by an event
 // (claim_now) also means deliveries may be queued.
-void deliver_webhooks(OwnTransactions &db, Loop &l) { l.hooks_wait = notify::webhooks_step(db, l.claim_now); }
+void deliver_webhooks(alerts::WebhookDispatcher &hooks, Loop &l) { l.hooks_wait = hooks.step(l.claim_now); }
 
 // Step 2, claim and start: as many due jobs as the engine wants (the concurrency
 // controller's target less those running), when woken, a slot freed, or the next
@@ -234,7 +235,7 @@ void sleep_until_work(SyncEngine &engine, Loop &l) {
 
 // The life of a job, one pass per loop: claimed, started, its requests driven until
 // it finishes, then logged; maintenance and sleep around them. Add steps here.
-void loop(OwnTransactions &db, std::unique_ptr<SyncEngine> &engine) {
+void loop(OwnTransactions &db, std::unique_ptr<SyncEngine> &engine, alerts::WebhookDispatcher &hooks) {
   Loop l;
   while (!g_stop_requested) {
     shared::worker_heartbeat();
@@ -247,7 +248,7 @@ void loop(OwnTransactions &db, std::unique_ptr<SyncEngine> &engine) {
       l.next_maintenance = 0;
       continue;
     }
-    deliver_webhooks(db, l);
+    deliver_webhooks(hooks, l);
     claim_and_start(db, *engine, l);
     drive_requests(*engine, l);
     finish_jobs(*engine, l);
@@ -277,7 +278,10 @@ void exit_step(const char *what, Fn &&fn) {
 
 void run() {
   OwnTransactions db;
+  // The worker owns what it drives: the sync engine and the webhook dispatcher, each
+  // with its own connections, both stepped by the loop and stopped here.
   std::unique_ptr<SyncEngine> engine = std::make_unique<SyncEngine>(db, engine_config_from_settings());
+  alerts::WebhookDispatcher hooks(db);
   // Every way out of the loop, a stop or an error in any step (maintenance, a claim,
   // a job's finish), leaves through the same steps: TikTok's answers first (a rotated
   // refresh token is the one thing that cannot be fetched again), then the webhook
@@ -285,7 +289,7 @@ void run() {
   // so that the worker exits with it and is restarted.
   std::optional<ErrorReport> failure;
   try {
-    loop(db, engine);
+    loop(db, engine, hooks);
   } catch (const Error &e) {
     // SIGTERM (or an operator's cancel) interrupted a wait: stop.
     if (!g_stop_requested && !is_operator_intervention(e)) failure = describe_current_exception();
@@ -300,8 +304,8 @@ void run() {
   exit_step("saving rotated tokens", [&] {
     engine->finish_token_requests(std::min<int64_t>(settings::http_timeout_ms, kShutdownTokenWaitMs));
   });
-  exit_step("putting webhook deliveries back", [&] { notify::webhooks_shutdown(db); });
-  exit_step("putting jobs back", [&] { engine->requeue_all(reason, lock_waits::kShutdownMs); });
+  exit_step("putting webhook deliveries back", [&] { hooks.shutdown(); });
+  exit_step("putting jobs back", [&] { engine->requeue_all(reason); });
   if (failure) throw Error(failure->sqlstate, failure->message, failure->detail, failure->hint);
 }
 
@@ -338,7 +342,7 @@ void tthub_worker_main(Datum) {
   // checkpoint, and a job left running is requeued). Rotated tokens are the exception:
   // their transaction commits synchronously (SyncEngine::apply).
   SetConfigOption("synchronous_commit", "off", PGC_SUSET, PGC_S_SESSION);
-  // Every statement's lock wait is bounded (ext/pg/lock_waits.h): an admin's open
+  // Every statement's lock wait is bounded (ext/pg/lock_timeout.h): an admin's open
   // transaction costs one store a later retry, never the whole worker.
   SetConfigOption("lock_timeout", std::to_string(tthub::lock_waits::kWorkerMs).c_str(), PGC_SUSET, PGC_S_SESSION);
   pgstat_report_appname("tthub sync worker");
