@@ -9,6 +9,7 @@ const char *endpoint_name(Endpoint e) {
     case Endpoint::kToken: return "oauth/token";
     case Endpoint::kUserInfo: return "user/info";
     case Endpoint::kVideoList: return "video/list";
+    case Endpoint::kVideoQuery: return "video/query";
   }
   return "?";
 }

@@ -35,8 +35,8 @@ struct SyncConfig {
   RetryPolicy retry;  // transient failures of one request, retried in place
 };
 
-enum class Endpoint { kToken, kUserInfo, kVideoList };
-inline constexpr int kEndpointCount = 3;
+enum class Endpoint { kToken, kUserInfo, kVideoList, kVideoQuery };
+inline constexpr int kEndpointCount = 4;
 const char *endpoint_name(Endpoint e);
 
 namespace event {

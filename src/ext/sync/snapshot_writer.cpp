@@ -3,6 +3,7 @@
 #include <unordered_set>
 
 #include "ext/pg/spi.h"
+#include "ext/sync/video_writer.h"
 
 namespace tthub::snapshots {
 
@@ -33,6 +34,10 @@ bool schema_has_checkpoints() {
              "SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('tthub.sync_ledger') "
              "   AND attname = 'next_cursor' AND NOT attisdropped",
              {}) == 1;
+}
+
+bool schema_has_videos() {
+  return spi::exec("SELECT 1 WHERE to_regclass('tthub.video_observations') IS NOT NULL", {}) == 1;
 }
 
 int32_t today() {
@@ -100,6 +105,10 @@ Checkpoint ledger_open(const Target &t) {
   "  share_count = EXCLUDED.share_count, updated_at = EXCLUDED.updated_at"
 
 int64_t write_page(const Target &t, const tiktok::VideoPage &page, const PageProgress &p) {
+  if (t.videos)  // 0.5: the same statement also writes tthub.videos and video_observations
+    return videos::write_daily_page({t.store_code, t.open_id, t.snapshot_date, t.job_id, p.pages, p.videos_before,
+                                     p.complete, p.next_cursor, p.now_epoch_ms, t.checkpoints},
+                                    page.videos);
   std::vector<std::optional<std::string>> ids, titles, descriptions, covers, shares;
   std::vector<std::optional<int64_t>> created, durations, views, likes, comments, share_counts;
   std::unordered_set<std::string> seen;  // ON CONFLICT cannot touch one row twice in a statement

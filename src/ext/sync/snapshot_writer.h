@@ -19,12 +19,16 @@ struct Target {
   int32_t snapshot_date;  // DateADT
   int64_t job_id;
   bool checkpoints = true;  // the extension's SQL has 0.4's checkpoint columns
+  bool videos = false;      // ... and 0.5's tthub.videos and video_observations
 };
 
 // Whether the installed extension SQL has 0.4's sync_ledger.next_cursor and
 // sync_logs.request_retries: a library newer than its SQL (before ALTER EXTENSION
 // tthub UPDATE) still syncs, without checkpoints.
 bool schema_has_checkpoints();
+// Whether it has 0.5's tthub.videos and video_observations (issue 19): pages then also
+// write those (ext/sync/video_writer.h).
+bool schema_has_videos();
 
 // The snapshot day as of now (tthub.snapshot_today(), in tthub.snapshot_timezone). A
 // sync writes an account under the day it starts observing it, whatever day its job

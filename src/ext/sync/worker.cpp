@@ -13,7 +13,9 @@
 #include "ext/config/settings.h"
 #include "ext/sync/shared_state.h"
 #include "ext/pg/spi.h"
+#include "ext/sync/snapshot_writer.h"
 #include "ext/sync/sync_engine.h"
+#include "ext/sync/video_writer.h"
 
 extern "C" PGDLLEXPORT void tthub_worker_main(Datum);
 
@@ -113,9 +115,13 @@ void maintain(OwnTransactions &db, SyncEngine &engine, Loop &l) {
     if (!l.installed) return;
     queue::requeue_orphans(settings::max_attempts);
     queue::heartbeat(engine.active_jobs());
+    // Tomorrow's observations have their partition before midnight UTC (0.5 on).
+    bool observations = snapshots::schema_has_videos();
+    if (observations) videos::ensure_partitions();
     if (l.last_prune < 0 || now - l.last_prune >= kPruneEveryMs) {
       l.last_prune = now;
       queue::prune(settings::log_retention_days);
+      if (observations) videos::drop_old_observations(settings::observation_retention_s);
     }
   });
   l.next_maintenance = now + (engine.active() > 0 ? kBusyMaintenanceMs : kIdleMaintenanceMs);
