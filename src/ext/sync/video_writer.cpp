@@ -1,5 +1,7 @@
 #include "ext/sync/video_writer.h"
 
+#include <algorithm>
+#include <limits>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -204,7 +206,9 @@ std::map<std::string, refresh::AccountWork> plan_store(const std::string &store_
       "       (SELECT extract(epoch FROM max(v.create_time))::int8 FROM tthub.videos v "
       "         WHERE v.store_code = $1 AND v.open_id = a.open_id AND v.removed_at IS NULL), "
       "       (SELECT count(*) FROM tthub.videos v WHERE v.store_code = $1 AND v.open_id = a.open_id "
-      "           AND v.removed_at IS NULL AND r.list_started_at IS NOT NULL AND v.last_listed_at >= r.list_started_at) "
+      "           AND v.removed_at IS NULL AND r.list_started_at IS NOT NULL AND v.last_listed_at >= r.list_started_at), "
+      "       (SELECT u.video_count FROM tthub.user_daily u WHERE u.store_code = $1 AND u.open_id = a.open_id "
+      "         ORDER BY u.snapshot_date DESC LIMIT 1) "
       "  FROM tthub.store_accounts a "
       "  LEFT JOIN tthub.account_refresh r ON r.store_code = $1 AND r.open_id = a.open_id "
       " WHERE a.store_code = $1 AND a.status IN ('CONNECTED', 'ERROR') "
@@ -222,6 +226,9 @@ std::map<std::string, refresh::AccountWork> plan_store(const std::string &store_
     s.last_user_info = spi::get_int8(i, 5);
     s.video_count = spi::get_int8(i, 6).value_or(0);
     s.newest_create_time = spi::get_int8(i, 7);
+    // A pass reads every video the account has, which its own count (user/info) knows
+    // better than tthub while tthub has not listed them all yet.
+    s.video_count = std::max(s.video_count, spi::get_int8(i, 9).value_or(0));
     if (cursor) {
       int64_t left = s.video_count - spi::get_int8(i, 8).value_or(0);
       s.full_pass_pages_left = std::max<int64_t>(1, (left + 19) / 20);
@@ -276,6 +283,10 @@ std::map<std::string, refresh::AccountWork> plan_store(const std::string &store_
     refresh::AccountWork w;
     w.user_info = p.user_info;
     w.list_pages = p.list_pages;
+    // Never listed and of unknown size: the first pass reads to the end (Discovery's
+    // rule for a store with no known video); the rate limiter still paces it.
+    if (w.list_pages > 0 && !s.last_full_pass && !cursors[p.store] && s.video_count == 0)
+      w.list_pages = std::numeric_limits<int32_t>::max();
     w.list_cursor = p.list_pages > 0 ? cursors[p.store] : std::nullopt;
     // A pass that starts at the top reads the new videos first: it is the discovery.
     w.discover = p.discover && !(p.list_pages > 0 && !w.list_cursor);
