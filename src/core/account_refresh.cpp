@@ -82,6 +82,7 @@ void AccountRefresh::advance(Step from) {
         continue;
       case Step::kPass:
         s = Step::kQuery;
+        skip_listed();
         if (!batches_.empty()) break;
         continue;
       default:
@@ -149,8 +150,24 @@ Event AccountRefresh::on_display_failure(const ApiFailure &f) {
   return fail(f);
 }
 
+// A video a list page of this round returned was observed already: a query for it
+// would spend a call on the same numbers. Fresh videos are the newest, so discovery's
+// first page usually carries them all.
+void AccountRefresh::skip_listed() {
+  if (listed_.empty()) return;
+  std::deque<Batch> kept;
+  for (Batch &b : batches_) {
+    std::vector<std::string> ids;
+    for (std::string &id : b.ids)
+      if (!listed_.count(id)) ids.push_back(std::move(id));
+    if (!ids.empty()) kept.push_back({std::move(ids), b.tier});
+  }
+  batches_ = std::move(kept);
+}
+
 Event AccountRefresh::on_list_page(const tiktok::VideoPage &page) {
   ++calls_;
+  for (const tiktok::Video &v : page.videos) listed_.insert(v.id);
   event::ListRead out;
   if (step_ == Step::kDiscover) {
     discovery::Discovery::PageResult r = discovery_->take(page);

@@ -5,7 +5,7 @@
 //   refresh (access token near expiry) -> user/info (when planned) -> discovery
 //   (video/list from the top until the first known video, core/discovery.h) -> the
 //   full pass (video/list pages from its cursor, when planned) -> video/query batches
-//   (at most 20 ids each).
+//   (at most 20 ids each), less the videos a list page of the round already returned.
 // A video/query that TikTok refuses for an unknown id (UNCONFIRMED behaviour,
 // core/video_query_batch.h) is split in halves until the id stands alone; an id left
 // out of an answer, or refused alone, is reported missing. Missing is not proof of
@@ -92,6 +92,7 @@ class AccountRefresh {
   Event on_display_failure(const tiktok::ApiFailure &f);
   Event on_list_page(const tiktok::VideoPage &page);
   Event on_query_answer(const tiktok::HttpResponse &response);
+  void skip_listed();
 
   tiktok::AccountCredentials creds_;
   tiktok::SyncConfig config_;
@@ -107,7 +108,7 @@ class AccountRefresh {
     Tier tier;
   };
   std::deque<Batch> batches_;
-  std::vector<std::string> split_missing_;  // ids refused alone, reported with the next answer
+  std::unordered_set<std::string> listed_;  // ids list pages of this round returned
   int failures_in_a_row_ = 0;
   int retries_ = 0;
   int calls_ = 0;

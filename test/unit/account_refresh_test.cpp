@@ -212,3 +212,17 @@ TEST(AccountRefresh, NothingPlannedIsDoneAndMissingScopeIsAReconnect) {
   ASSERT_TRUE(r.precheck_failure());
   EXPECT_EQ(r.precheck_failure()->kind, tiktok::FailureKind::kReconnect);
 }
+
+TEST(AccountRefresh, VideosDiscoveryReturnedAreNotQueriedAgain) {
+  AccountWork w;
+  w.discover = true;
+  w.known_ids = {"k1"};
+  w.query_batches = {{"n1", "old1"}, {"n2"}};
+  AccountRefresh r(creds(), config(), w, kNow);
+  r.on_response(list_page({{"n2", kNow - 10}, {"n1", kNow - 20}, {"k1", kNow - 30}}, 9000, true));
+  EXPECT_EQ(r.endpoint(), tiktok::Endpoint::kVideoQuery);
+  EXPECT_EQ(r.request().body, R"({"filters":{"video_ids":["old1"]}})") << "n1 and n2 were on the page";
+  r.on_response(query_answer({"old1"}));
+  EXPECT_TRUE(r.done());
+  EXPECT_EQ(r.calls(), 2);
+}
