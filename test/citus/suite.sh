@@ -114,6 +114,28 @@ PLACED="SELECT string_agg(nodeport::text || ':' || rows, ',' ORDER BY nodeport) 
 like "$(Q "$PLACED")" "^$W1:[1-9][0-9]*,$W2:[1-9][0-9]*$|^$W2:[1-9][0-9]*,$W1:[1-9][0-9]*$" "the rows live on both workers"
 is "$(q "$W1" tthub "SELECT count(*) FROM tthub.video_daily")" "360" "and read the same through a worker node (metadata sync)"
 
+echo "# the refresh (issue 19) on the distributed tables"
+is "$(Q "SELECT count(*) FROM tthub.videos")/$(Q "SELECT count(*) FROM tthub.video_observations")" "360/360" \
+   "the daily sync wrote 360 videos and their observations"
+is "$(Q "SELECT count(*) >= 4 AND bool_and(p.partmethod = 'h') FROM pg_inherits i
+           JOIN pg_dist_partition p ON p.logicalrelid = i.inhrelid
+          WHERE i.inhparent = 'tthub.video_observations'::regclass")" "t" \
+   "the daily partitions of video_observations are distributed like their parent"
+is "$(Q "SELECT count(DISTINCT colocationid) FROM pg_dist_partition
+          WHERE logicalrelid IN ('tthub.videos'::regclass, 'tthub.video_observations'::regclass, 'tthub.store_accounts'::regclass,
+                                 'tthub.account_refresh'::regclass, 'tthub.refresh_calls'::regclass)")" "1" \
+   "videos, observations and the refresh's tables are colocated with the accounts"
+is "$(Q "SELECT count(*) FROM tthub.account_refresh WHERE listed_at IS NOT NULL")" "8" \
+   "a daily sync paged to the end is each account's full pass"
+is "$(Q "SELECT tthub.tthub_enqueue_due()")" "0" "so no refresh is due right after it"
+Q "UPDATE tthub.videos SET last_observed_at = now() - interval '2 days'" >/dev/null
+is "$(Q "SELECT tthub.tthub_enqueue_due()")" "8" "two days later every store has videos due"
+idle_queue 60
+is "$(Q "SELECT count(*) FILTER (WHERE state = 'done') || '/' || count(*) FROM tthub.sync_jobs WHERE job_type = 'refresh'")" "8/8" \
+   "the worker ran the 8 refresh jobs"
+is "$(Q "SELECT count(*) FROM tthub.video_observations")" "720" "every video has its second observation (video/query)"
+is "$(Q "SELECT count(*) FROM tthub.videos WHERE last_observed_at < now() - interval '1 hour'")" "0" "and none is left behind"
+
 echo "# the same day again: updated in place, no duplicates"
 sim_config '{"day": 2}'
 is "$(Q "SELECT tthub.tthub_sync_all()")" "8" "a second run enqueues 8 jobs"
@@ -227,8 +249,17 @@ is "$(psql -X -qAt -h 127.0.0.1 -p "$PORT" -U analyst -d tthub -c "SELECT value 
 is "$(psql -X -qAt -h 127.0.0.1 -p "$PORT" -U analyst -d tthub -v VERBOSITY=sqlstate -c "SELECT access_token_enc FROM tthub.store_accounts" 2>&1)" \
    "ERROR:  42501" "but no token column"
 for view in "account_daily WHERE store_code = 's1'" "video_latest WHERE store_code = 's1'" \
-            "video_daily WHERE store_code = 's1' AND snapshot_date > $TODAY - 90"; do
+            "video_daily WHERE store_code = 's1' AND snapshot_date > $TODAY - 90" \
+            "store_summary WHERE store_code = 's1'" \
+            "video_daily_delta WHERE store_code = 's1' AND snapshot_date > $TODAY - 7" \
+            "videos WHERE store_code = 's1'" "video_observations WHERE store_code = 's1'" \
+            "video_curve WHERE store_code = 's1'" "video_cohorts WHERE store_code = 's1'" \
+            "refresh_freshness WHERE store_code = 's1'"; do
   like "$(Q "EXPLAIN SELECT * FROM tthub.$view")" "Task Count: 1$" "one task: $view"
+done
+for view in "store_summary" "video_daily_delta" "videos" "video_curve" "video_cohorts" "refresh_freshness"; do
+  like "$(Q "EXPLAIN SELECT * FROM tthub_reporting.$view WHERE store_code = 's1'")" "Task Count: 1$" \
+       "one task: tthub_reporting.$view of one store"
 done
 is "$(Q "SELECT citus_table_type || ' ' || shards || ' ' || nodes || ' ' || (total_bytes > 0) FROM tthub.tthub_table_sizes() WHERE table_name = 'video_daily'")" \
    "distributed 32 2 true" "tthub_table_sizes: video_daily's 32 shards on 2 nodes"
