@@ -60,6 +60,9 @@ wait_for "$PORT" "SELECT count(*) FROM tthub.sync_jobs WHERE store_code = 's2' A
 is "$(n "SELECT count(*) FROM tthub.videos WHERE store_code = 's2'")" "45" "the manual sync writes videos too"
 is "$(n "SELECT count(*) = count(DISTINCT (video_id, observed_at)) FROM tthub.video_observations WHERE store_code = 's2'")" "t" \
    "and observations, never twice the same"
+# The rest follows s1 alone: s2 stays out of the refresh until the daily run.
+n "SELECT tthub.tthub_disable_store('s2')" >/dev/null
+is "$(n "SELECT tthub.tthub_enqueue_due()")" "0" "a disabled store is not refreshed"
 
 echo "# discovery reads down to the first known video"
 sim_config '{"post": {"sim-open-1": 2}}'
@@ -141,6 +144,7 @@ is "$(n "SELECT count(*) FROM tthub_reporting.video_daily WHERE store_code = 's1
           AND updated_at < now() - interval '6 hours'")" "0" "nor in video_daily"
 
 echo "# the daily full run keeps working"
+n "SELECT tthub.tthub_enable_store('s2')" >/dev/null
 is "$(n "SELECT tthub.tthub_sync_all()")" "2" "tthub_sync_all() enqueues both stores"
 wait_for "$PORT" "SELECT count(*) FROM tthub.sync_jobs WHERE job_type = 'daily_sync' AND state = 'done'" "2" 30
 is "$(n "SELECT complete FROM tthub.sync_ledger WHERE store_code = 's1' AND snapshot_date = tthub.snapshot_today()")" "t" \

@@ -194,7 +194,7 @@ void SyncEngine::add(const JobSpec &spec) {
       if (snapshots::schema_has_videos()) videos::ensure_partitions();
       // What each account reads this round: the planner's answer for the store now.
       if (job->refresh_job)
-        job->work = videos::plan_store(spec.store_code, epoch_ms() / 1000, config_.tiers, config_.budget);
+        job->work = videos::plan_store(spec.store_code, epoch_ms(), config_.tiers, config_.budget);
     }
   });
   if (!locked && !job->retry) {

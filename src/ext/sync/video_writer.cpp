@@ -194,16 +194,19 @@ int drop_old_observations(int retention_seconds) {
   return spi::get_int4(0, 1).value_or(0);
 }
 
-std::map<std::string, refresh::AccountWork> plan_store(const std::string &store_code, int64_t now_s,
+std::map<std::string, refresh::AccountWork> plan_store(const std::string &store_code, int64_t now_ms,
                                                        const refresh::TierSettings &tiers,
                                                        const refresh::Budget &budget) {
+  // Every time is in epoch milliseconds, the planner's time base here (tiers too): the
+  // same instants tthub._due_videos() compares, so both agree on what is due even for
+  // intervals of a few seconds.
   // The accounts and where their refresh stands.
   uint64_t n = spi::exec(
-      "SELECT a.open_id::text, extract(epoch FROM r.discovered_at)::int8, extract(epoch FROM r.listed_at)::int8, "
-      "       r.list_cursor, extract(epoch FROM r.user_info_at)::int8, "
+      "SELECT a.open_id::text, (extract(epoch FROM r.discovered_at) * 1000)::int8, (extract(epoch FROM r.listed_at) * 1000)::int8, "
+      "       r.list_cursor, (extract(epoch FROM r.user_info_at) * 1000)::int8, "
       "       (SELECT count(*) FROM tthub.videos v WHERE v.store_code = $1 AND v.open_id = a.open_id "
       "           AND v.removed_at IS NULL), "
-      "       (SELECT extract(epoch FROM max(v.create_time))::int8 FROM tthub.videos v "
+      "       (SELECT (extract(epoch FROM max(v.create_time)) * 1000)::int8 FROM tthub.videos v "
       "         WHERE v.store_code = $1 AND v.open_id = a.open_id AND v.removed_at IS NULL), "
       "       (SELECT count(*) FROM tthub.videos v WHERE v.store_code = $1 AND v.open_id = a.open_id "
       "           AND v.removed_at IS NULL AND r.list_started_at IS NOT NULL AND v.last_listed_at >= r.list_started_at), "
@@ -243,8 +246,8 @@ std::map<std::string, refresh::AccountWork> plan_store(const std::string &store_
   // The candidates: every video due now, by the same rule as the planner's.
   std::unordered_map<std::string, int64_t> created_of;
   n = spi::exec(
-      "SELECT a.open_id::text, q.video_id, extract(epoch FROM q.create_time)::int8, "
-      "       extract(epoch FROM q.last_observed_at)::int8 "
+      "SELECT a.open_id::text, q.video_id, (extract(epoch FROM q.create_time) * 1000)::int8, "
+      "       (extract(epoch FROM q.last_observed_at) * 1000)::int8 "
       "  FROM tthub.store_accounts a CROSS JOIN LATERAL tthub._due_videos(a.store_code, a.open_id, $2) q "
       " WHERE a.store_code = $1 AND a.status IN ('CONNECTED', 'ERROR')",
       {spi::text(store_code), spi::int4(static_cast<int32_t>(std::min<double>(
@@ -273,7 +276,7 @@ std::map<std::string, refresh::AccountWork> plan_store(const std::string &store_
     known[spi::get_text(i, 1).value_or("")].insert(spi::get_text(i, 2).value_or(""));
 
   refresh::PlanInput in;
-  in.now = now_s;
+  in.now = now_ms;
   in.tiers = tiers;
   in.budget = budget;
   in.minutes = 1.0;  // one minute of the budget per job at most; the rest comes back next round
@@ -295,13 +298,14 @@ std::map<std::string, refresh::AccountWork> plan_store(const std::string &store_
       refresh::Tier t = refresh::Tier::kOld;
       for (const std::string &id : batch) {
         auto c = created_of.find(id);
-        if (c != created_of.end()) t = std::min(t, refresh::tier_of(c->second, now_s, tiers));
+        if (c != created_of.end()) t = std::min(t, refresh::tier_of(c->second, now_ms, tiers));
       }
       w.batch_tiers.push_back(t);
     }
-    w.account_tier = s.newest_create_time ? refresh::tier_of(*s.newest_create_time, now_s, tiers) : refresh::Tier::kOld;
+    w.account_tier = s.newest_create_time ? refresh::tier_of(*s.newest_create_time, now_ms, tiers) : refresh::Tier::kOld;
     w.known_ids = std::move(known[s.store_code]);
-    w.newest_known_create_time = s.newest_create_time;
+    // Discovery compares it with TikTok's create_time, in seconds.
+    if (s.newest_create_time) w.newest_known_create_time = *s.newest_create_time / 1000;
     out[s.store_code] = std::move(w);
   }
   return out;

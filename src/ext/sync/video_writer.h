@@ -66,8 +66,9 @@ void ensure_partitions();
 int drop_old_observations(int retention_seconds);
 
 // The plan of a refresh job: every account of the store that the refresh covers,
-// with what it reads this round (empty work: nothing due for it).
-std::map<std::string, refresh::AccountWork> plan_store(const std::string &store_code, int64_t now_s,
+// with what it reads this round (empty work: nothing due for it). now_ms and the tiers
+// in milliseconds.
+std::map<std::string, refresh::AccountWork> plan_store(const std::string &store_code, int64_t now_ms,
                                                        const refresh::TierSettings &tiers,
                                                        const refresh::Budget &budget);
 
