@@ -94,7 +94,7 @@ is "$(n "SELECT count(*) FROM tthub_reporting.metrics_refresh_tiers")" "3" "the 
 
 echo "# a video left out of video/query is not deleted until the full pass says so"
 GONE=$(n "SELECT video_id FROM tthub.videos WHERE store_code = 's1' ORDER BY create_time LIMIT 1 OFFSET 3")
-sim_config "{\"delete\": [\"$GONE\"]}"
+sim_config "{\"delete\": {\"sim-open-1\": [\"$GONE\"]}}"
 # Its latest observation is made older than the old tier's maximum: it is due first.
 n "UPDATE tthub.videos SET last_observed_at = now() - interval '8 days' WHERE store_code = 's1' AND video_id = '$GONE'" >/dev/null
 missing_before=$(sim_json "query,missing_ids")
@@ -115,7 +115,7 @@ sim_config '{"query_missing": "error"}'
 GONE2=$(n "SELECT video_id FROM tthub.videos WHERE store_code = 's1' AND removed_at IS NULL ORDER BY create_time LIMIT 1 OFFSET 5")
 KEPT=$(n "SELECT string_agg(video_id, ',' ORDER BY video_id) FROM (SELECT video_id FROM tthub.videos
           WHERE store_code = 's1' AND removed_at IS NULL AND video_id <> '$GONE2' ORDER BY create_time LIMIT 3) k")
-sim_config "{\"delete\": [\"$GONE2\"]}"
+sim_config "{\"delete\": {\"sim-open-1\": [\"$GONE2\"]}}"
 n "UPDATE tthub.videos SET last_observed_at = now() - interval '8 days'
     WHERE store_code = 's1' AND (video_id = '$GONE2' OR video_id = ANY (string_to_array('$KEPT', ',')))" >/dev/null
 sleep 3
