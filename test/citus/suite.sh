@@ -28,7 +28,7 @@ citus_kinds() {
        FROM pg_class c JOIN pg_depend d ON d.objid = c.oid AND d.deptype = 'e'
                       AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'tthub')
        LEFT JOIN pg_dist_partition p ON p.logicalrelid = c.oid
-      WHERE c.relkind = 'r'"
+      WHERE c.relkind IN ('r', 'p')"
 }
 
 out=$(Q "CREATE EXTENSION tthub")
@@ -83,12 +83,12 @@ restart_node "$DIR/w2" "$W2"
 
 echo "# tthub_distribute: reference tables, colocated distributed tables, in one call"
 like "$(Q "SELECT tthub.tthub_distribute()")" \
-     "^reference tables: oauth_invites, oauth_states, stores, webhooks; distributed by store_code: deliveries, events, store_accounts, .*shard placements per node: 127.0.0.1:$PORT [0-9]+, 127.0.0.1:$W1 [0-9]+, 127.0.0.1:$W2 [0-9]+$" \
+     "^reference tables: oauth_invites, oauth_states, stores, webhooks; distributed by store_code: account_refresh, deliveries, events, refresh_calls, store_accounts, .*video_observations, videos; .*shard placements per node: 127.0.0.1:$PORT [0-9]+, 127.0.0.1:$W1 [0-9]+, 127.0.0.1:$W2 [0-9]+$" \
      "it distributes every table and sums up the placements per node"
 is "$(citus_kinds n)" "$REFERENCE" "stores and the OAuth tables are reference tables"
 is "$(Q "SELECT count(*) FROM pg_class c JOIN pg_depend d ON d.objid = c.oid AND d.deptype = 'e'
            AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'tthub')
-          WHERE c.relkind = 'r' AND NOT EXISTS (SELECT 1 FROM pg_dist_partition p WHERE p.logicalrelid = c.oid)")" "0" \
+          WHERE c.relkind IN ('r', 'p') AND NOT EXISTS (SELECT 1 FROM pg_dist_partition p WHERE p.logicalrelid = c.oid)")" "0" \
    "no tthub table is left local"
 is "$(Q "SELECT count(*) || ' tables, ' || count(DISTINCT colocationid) || ' colocation group, ' || bool_and(partkey IS NOT NULL)::text
            FROM pg_dist_partition WHERE partmethod = 'h' AND logicalrelid::text LIKE 'tthub.%'")" \
@@ -342,7 +342,7 @@ is "$(Q "SET citus.enable_local_reference_table_foreign_keys = off; ALTER EXTENS
    "ALTER EXTENSION tthub UPDATE runs on the partly distributed install"
 is "$(on_each_worker "SELECT extversion FROM pg_extension WHERE extname = 'tthub'")" "$VERSION/$VERSION" \
    "and Citus ran it on both workers"
-like "$(Q "SELECT tthub.tthub_distribute()")" "^reference tables: webhooks; distributed by store_code: deliveries, events, sync_jobs, " \
+like "$(Q "SELECT tthub.tthub_distribute()")" "^reference tables: webhooks; distributed by store_code: account_refresh, deliveries, events, refresh_calls, sync_jobs, " \
      "tthub_distribute distributes the rest, colocated with the 8 shards of store_accounts"
 is "$(Q "SELECT count(*) || '/' || sum(view_count) FROM tthub.video_daily")" "100/5050" "the 0.2 snapshots are intact"
 is "$(Q "SELECT count(DISTINCT colocationid) || '/' || count(*) FILTER (WHERE (SELECT count(*) FROM pg_dist_shard s WHERE s.logicalrelid = p.logicalrelid) <> 8)

@@ -219,7 +219,6 @@ std::map<std::string, refresh::AccountWork> plan_store(const std::string &store_
       {spi::text(store_code)});
   std::vector<refresh::StoreState> states;
   std::vector<std::optional<int64_t>> cursors;
-  std::unordered_map<std::string, size_t> index;
   for (uint64_t i = 0; i < n; ++i) {
     refresh::StoreState s;
     s.store_code = spi::get_text(i, 1).value_or("");
@@ -236,31 +235,31 @@ std::map<std::string, refresh::AccountWork> plan_store(const std::string &store_
       int64_t left = s.video_count - spi::get_int8(i, 8).value_or(0);
       s.full_pass_pages_left = std::max<int64_t>(1, (left + 19) / 20);
     }
-    index[s.store_code] = states.size();
     states.push_back(std::move(s));
     cursors.push_back(cursor);
   }
   std::map<std::string, refresh::AccountWork> out;
   if (states.empty()) return out;
 
-  // The candidates: every video due now, by the same rule as the planner's.
+  // The candidates: every video due now, by the same rule as the planner's. Per account,
+  // with values: on Citus a function called inside a query over a distributed table
+  // runs on a shard, where it may not query the other shards.
   std::unordered_map<std::string, int64_t> created_of;
-  n = spi::exec(
-      "SELECT a.open_id::text, q.video_id, (extract(epoch FROM q.create_time) * 1000)::int8, "
-      "       (extract(epoch FROM q.last_observed_at) * 1000)::int8 "
-      "  FROM tthub.store_accounts a CROSS JOIN LATERAL tthub._due_videos(a.store_code, a.open_id, $2) q "
-      " WHERE a.store_code = $1 AND a.status IN ('CONNECTED', 'ERROR')",
-      {spi::text(store_code), spi::int4(static_cast<int32_t>(std::min<double>(
-                                  budget.query_per_minute * 20 + 20, 1000000)))});
-  for (uint64_t i = 0; i < n; ++i) {
-    auto it = index.find(spi::get_text(i, 1).value_or(""));
-    if (it == index.end()) continue;
-    refresh::VideoState v;
-    v.video_id = spi::get_text(i, 2).value_or("");
-    v.create_time = spi::get_int8(i, 3).value_or(0);
-    v.last_observed = spi::get_int8(i, 4);
-    created_of[v.video_id] = v.create_time;
-    states[it->second].videos.push_back(std::move(v));
+  int32_t max_candidates = static_cast<int32_t>(std::min<double>(budget.query_per_minute * 20 + 20, 1000000));
+  for (refresh::StoreState &st : states) {
+    n = spi::exec(
+        "SELECT q.video_id, (extract(epoch FROM q.create_time) * 1000)::int8, "
+        "       (extract(epoch FROM q.last_observed_at) * 1000)::int8 "
+        "  FROM tthub._due_videos($1, $2, $3) q",
+        {spi::text(store_code), spi::text(st.store_code), spi::int4(max_candidates)});
+    for (uint64_t i = 0; i < n; ++i) {
+      refresh::VideoState v;
+      v.video_id = spi::get_text(i, 1).value_or("");
+      v.create_time = spi::get_int8(i, 2).value_or(0);
+      v.last_observed = spi::get_int8(i, 3);
+      created_of[v.video_id] = v.create_time;
+      st.videos.push_back(std::move(v));
+    }
   }
 
   // What discovery stops at: each account's newest known videos.
@@ -286,9 +285,10 @@ std::map<std::string, refresh::AccountWork> plan_store(const std::string &store_
     refresh::AccountWork w;
     w.user_info = p.user_info;
     w.list_pages = p.list_pages;
-    // Never listed and of unknown size: the first pass reads to the end (Discovery's
-    // rule for a store with no known video); the rate limiter still paces it.
-    if (w.list_pages > 0 && !s.last_full_pass && !cursors[p.store] && s.video_count == 0)
+    // Never listed in full (a new account, or one an update from 0.4 brought): tthub
+    // cannot size the pass, so the first one reads to the end (Discovery's rule for a
+    // store with no known video); the rate limiter still paces it.
+    if (w.list_pages > 0 && !s.last_full_pass && !cursors[p.store])
       w.list_pages = std::numeric_limits<int32_t>::max();
     w.list_cursor = p.list_pages > 0 ? cursors[p.store] : std::nullopt;
     // A pass that starts at the top reads the new videos first: it is the discovery.
