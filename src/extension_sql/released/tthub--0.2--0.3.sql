@@ -1,3 +1,349 @@
+-- Generated from src/extension_sql/0.2--0.3/ by make: edit the fragments there.
+\echo Use "ALTER EXTENSION tthub UPDATE" to load this file. \quit
+
+-- src/extension_sql/0.2--0.3/00-version.sql
+-- tthub 0.2 -> 0.3: hardening. Every function pins its search_path, store codes are
+-- immutable, one sync per store, hostile bytes contained, connecting only by invite.
+
+-- src/extension_sql/0.2--0.3/10-search-path.sql
+------------------------------------------------------------------------------
+-- Every function pins its search_path.
+--
+-- tthub's functions run as a superuser (SECURITY DEFINER, or called by the worker
+-- and by DBAs). A function that resolves names through the caller's search_path
+-- lets any role that can CREATE a schema or a function there put its own code in
+-- place of a built-in: an operator `=(varchar, text)` or a `to_timestamp(numeric)`
+-- matches more exactly than pg_catalog's and wins. Pinned to pg_catalog, pg_temp,
+-- names resolve to built-ins only (pg_temp last: no function or operator is ever
+-- looked up there), and tthub's own objects are always written @extschema@.x.
+-- test/integration/search_path.sh plants such shadows and runs every path.
+------------------------------------------------------------------------------
+ALTER FUNCTION @extschema@.check_store_code(text) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION @extschema@.tthub_encrypt_token(text, text) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION @extschema@.tthub_decrypt_token(bytea, text) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION @extschema@._token_key_is_current(bytea) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION @extschema@._reencrypt_token(bytea, text) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION @extschema@.token_context(text, text, text) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION @extschema@.snapshot_today() SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION @extschema@._wake_worker() SET search_path = pg_catalog, pg_temp;
+-- tthub_sync_now runs the sync engine's statements in the caller's session.
+ALTER FUNCTION @extschema@.tthub_sync_now(text) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION @extschema@._claim_jobs(integer, interval, integer) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION @extschema@._requeue_orphans(integer) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION @extschema@._random_state() SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION @extschema@._form_encode(text) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION @extschema@._prune(integer) SET search_path = pg_catalog, pg_temp;
+
+-- src/extension_sql/0.2--0.3/20-one-sync.sql
+------------------------------------------------------------------------------
+-- One sync per store, really.
+--
+-- TikTok rotates the refresh token at every refresh, so two syncs of one store at
+-- once send the same refresh token twice and the second one puts the account in
+-- NEED_RECONNECT. The store lock (src/ext/sync/store_lock.cpp) keeps syncs apart; the
+-- claim below never hands out what would only find the lock taken, and a job that
+-- does find it taken waits in the queue instead of being lost.
+------------------------------------------------------------------------------
+
+-- At most one job per store, and none of a store that has a running job, so that
+-- the worker never runs two jobs of one store side by side. Rows are locked one by
+-- one with the store_code equality (FOR UPDATE SKIP LOCKED: a job tthub_sync_now
+-- holds is passed over, not waited for).
+CREATE OR REPLACE FUNCTION @extschema@._claim_jobs(max_jobs integer, lease interval, pid integer)
+  RETURNS SETOF @extschema@.sync_jobs
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  picked text[] := '{}';
+  c record;
+BEGIN
+  IF coalesce(max_jobs, 0) <= 0 THEN
+    RETURN;
+  END IF;
+  FOR c IN
+    SELECT q.store_code, q.job_id
+      FROM @extschema@.sync_jobs q
+     WHERE q.state = 'queued' AND q.run_after <= now()
+       AND NOT EXISTS (SELECT 1 FROM @extschema@.sync_jobs r
+                        WHERE r.store_code = q.store_code AND r.state = 'running')
+     ORDER BY q.run_after, q.job_id
+  LOOP
+    CONTINUE WHEN c.store_code::text = ANY (picked);
+    PERFORM 1 FROM @extschema@.sync_jobs j
+      WHERE j.store_code = c.store_code AND j.job_id = c.job_id AND j.state = 'queued'
+        FOR UPDATE SKIP LOCKED;
+    CONTINUE WHEN NOT FOUND;
+    picked := picked || c.store_code::text;
+    RETURN QUERY
+      UPDATE @extschema@.sync_jobs j
+         SET state = 'running', attempts = j.attempts + 1, lease_until = now() + lease, worker_pid = pid,
+             started_at = now(), pages_fetched = 0, videos_seen = 0, updated_at = now()
+       WHERE j.store_code = c.store_code AND j.job_id = c.job_id
+      RETURNING j.*;
+    EXIT WHEN cardinality(picked) >= max_jobs;
+  END LOOP;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._claim_jobs(integer, interval, integer) IS
+  'Internal: lease up to max_jobs due jobs to a worker, at most one per store and none of a store that has a running job.';
+REVOKE ALL ON FUNCTION @extschema@._claim_jobs(integer, interval, integer) FROM PUBLIC;
+
+-- Running jobs whose process is gone go back to the queue (or die when their
+-- attempts are spent): the lease passed, or no backend with that pid started before
+-- the job did (a pid the system gave to a newer backend does not keep a job alive).
+CREATE OR REPLACE FUNCTION @extschema@._requeue_orphans(max_attempts integer) RETURNS integer
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  requeued integer;
+BEGIN
+  WITH orphans AS (
+    UPDATE @extschema@.sync_jobs j
+       SET state = CASE WHEN j.attempts >= max_attempts THEN 'dead'::@extschema@.job_state
+                        ELSE 'queued'::@extschema@.job_state END,
+           finished_at = now() + CASE WHEN j.attempts >= max_attempts THEN interval '0' END,
+           last_error = 'the worker running this job stopped',
+           lease_until = NULL, worker_pid = NULL, current_open_id = NULL, run_after = now(), updated_at = now()
+     WHERE j.state = 'running'
+       AND (j.lease_until < now()
+            OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a
+                            WHERE a.pid = j.worker_pid AND a.backend_start <= j.started_at))
+    RETURNING 1)
+  SELECT count(*)::integer INTO requeued FROM orphans;
+  RETURN requeued;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._requeue_orphans(integer) IS
+  'Internal: put running jobs whose process is gone (or whose lease passed) back in the queue, or mark them dead when their attempts are spent.';
+REVOKE ALL ON FUNCTION @extschema@._requeue_orphans(integer) FROM PUBLIC;
+
+COMMENT ON TYPE @extschema@.job_state IS
+  'queued: waiting for run_after (also a job whose store was busy with another sync: it runs after it). running: leased by a worker. done: every account synced or finally failed (see sync_logs). failed: no account could be synced and retrying cannot help. dead: retries exhausted. skipped: historical, set by tthub before 0.3 when the store was busy; nothing sets it any more.';
+COMMENT ON TYPE @extschema@.sync_status IS
+  'Outcome of one sync attempt. SKIPPED: another sync of the same store was running; the job went back to the queue to run after it (or tthub_sync_now returned busy).';
+COMMENT ON FUNCTION @extschema@.tthub_sync_now(text) IS
+  'Sync the store in this session and report a summary; status busy (nothing synced, queued jobs stay queued) when another sync of the store is running. Holds the store until the transaction ends. The one documented place where a transaction spans TikTok calls: use it for checks and tests, the worker for production.';
+
+------------------------------------------------------------------------------
+-- store_code names a store forever: it is in the encryption context (AAD) of the
+-- store's tokens and in every key of its snapshots. Renaming it would make every
+-- token undecryptable, so UPDATE refuses it and no foreign key cascades it (Citus
+-- refuses ON UPDATE CASCADE on distributed tables too).
+------------------------------------------------------------------------------
+CREATE FUNCTION @extschema@._refuse_store_code_change() RETURNS trigger
+  LANGUAGE plpgsql
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  RAISE EXCEPTION 'the code of store "%" cannot be changed', OLD.store_code
+    USING ERRCODE = 'TH002',
+          DETAIL = 'A store code is permanent: it is part of the encryption context of the store''s tokens and of the key of every snapshot.',
+          HINT = 'Change the store''s name with tthub.tthub_update_store(); a different code is a new store (tthub.tthub_add_store).';
+END
+$$;
+COMMENT ON FUNCTION @extschema@._refuse_store_code_change() IS
+  'Internal trigger function: refuses an UPDATE that changes stores.store_code (SQLSTATE TH002).';
+REVOKE ALL ON FUNCTION @extschema@._refuse_store_code_change() FROM PUBLIC;
+
+CREATE TRIGGER stores_store_code_immutable
+  BEFORE UPDATE OF store_code ON @extschema@.stores
+  FOR EACH ROW WHEN (OLD.store_code IS DISTINCT FROM NEW.store_code)
+  EXECUTE FUNCTION @extschema@._refuse_store_code_change();
+COMMENT ON TRIGGER stores_store_code_immutable ON @extschema@.stores IS
+  'A store code never changes (SQLSTATE TH002): the store''s tokens are encrypted under it.';
+COMMENT ON COLUMN @extschema@.stores.store_code IS
+  'Permanent store identifier: 1-50 of a-z, 0-9, _ and -; it cannot be changed (the tokens are encrypted under it). The distribution key on Citus.';
+
+-- The same foreign keys without ON UPDATE CASCADE (ON DELETE as before).
+ALTER TABLE @extschema@.store_accounts
+  DROP CONSTRAINT store_accounts_store_code_fkey,
+  ADD CONSTRAINT store_accounts_store_code_fkey FOREIGN KEY (store_code)
+      REFERENCES @extschema@.stores (store_code) ON DELETE CASCADE;
+ALTER TABLE @extschema@.user_daily
+  DROP CONSTRAINT user_daily_store_code_fkey,
+  ADD CONSTRAINT user_daily_store_code_fkey FOREIGN KEY (store_code)
+      REFERENCES @extschema@.stores (store_code);
+ALTER TABLE @extschema@.video_daily
+  DROP CONSTRAINT video_daily_store_code_fkey,
+  ADD CONSTRAINT video_daily_store_code_fkey FOREIGN KEY (store_code)
+      REFERENCES @extschema@.stores (store_code);
+ALTER TABLE @extschema@.sync_jobs
+  DROP CONSTRAINT sync_jobs_store_code_fkey,
+  ADD CONSTRAINT sync_jobs_store_code_fkey FOREIGN KEY (store_code)
+      REFERENCES @extschema@.stores (store_code) ON DELETE CASCADE;
+ALTER TABLE @extschema@.sync_ledger
+  DROP CONSTRAINT sync_ledger_store_code_fkey,
+  ADD CONSTRAINT sync_ledger_store_code_fkey FOREIGN KEY (store_code)
+      REFERENCES @extschema@.stores (store_code) ON DELETE CASCADE;
+ALTER TABLE @extschema@.oauth_states
+  DROP CONSTRAINT oauth_states_store_code_fkey,
+  ADD CONSTRAINT oauth_states_store_code_fkey FOREIGN KEY (store_code)
+      REFERENCES @extschema@.stores (store_code) ON DELETE CASCADE;
+
+-- src/extension_sql/0.2--0.3/40-invites.sql
+------------------------------------------------------------------------------
+-- Connecting a store only by invitation. A store code is printed on receipts, so
+-- knowing one must not be enough to attach a TikTok account to the store: an
+-- admin issues a connect link carrying a random invite, and tthub_oauth_begin
+-- takes that invite instead of a store code.
+------------------------------------------------------------------------------
+
+-- Looked up by the invite alone (the link carries nothing else): like oauth_states,
+-- a reference table on Citus rather than one distributed by store_code.
+CREATE TABLE @extschema@.oauth_invites (
+  invite_hash bytea       PRIMARY KEY,
+  store_code  varchar(50) NOT NULL REFERENCES @extschema@.stores (store_code) ON DELETE CASCADE,
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  created_by  name        NOT NULL,
+  expires_at  timestamptz NOT NULL,
+  open_id     varchar(128),
+  used_at     timestamptz,
+  CONSTRAINT oauth_invites_expiry_after_creation CHECK (expires_at > created_at)
+);
+CREATE INDEX oauth_invites_store_idx ON @extschema@.oauth_invites (store_code);
+COMMENT ON TABLE @extschema@.oauth_invites IS
+  'Connect links issued by tthub_connect_link: one store each, valid until expires_at, spent once an account is connected through it. Only SHA-256 hashes are stored. Delete a row to withdraw its link.';
+COMMENT ON COLUMN @extschema@.oauth_invites.invite_hash IS 'SHA-256 of the invite in the link (the invite itself is never stored).';
+COMMENT ON COLUMN @extschema@.oauth_invites.store_code IS 'Store the link connects an account to.';
+COMMENT ON COLUMN @extschema@.oauth_invites.created_at IS 'When the link was issued.';
+COMMENT ON COLUMN @extschema@.oauth_invites.created_by IS 'Session user who issued the link.';
+COMMENT ON COLUMN @extschema@.oauth_invites.expires_at IS 'After this the link is refused (SQLSTATE TH107).';
+COMMENT ON COLUMN @extschema@.oauth_invites.open_id IS 'TikTok account first connected through the link; no other account can use it afterwards.';
+COMMENT ON COLUMN @extschema@.oauth_invites.used_at IS 'When an account was connected through the link with every scope; the link is spent (SQLSTATE TH108).';
+-- Invites live for days: pg_dump keeps them, so a restore does not void links already sent.
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.oauth_invites', '');
+-- Admins see and withdraw links; the hash is of no use to them.
+GRANT SELECT (store_code, created_at, created_by, expires_at, open_id, used_at), DELETE
+  ON @extschema@.oauth_invites TO tthub_admin;
+
+-- Every pending authorization now comes from an invite. States begun in 0.2 came
+-- from a store code alone: they are dropped (they live 10 minutes anyway).
+DELETE FROM @extschema@.oauth_states;
+ALTER TABLE @extschema@.oauth_states
+  ADD COLUMN invite_hash bytea NOT NULL REFERENCES @extschema@.oauth_invites (invite_hash) ON DELETE CASCADE;
+COMMENT ON COLUMN @extschema@.oauth_states.invite_hash IS 'Invite the authorization began with; withdrawing the invite cancels it.';
+CREATE INDEX oauth_states_invite_idx ON @extschema@.oauth_states (invite_hash);
+-- Counting a store's pending authorizations (the cap in tthub_oauth_begin).
+CREATE INDEX oauth_states_store_idx ON @extschema@.oauth_states (store_code, expires_at);
+
+CREATE FUNCTION @extschema@.tthub_connect_link(store_code text, valid_for interval DEFAULT '7 days') RETURNS text
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  invite text := @extschema@._random_state();
+BEGIN
+  PERFORM @extschema@._require_store(store_code);
+  IF valid_for IS NULL OR valid_for <= interval '0' OR valid_for > interval '90 days' THEN
+    RAISE EXCEPTION 'valid_for must be positive and at most 90 days' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  INSERT INTO @extschema@.oauth_invites (invite_hash, store_code, created_by, expires_at)
+  VALUES (sha256(convert_to(invite, 'UTF8')), store_code, session_user, now() + valid_for);
+  RETURN '/auth/login?invite=' || invite;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.tthub_connect_link(text, interval) IS
+  'Issue a connect link for a store: returns "/auth/login?invite=<invite>" (256 random bits, stored only hashed) to append to the shim''s public URL and send to the store owner. Valid for valid_for (at most 90 days); spent once an account is connected through it.';
+REVOKE ALL ON FUNCTION @extschema@.tthub_connect_link(text, interval) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.tthub_connect_link(text, interval) TO tthub_admin;
+
+-- A store code is no longer enough to begin.
+DROP FUNCTION @extschema@.tthub_oauth_begin(text, text);
+
+CREATE FUNCTION @extschema@.tthub_oauth_begin(invite text, redirect_uri text) RETURNS text
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  max_pending constant integer := 20;
+  state text := @extschema@._random_state();
+  client_key text := coalesce(current_setting('tthub.client_key', true), '');
+  base text := coalesce(nullif(current_setting('tthub.authorize_url', true), ''), 'https://www.tiktok.com/v2/auth/authorize/');
+  scopes text := coalesce(nullif(current_setting('tthub.oauth_scopes', true), ''), 'user.info.basic,user.info.stats,video.list');
+  inv record;
+  pending integer;
+BEGIN
+  -- The row lock makes concurrent begins through one link take turns, so the cap holds.
+  SELECT i.invite_hash, i.store_code, i.expires_at <= now() AS expired, i.used_at IS NOT NULL AS used
+    INTO inv
+    FROM @extschema@.oauth_invites i
+   WHERE i.invite_hash = sha256(convert_to(coalesce(invite, ''), 'UTF8'))
+     AND length(invite) BETWEEN 1 AND 128
+     FOR NO KEY UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'invalid invite' USING ERRCODE = 'TH106', HINT = 'Ask the store''s administrator for a new connect link.';
+  END IF;
+  IF inv.used THEN
+    RAISE EXCEPTION 'invite already used' USING ERRCODE = 'TH108',
+      DETAIL = 'An account was connected through this link.', HINT = 'Ask the store''s administrator for a new connect link.';
+  END IF;
+  IF inv.expired THEN
+    RAISE EXCEPTION 'invite expired' USING ERRCODE = 'TH107', HINT = 'Ask the store''s administrator for a new connect link.';
+  END IF;
+  -- TikTok's rules for a web redirect URI: https, absolute, no query, no fragment,
+  -- under 512 characters. Plain http only for loopback (development, tests).
+  IF redirect_uri IS NULL OR length(redirect_uri) >= 512
+     OR NOT (redirect_uri ~ '^https://[^\s?#]+$'
+             OR redirect_uri ~ '^http://(127\.0\.0\.1|localhost|\[::1\])(:[0-9]{1,5})?(/[^\s?#]*)?$') THEN
+    RAISE EXCEPTION 'invalid redirect_uri'
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'It must be an absolute https URL without query or fragment, under 512 characters, registered with the TikTok app.';
+  END IF;
+  IF client_key = '' THEN
+    RAISE EXCEPTION 'tthub.client_key is not set' USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  -- Whoever holds a link cannot fill the table: states long expired go, and a store
+  -- has at most max_pending authorizations in flight (each lives 10 minutes).
+  DELETE FROM @extschema@.oauth_states s
+   WHERE s.store_code = inv.store_code AND s.expires_at < now() - interval '1 hour';
+  SELECT count(*) INTO pending
+    FROM @extschema@.oauth_states s
+   WHERE s.store_code = inv.store_code AND s.expires_at > now() AND s.used_at IS NULL;
+  IF pending >= max_pending THEN
+    RAISE EXCEPTION 'too many pending authorizations for store "%"', inv.store_code USING ERRCODE = 'TH109',
+      DETAIL = format('At most %s authorizations of a store may be in progress; each expires after 10 minutes.', max_pending),
+      HINT = 'Try again in 10 minutes.';
+  END IF;
+  INSERT INTO @extschema@.oauth_states (state_hash, store_code, redirect_uri, expires_at, invite_hash)
+  VALUES (sha256(convert_to(state, 'UTF8')), inv.store_code, redirect_uri, now() + interval '10 minutes', inv.invite_hash);
+  -- Web apps send no PKCE parameters (not part of TikTok's documented web flow).
+  RETURN base || CASE WHEN position('?' IN base) > 0 THEN '&' ELSE '?' END
+         || 'client_key=' || @extschema@._form_encode(client_key)
+         || '&response_type=code'
+         || '&scope=' || @extschema@._form_encode(scopes)
+         || '&redirect_uri=' || @extschema@._form_encode(redirect_uri)
+         || '&state=' || state;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.tthub_oauth_begin(text, text) IS
+  'Start connecting a TikTok account through a connect link (tthub_connect_link): returns the authorize URL with a fresh single-use state (10 minutes). Errors: TH106 invalid invite, TH107 invite expired, TH108 invite already used, TH109 too many pending authorizations for the store (20).';
+REVOKE ALL ON FUNCTION @extschema@.tthub_oauth_begin(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.tthub_oauth_begin(text, text) TO tthub_oauth, tthub_admin;
+
+COMMENT ON FUNCTION @extschema@.tthub_oauth_complete(text, text) IS
+  'Finish connecting: checks the state, exchanges the code at TikTok, stores the tokens encrypted, spends the invite, enqueues a first sync. Errors: TH101 unknown state, TH102 expired, TH103 already used, TH104 TikTok refused, TH105 TikTok unavailable, TH108 the invite was used by another account.';
+
+CREATE OR REPLACE FUNCTION @extschema@._prune(retention_days integer) RETURNS bigint
+  LANGUAGE sql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  WITH j AS (DELETE FROM @extschema@.sync_jobs
+              WHERE state IN ('done', 'failed', 'dead', 'skipped')
+                AND finished_at < now() - make_interval(days => retention_days) RETURNING 1),
+       l AS (DELETE FROM @extschema@.sync_logs
+              WHERE started_at < now() - make_interval(days => retention_days) RETURNING 1),
+       s AS (DELETE FROM @extschema@.oauth_states WHERE expires_at < now() - interval '1 day' RETURNING 1),
+       i AS (DELETE FROM @extschema@.oauth_invites
+              WHERE expires_at < now() - make_interval(days => retention_days) RETURNING 1)
+  SELECT (SELECT count(*) FROM j) + (SELECT count(*) FROM l) + (SELECT count(*) FROM s) + (SELECT count(*) FROM i)
+$$;
+COMMENT ON FUNCTION @extschema@._prune(integer) IS
+  'Internal: delete finished jobs and sync logs older than the retention, OAuth states expired a day ago, and connect links expired longer than the retention.';
+REVOKE ALL ON FUNCTION @extschema@._prune(integer) FROM PUBLIC;
+
+-- src/extension_sql/0.2--0.3/60-dba.sql
 ------------------------------------------------------------------------------
 -- For DBAs and BI tools.
 --
@@ -409,3 +755,20 @@ GRANT SELECT ON ALL TABLES IN SCHEMA tthub_reporting TO tthub_reader, tthub_admi
 ------------------------------------------------------------------------------
 REVOKE ALL ON ALL TABLES IN SCHEMA @extschema@ FROM tthub_reader;
 REVOKE ALL ON SCHEMA @extschema@ FROM tthub_reader;
+
+-- src/extension_sql/0.2--0.3/70-token-logging.sql
+------------------------------------------------------------------------------
+-- Tokens, invites and codes passed as arguments stay out of the server log.
+--
+-- With log_min_error_statement at its default (error), a failing statement is logged
+-- in full, literals included. The error is written while the failing function's
+-- settings are still in force, so the SECURITY DEFINER functions that take a
+-- plaintext token, an invite or a one-time code raise that threshold for their own
+-- call. (After 40-invites.sql, which re-creates tthub_oauth_begin.) Applications should still
+-- pass tokens as bind parameters (README: "Security"): log_statement =
+-- 'all' logs every statement before it runs.
+------------------------------------------------------------------------------
+ALTER FUNCTION @extschema@.tthub_import_account(text, text, text, text, bigint, bigint, text)
+  SET log_min_error_statement = panic;
+ALTER FUNCTION @extschema@.tthub_oauth_begin(text, text) SET log_min_error_statement = panic;
+ALTER FUNCTION @extschema@.tthub_oauth_complete(text, text) SET log_min_error_statement = panic;
