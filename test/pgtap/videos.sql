@@ -8,7 +8,6 @@ SELECT has_table('tthub', 'videos', 'tthub.videos');
 SELECT is((SELECT relkind::text FROM pg_class WHERE oid = 'tthub.video_observations'::regclass), 'p',
           'video_observations is partitioned');
 SELECT col_is_pk('tthub', 'videos', ARRAY['store_code', 'video_id'], 'one row per video');
-SELECT col_is_pk('tthub', 'video_observations', ARRAY['store_code', 'video_id', 'observed_at'], 'one row per observation');
 
 -- Tiers by age (defaults: 48 h, 30 d).
 SELECT is(tthub.video_tier(now() - interval '47 hours'), 'fresh', 'younger than 48 h: fresh');
@@ -27,6 +26,8 @@ SELECT ok(to_regclass('tthub_observations.' || tthub._observation_partition_name
           'so does the one 3 days ahead');
 SELECT isnt(obj_description(to_regclass('tthub_observations.' || tthub._observation_partition_name((now() AT TIME ZONE 'UTC')::date)), 'pg_class'),
             NULL, 'partitions have a comment');
+SELECT col_is_pk('tthub_observations', tthub._observation_partition_name((now() AT TIME ZONE 'UTC')::date)::name,
+                 ARRAY['store_code', 'video_id', 'observed_at'], 'each partition is keyed by store, video and time');
 
 -- Retention drops whole days, never a DELETE of the days kept.
 CREATE TABLE tthub_observations.video_observations_20200101 PARTITION OF tthub.video_observations

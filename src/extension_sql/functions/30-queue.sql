@@ -277,7 +277,7 @@ CREATE OR REPLACE VIEW @extschema@.dead_jobs AS
 COMMENT ON VIEW @extschema@.dead_jobs IS 'Jobs whose retries are exhausted; tthub_retry_job(job_id) puts one back.';
 COMMENT ON COLUMN @extschema@.dead_jobs.store_code IS 'Store of the job.';
 COMMENT ON COLUMN @extschema@.dead_jobs.job_id IS 'Job number (tthub_retry_job(job_id) puts it back).';
-COMMENT ON COLUMN @extschema@.dead_jobs.job_type IS 'daily_sync, manual_sync or first_sync.';
+COMMENT ON COLUMN @extschema@.dead_jobs.job_type IS 'daily_sync, manual_sync, first_sync or refresh.';
 COMMENT ON COLUMN @extschema@.dead_jobs.snapshot_date IS 'Snapshot day the job was to write.';
 COMMENT ON COLUMN @extschema@.dead_jobs.attempts IS 'Attempts spent.';
 COMMENT ON COLUMN @extschema@.dead_jobs.last_error IS 'Why the last attempt failed (never contains a token).';

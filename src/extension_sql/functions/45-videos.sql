@@ -77,6 +77,8 @@ BEGIN
       EXECUTE format('CREATE TABLE tthub_observations.%I PARTITION OF @extschema@.video_observations '
                      'FOR VALUES FROM (%L) TO (%L)', name,
                      day::timestamp AT TIME ZONE 'UTC', (day + 1)::timestamp AT TIME ZONE 'UTC');
+      -- The key of its own (tables/45-videos.sql says why it is not the parent's).
+      EXECUTE format('ALTER TABLE tthub_observations.%I ADD PRIMARY KEY (store_code, video_id, observed_at)', name);
     EXCEPTION WHEN lock_not_available THEN
       CONTINUE;
     END;

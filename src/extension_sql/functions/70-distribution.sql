@@ -202,7 +202,11 @@ BEGIN
                c.relname <> 'stores' AND EXISTS (
                  SELECT 1 FROM pg_catalog.pg_constraint k
                    JOIN pg_catalog.pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey)
-                  WHERE k.conrelid = c.oid AND k.contype = 'p' AND a.attname = 'store_code') AS by_store
+                  WHERE k.conrelid = c.oid AND k.contype = 'p' AND a.attname = 'store_code')
+               -- A partitioned table's key is its partitions' (video_observations).
+               OR (c.relkind = 'p' AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                                                WHERE a.attrelid = c.oid AND a.attname = 'store_code'
+                                                  AND NOT a.attisdropped)) AS by_store
           FROM pg_catalog.pg_class c
           JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid
                                      AND d.refclassid = 'pg_catalog.pg_extension'::regclass

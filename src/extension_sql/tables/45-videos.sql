@@ -61,7 +61,10 @@ COMMENT ON COLUMN @extschema@.videos.removed_at IS 'When tthub noticed the video
 -- The counters of a video each time tthub observed them. Partitioned by UTC day of
 -- observed_at: the worker creates each day's partition (schema tthub_observations)
 -- ahead of time and drops whole days past tthub.observation_retention, so old rows
--- never cost a mass DELETE or the VACUUM after it.
+-- never cost a mass DELETE or the VACUUM after it. Each partition has the primary key
+-- (store_code, video_id, observed_at) of its own, not inherited from here: pg_dump
+-- restores a partition of an extension's table with the indexes it dumped, and an
+-- inherited one would be created twice.
 CREATE TABLE @extschema@.video_observations (
   store_code    varchar(50)  NOT NULL,
   video_id      varchar(64)  NOT NULL,
@@ -70,8 +73,7 @@ CREATE TABLE @extschema@.video_observations (
   view_count    bigint CHECK (view_count >= 0),
   like_count    bigint CHECK (like_count >= 0),
   comment_count bigint CHECK (comment_count >= 0),
-  share_count   bigint CHECK (share_count >= 0),
-  PRIMARY KEY (store_code, video_id, observed_at)
+  share_count   bigint CHECK (share_count >= 0)
 ) PARTITION BY RANGE (observed_at);
 COMMENT ON TABLE @extschema@.video_observations IS
   'Each observation of a video''s counters (video/list or video/query), partitioned by UTC day; days older than tthub.observation_retention are dropped whole.';

@@ -66,8 +66,7 @@ BEGIN
   view_count    bigint CHECK (view_count >= 0),
   like_count    bigint CHECK (like_count >= 0),
   comment_count bigint CHECK (comment_count >= 0),
-  share_count   bigint CHECK (share_count >= 0),
-  PRIMARY KEY (store_code, video_id, observed_at)
+  share_count   bigint CHECK (share_count >= 0)
 ) PARTITION BY RANGE (observed_at)$ddl$;
   EXECUTE $ddl$COMMENT ON TABLE @extschema@.video_observations IS
   'Each observation of a video''s counters (video/list or video/query), partitioned by UTC day; days older than tthub.observation_retention are dropped whole.'$ddl$;
