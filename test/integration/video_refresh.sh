@@ -158,6 +158,31 @@ is "$(n "SELECT count(*) || '/' || max(schedule) || '/' || max(command) FROM cro
    "1/*/5 * * * */SELECT tthub.tthub_enqueue_due()" "cron.job has one entry calling tthub_enqueue_due()"
 is "$(n "SELECT tthub.tthub_unschedule_refresh()")" "t" "and it can be removed"
 
+echo "# a short budget: fresh first, then the longest unobserved, within the calls it affords"
+set_conf() { n "ALTER SYSTEM SET $1" >/dev/null; n "SELECT pg_reload_conf()" >/dev/null; sleep 1; }
+set_conf "tthub.requests_per_minute = 1"  # one video/query call per job's minute of budget
+n "SELECT tthub.tthub_disable_store('s2')" >/dev/null
+n "UPDATE tthub.account_refresh SET discovered_at = now() + interval '1 hour' WHERE store_code = 's1';
+   UPDATE tthub.videos SET last_observed_at = now() - interval '2 days' - make_interval(secs => length(video_id) + ascii(right(video_id, 1)))
+    WHERE store_code = 's1' AND removed_at IS NULL;
+   UPDATE tthub.videos SET last_observed_at = now() - interval '10 seconds'
+    WHERE store_code = 's1' AND create_time > now() - interval '1 hour'" >/dev/null
+DUE=$(n "SELECT count(*) FROM tthub.videos WHERE store_code = 's1' AND removed_at IS NULL")
+FIRST20=$(n "SELECT string_agg(video_id, ',' ORDER BY video_id) FROM tthub._due_videos('s1', 'sim-open-1', 20)")
+query_before=$(calls video/query)
+refresh s1 "videos due in every tier"
+is "$(( $(calls video/query) - query_before ))" "1" "the budget buys one video/query call"
+is "$(n "SELECT count(*) FROM tthub.videos WHERE store_code = 's1' AND create_time > now() - interval '1 hour'
+          AND last_observed_at > now() - interval '5 seconds'")" "2" "it carries both fresh videos"
+is "$(n "SELECT count(*) FROM tthub.videos WHERE store_code = 's1' AND removed_at IS NULL
+          AND last_observed_at > now() - interval '5 seconds'")" "20" "and 18 more, 20 in all"
+is "$(n "SELECT count(*) FROM tthub.videos WHERE store_code = 's1' AND removed_at IS NULL AND last_observed_at < now() - interval '1 day'")" \
+   "$((DUE - 20))" "the rest waits for the next round (the old tier stretches)"
+is "$(n "SELECT string_agg(video_id, ',' ORDER BY video_id) FROM tthub.videos WHERE store_code = 's1' AND removed_at IS NULL
+          AND last_observed_at > now() - interval '5 seconds'")" "$FIRST20" \
+   "exactly the 20 the priority names: fresh, then young, then old, the longest unobserved first"
+n "ALTER SYSTEM RESET tthub.requests_per_minute" >/dev/null; n "SELECT pg_reload_conf()" >/dev/null
+
 is "$(sim_json "max_refresh_token_uses")" "0" "no refresh token was presented (none expired)"
 is "$(n "SELECT count(*) FROM tthub.sync_jobs WHERE state IN ('dead', 'failed')")" "0" "no job failed or died"
 tap_done
