@@ -19,12 +19,14 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstdio>
 #include <ctime>
 #include <deque>
 #include <functional>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -240,8 +242,14 @@ class Driver {
       auto &g = gaps_.gaps[t];
       std::sort(g.begin(), g.end());
       auto at = [&](double q) { return g.empty() ? 0 : g[std::min(g.size() - 1, static_cast<size_t>(q * static_cast<double>(g.size())))]; };
+      int64_t target = rf::interval_of(static_cast<rf::Tier>(t), tiers_);
+      auto over = [&](int64_t limit) {
+        return static_cast<int64_t>(g.end() - std::upper_bound(g.begin(), g.end(), limit));
+      };
       tiers[rf::tier_name(static_cast<rf::Tier>(t))] = {{"gaps", g.size()}, {"p50_s", at(0.5)}, {"p95_s", at(0.95)},
-                                                        {"p99_s", at(0.99)}, {"max_s", g.empty() ? 0 : g.back()}};
+                                                        {"p99_s", at(0.99)}, {"max_s", g.empty() ? 0 : g.back()},
+                                                        {"target_s", target}, {"over_target", over(target)},
+                                                        {"over_old_max", over(tiers_.old_max_interval)}};
     }
     out["gaps"] = tiers;
     auto &dl = gaps_.discovery_latency;
@@ -441,7 +449,11 @@ class Driver {
     pin.minutes = static_cast<double>(o_.cycle_ms) / 60000.0;
     // Plan what falls due before the next plan has run: two cycles in simulated seconds.
     pin.lead = static_cast<int64_t>(2.0 * o_.cycle_ms / 1000.0 * sim_.speed.load());
-    pin.budget = {o_.list_rpm, o_.query_rpm, o_.user_rpm};
+    // The budget accrues per cycle; what a plan leaves unspent carries over (a cycle
+    // may be worth less than one call).
+    double rpm[3] = {o_.list_rpm, o_.query_rpm, o_.user_rpm};
+    for (int e = 0; e < 3; ++e) credit_[e] = std::min(credit_[e] + rpm[e] * pin.minutes, std::max(1.0, rpm[e] * pin.minutes * 10));
+    pin.budget = {std::floor(credit_[0]) / pin.minutes, std::floor(credit_[1]) / pin.minutes, std::floor(credit_[2]) / pin.minutes};
     double c0 = cpu_seconds();
     rf::Plan p = rf::plan_refresh(in, pin);
     planner_cpu_ += cpu_seconds() - c0;
@@ -451,6 +463,7 @@ class Driver {
     for (auto &st : in) planner_candidates_ += static_cast<int64_t>(st.videos.size());
     // Budget use while work was due: per endpoint, cycles whose demand reached the budget.
     const rf::EndpointReport *eps[3] = {&p.list, &p.query, &p.user_info};
+    for (int e = 0; e < 3; ++e) credit_[e] -= static_cast<double>(eps[e]->planned);
     for (int e = 0; e < 3; ++e)
       if (eps[e]->demand >= eps[e]->budget && eps[e]->budget > 0) {
         due_budget_[e] += eps[e]->budget;
@@ -532,7 +545,9 @@ class Driver {
   std::atomic<bool> stop_{false};
   Endpoint list_, query_, user_;
   Gaps gaps_;
-  int64_t sim_t0_ = 0, window_start_ = 0, measure_from_ = 0, sim_now_cached_ = 0;
+  int64_t sim_t0_ = 0, window_start_ = 0, sim_now_cached_ = 0;
+  int64_t measure_from_ = std::numeric_limits<int64_t>::max();  // nothing counts during the warm-up
+  double credit_[3] = {0, 0, 0};  // calls the budget has accrued and the plans not spent
   std::atomic<int64_t> fresh_query_calls_{0}, discovery_calls_{0}, fresh_user_calls_{0};
   int64_t due_budget_[3] = {0, 0, 0}, due_spent_[3] = {0, 0, 0};
   double planner_cpu_ = 0;
