@@ -21,6 +21,9 @@ namespace tthub::worker {
 namespace {
 
 volatile sig_atomic_t g_stop_requested = false;
+// Set once run() handles the stop: from then on a further SIGTERM (a fast shutdown
+// sends more than one) must not cancel the requeue and the token saves.
+volatile sig_atomic_t g_stop_handled = false;
 
 // Longest wait for a row lock while putting the jobs back at shutdown.
 constexpr int kShutdownLockTimeoutMs = 2000;
@@ -35,7 +38,7 @@ constexpr int64_t kShutdownTokenWaitMs = 10000;
 void on_sigterm(SIGNAL_ARGS) {
   int saved = errno;
   g_stop_requested = true;
-  if (!proc_exit_inprogress) {
+  if (!proc_exit_inprogress && !g_stop_handled) {
     InterruptPending = true;
     QueryCancelPending = true;
   }
@@ -240,6 +243,7 @@ void run() {
     if (!g_stop_requested && !is_operator_intervention(e)) throw;
   }
   report_activity("tthub: stopping");
+  g_stop_handled = true;       // before the clear: a later SIGTERM raises no new cancel
   QueryCancelPending = false;  // the stop is being handled: let the requeue run
   notify::webhooks_shutdown(db);
   engine->finish_token_requests(std::min<int64_t>(settings::http_timeout_ms, kShutdownTokenWaitMs));
