@@ -6,14 +6,14 @@
 # come from bench/run.sh soak once the worker runs the planner).
 #   bash bench/freshness.sh            all cases
 #   bash bench/freshness.sh full|a|b|c one case (a and b run "full" first: their baseline)
-# Sizes (environment): FR_STORES [100] FR_VIDEOS [1000] FR_SPEED [2880 simulated s per s]
+# Sizes (environment): FR_STORES [100] FR_VIDEOS [1000] FR_SPEED [1440 simulated s per s]
 #   FR_POST_PER_DAY [0.2] FR_DELETE_PER_DAY [0.02] FR_HISTORY_DAYS [1825]
-#   FR_DAYS_FULL [3] FR_DAYS_A [3] FR_DAYS_B [9] FR_C_STORES [10000] FR_C_VIDEOS [20]
+#   FR_DAYS_FULL [3] FR_DAYS_A [3] FR_DAYS_B [8] FR_C_STORES [10000] FR_C_VIDEOS [20]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source test/lib/sim.sh
 
-S=${FR_STORES:-100} V=${FR_VIDEOS:-1000} SPEED=${FR_SPEED:-2880}
+S=${FR_STORES:-100} V=${FR_VIDEOS:-1000} SPEED=${FR_SPEED:-1440}
 POST=${FR_POST_PER_DAY:-0.2} DEL=${FR_DELETE_PER_DAY:-0.02} HIST=${FR_HISTORY_DAYS:-1825}
 WORK=$(mktemp -d /tmp/tthub-freshness.XXXXXX)
 trap 'sim_stop; rm -rf "$WORK"' EXIT
@@ -78,8 +78,8 @@ case_b() {
   # is per endpoint), as calls per real minute; the simulator enforces the same.
   local rpm
   rpm=$(calc "$FULL_PER_DAY / 5 * $SPEED / 1440" 0)
-  echo "### (b) a budget of one fifth of today's full sync: $rpm calls/min per endpoint ($(calc "$FULL_PER_DAY / 5" 0) per simulated day), $S x $V, ${FR_DAYS_B:-9} simulated days"
-  drive b "$S" "$V" "${FR_DAYS_B:-9}" tiered "$rpm" "$rpm"
+  echo "### (b) a budget of one fifth of today's full sync: $rpm calls/min per endpoint ($(calc "$FULL_PER_DAY / 5" 0) per simulated day), $S x $V, ${FR_DAYS_B:-8} simulated days"
+  drive b "$S" "$V" "${FR_DAYS_B:-8}" tiered "$rpm" "$rpm"
   local f=$WORK/b.json
   echo "| measure | value |"
   echo "|---|---|"

@@ -59,7 +59,8 @@ struct Options {
   int stores = 10;
   std::string mode = "tiered";
   double sim_days = 3, warmup_days = 1;
-  int cycle_ms = 100, threads = 8;
+  int cycle_ms = 100, threads = 16;
+  int pages_per_job = 10;  // a pass goes in slices, so a store's fresh videos never wait for it
   double list_rpm = 600, query_rpm = 600, user_rpm = 600;
   bool gaps = true;
 };
@@ -172,6 +173,14 @@ struct Endpoint {
 class Driver {
  public:
   Driver(Options o) : o_(std::move(o)), sim_(o_.sim) {
+    // Plan to each interval less a twelfth, as the worker does (src/ext/sync/engine_settings):
+    // a read that takes a while still lands inside the interval the DBA set. Gaps are
+    // judged against the settings themselves.
+    auto lead = [](int64_t x) { return x - x / 12; };
+    tiers_.fresh_interval = lead(settings_.fresh_interval);
+    tiers_.young_interval = lead(settings_.young_interval);
+    tiers_.old_interval = lead(settings_.old_interval);
+    tiers_.old_max_interval = lead(settings_.old_max_interval);
     list_.limiter.set_limit(static_cast<int>(o_.list_rpm));
     query_.limiter.set_limit(static_cast<int>(o_.query_rpm));
     user_.limiter.set_limit(static_cast<int>(o_.user_rpm));
@@ -242,14 +251,14 @@ class Driver {
       auto &g = gaps_.gaps[t];
       std::sort(g.begin(), g.end());
       auto at = [&](double q) { return g.empty() ? 0 : g[std::min(g.size() - 1, static_cast<size_t>(q * static_cast<double>(g.size())))]; };
-      int64_t target = rf::interval_of(static_cast<rf::Tier>(t), tiers_);
+      int64_t target = rf::interval_of(static_cast<rf::Tier>(t), settings_);
       auto over = [&](int64_t limit) {
         return static_cast<int64_t>(g.end() - std::upper_bound(g.begin(), g.end(), limit));
       };
       tiers[rf::tier_name(static_cast<rf::Tier>(t))] = {{"gaps", g.size()}, {"p50_s", at(0.5)}, {"p95_s", at(0.95)},
                                                         {"p99_s", at(0.99)}, {"max_s", g.empty() ? 0 : g.back()},
                                                         {"target_s", target}, {"over_target", over(target)},
-                                                        {"over_old_max", over(tiers_.old_max_interval)}};
+                                                        {"over_old_max", over(settings_.old_max_interval)}};
     }
     out["gaps"] = tiers;
     auto &dl = gaps_.discovery_latency;
@@ -290,7 +299,7 @@ class Driver {
   void gap(int64_t create_time, int64_t from, int64_t to, bool open) {
     (void)open;
     if (!o_.gaps || to < measure_from_) return;
-    rf::Tier t = rf::tier_of(create_time, to, tiers_);
+    rf::Tier t = rf::tier_of(create_time, to, settings_);
     gaps_.gaps[static_cast<int>(t)].push_back(to - from);
   }
 
@@ -418,6 +427,8 @@ class Driver {
   }
 
   void tiered_cycle(int64_t now) {
+    // Plan what falls due before the next plan has run: two cycles in simulated seconds.
+    const int64_t lead = static_cast<int64_t>(2.0 * o_.cycle_ms / 1000.0 * sim_.speed.load());
     std::vector<rf::StoreState> in;
     std::vector<size_t> index;
     {
@@ -432,7 +443,7 @@ class Driver {
         for (auto &[id, v] : s.videos) {
           if (v.removed) continue;
           ++st.video_count;
-          if (rf::next_due(v.create_time, v.last, tiers_) <= now) st.videos.push_back({id, v.create_time, v.last});
+          if (rf::next_due(v.create_time, v.last, tiers_) <= now + lead) st.videos.push_back({id, v.create_time, v.last});
         }
         if (s.newest) st.newest_create_time = s.newest;
         st.last_user_info = s.last_user_info;
@@ -447,8 +458,7 @@ class Driver {
     pin.now = now;
     pin.tiers = tiers_;
     pin.minutes = static_cast<double>(o_.cycle_ms) / 60000.0;
-    // Plan what falls due before the next plan has run: two cycles in simulated seconds.
-    pin.lead = static_cast<int64_t>(2.0 * o_.cycle_ms / 1000.0 * sim_.speed.load());
+    pin.lead = lead;
     // The budget accrues per cycle; what a plan leaves unspent carries over (a cycle
     // may be worth less than one call).
     double rpm[3] = {o_.list_rpm, o_.query_rpm, o_.user_rpm};
@@ -481,18 +491,17 @@ class Driver {
           auto it = s.videos.find(id);
           if (it != s.videos.end() && rf::tier_of(it->second.create_time, now, tiers_) == rf::Tier::kFresh) has_fresh = true;
         }
+      // Fresh videos first: the account, the query batches, then the list reading.
       submit_locked(si, [this, si, sp, has_fresh, fresh_store] {
         if (sp.user_info) user_info(si, fresh_store);
-        if (sp.list_pages > 0) {
-          full_pass(si, false, sp.list_pages);
-          std::lock_guard<std::mutex> l2(mu_);
-          stores_[si].busy = true;
-        } else if (sp.discover) {
-          discover(si);
+        if (sp.list_pages > 0 || sp.discover) {
+          query(si, sp.query_batches, has_fresh);
           std::lock_guard<std::mutex> l2(mu_);
           stores_[si].busy = true;
         }
-        query(si, sp.query_batches, has_fresh);
+        if (sp.list_pages > 0) full_pass(si, false, std::min<int64_t>(sp.list_pages, o_.pages_per_job));
+        else if (sp.discover) discover(si);
+        else query(si, sp.query_batches, has_fresh);
       });
     }
   }
@@ -535,7 +544,7 @@ class Driver {
 
   Options o_;
   Sim sim_;
-  rf::TierSettings tiers_;
+  rf::TierSettings settings_, tiers_;  // as set; as planned
   std::vector<StoreRec> stores_;
   std::mutex mu_, qmu_;
   std::condition_variable cv_, done_cv_;
@@ -571,6 +580,7 @@ int main(int argc, char **argv) {
     else if (k == "--query-rpm") o.query_rpm = std::stod(v);
     else if (k == "--user-rpm") o.user_rpm = std::stod(v);
     else if (k == "--gaps") o.gaps = v != "0";
+    else if (k == "--pages-per-job") o.pages_per_job = std::stoi(v);
     else {
       std::cerr << "unknown option " << k << "\n";
       return 2;
