@@ -124,7 +124,9 @@ int64_t next_due(int64_t create_time, std::optional<int64_t> last_observed, cons
 
 Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
   Plan p;
-  const int64_t now = in.now;
+  // Everything is judged `lead` seconds ahead (see PlanInput::lead); ages shown in the
+  // report stay as of in.now.
+  const int64_t now = in.now + std::max<int64_t>(0, in.lead);
   const TierSettings &T = in.tiers;
   const int64_t discovery_interval = T.discovery_interval > 0 ? T.discovery_interval : T.fresh_interval;
   const size_t n = stores.size();
@@ -280,7 +282,7 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
           const Candidate &c = list[k];
           TierReport &tr = p.tiers[static_cast<int>(c.tier)];
           ++tr.left;
-          int64_t age = c.v->last_observed ? now - *c.v->last_observed : now - c.v->create_time;
+          int64_t age = c.v->last_observed ? in.now - *c.v->last_observed : in.now - c.v->create_time;
           if (!tr.oldest_left_age || age > *tr.oldest_left_age) tr.oldest_left_age = age;
         }
       }

@@ -93,6 +93,10 @@ struct PlanInput {
   TierSettings tiers;
   Budget budget;
   double minutes = 1.0;  // the plan spends at most budget * minutes calls per endpoint
+  // Seconds ahead: what falls due before the next plan runs counts as due now, so a
+  // video due every hour is not read an hour plus a planning period apart. Set it to
+  // the planning period (pg_cron's schedule, or the worker's own cycle).
+  int64_t lead = 0;
 };
 
 struct StorePlan {

@@ -326,6 +326,17 @@ TEST(Planner, APassUnderWayContinuesFairly) {
   EXPECT_EQ(by["big"].list_pages, 99);
 }
 
+TEST(Planner, LeadPlansWhatFallsDueBeforeTheNextPlan) {
+  std::vector<StoreState> s{store("a")};
+  s[0].videos = {video("f", 5 * H, H - 240), video("y", 5 * D, D - 600)};
+  auto in = input(600, 600, 600);
+  EXPECT_TRUE(planned_ids(plan_refresh(s, in), s).empty());
+  in.lead = 300;  // the next plan runs in 5 minutes: the fresh one would be 4 minutes late
+  auto ids = planned_ids(plan_refresh(s, in), s);
+  EXPECT_EQ(ids.size(), 1u);
+  EXPECT_TRUE(ids.count("f"));
+}
+
 TEST(Planner, BudgetIsPerMinuteTimesTheMinutesPlanned) {
   std::vector<StoreState> s{store("a")};
   for (int i = 0; i < 2000; ++i) s[0].videos.push_back(video("v" + std::to_string(i), 50 * D, 2 * D));
