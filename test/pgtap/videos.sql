@@ -2,7 +2,7 @@
 -- partitions and their retention, the full pass, the curves, cohorts and freshness
 -- views, covers, and what readers may do with them.
 BEGIN;
-SELECT plan(42);
+SELECT plan(44);
 
 SELECT has_table('tthub', 'videos', 'tthub.videos');
 SELECT is((SELECT relkind::text FROM pg_class WHERE oid = 'tthub.video_observations'::regclass), 'p',
@@ -115,7 +115,11 @@ SELECT is((SELECT cover_image_url FROM tthub_reporting.videos WHERE video_id = '
 
 -- Readers read, never write.
 SET LOCAL ROLE tthub_reader;
-SELECT lives_ok($$ SELECT * FROM tthub_reporting.videos, tthub_reporting.video_observations LIMIT 1 $$, 'readers read videos and observations');
+DISCARD PLANS;  -- the reader resolves names as itself, not through the plans cached above
+SELECT is((SELECT count(*)::int FROM tthub_reporting.videos WHERE tier IS NOT NULL), 10,
+          'readers read videos, with their tier');
+SELECT lives_ok($$ SELECT count(*) FROM tthub_reporting.video_observations $$, 'and observations');
+SELECT is((SELECT count(*)::int FROM tthub_reporting.metrics_refresh_tiers), 3, 'and the metrics of the tiers');
 SELECT throws_ok($$ SELECT * FROM tthub.videos $$, '42501', NULL, 'but not tthub.videos itself');
 SELECT throws_ok($$ DELETE FROM tthub_reporting.videos $$, '42501', NULL, 'and cannot write');
 RESET ROLE;

@@ -26,8 +26,10 @@ COMMENT ON FUNCTION @extschema@._refresh_tiers() IS
 
 -- A video's tier as of now: fresh, young or old (old as well when TikTok sent no
 -- create_time).
+-- SECURITY DEFINER: readers call it through tthub_reporting's views and have no use of
+-- the schema tthub, where _refresh_tiers() lives; it reads settings only.
 CREATE OR REPLACE FUNCTION @extschema@.video_tier(create_time timestamptz) RETURNS text
-  LANGUAGE plpgsql STABLE
+  LANGUAGE plpgsql STABLE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -40,6 +42,7 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.video_tier(timestamptz) IS
   'The refresh tier of a video posted at create_time, as of now: fresh (younger than tthub.fresh_video_age), young (younger than tthub.young_video_age) or old.';
+REVOKE ALL ON FUNCTION @extschema@.video_tier(timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.video_tier(timestamptz) TO tthub_admin, tthub_reader;
 
 ------------------------------------------------------------------------------
@@ -465,6 +468,8 @@ COMMENT ON COLUMN @extschema@.refresh_freshness.oldest_latest_observation IS 'Th
 COMMENT ON COLUMN @extschema@.refresh_freshness.age_p50_seconds IS 'Median age of the videos'' latest observations, in seconds (the achieved interval).';
 COMMENT ON COLUMN @extschema@.refresh_freshness.age_p95_seconds IS '95th percentile of that age, in seconds.';
 COMMENT ON COLUMN @extschema@.refresh_freshness.calls_today IS 'TikTok requests the refresh spent on the tier today (UTC): video/query by tier, discovery and user/info as fresh, the full video/list pass as old.';
+
+GRANT SELECT ON @extschema@.video_curve, @extschema@.video_cohorts, @extschema@.refresh_freshness TO tthub_admin;
 
 -- The same per tier over every store: what the metrics export.
 CREATE OR REPLACE VIEW tthub_reporting.metrics_refresh_tiers AS

@@ -131,6 +131,9 @@ COMMENT ON COLUMN @extschema@.refresh_calls.call_date IS 'UTC day of the calls.'
 COMMENT ON COLUMN @extschema@.refresh_calls.tier IS 'fresh, young or old.';
 COMMENT ON COLUMN @extschema@.refresh_calls.calls IS 'Requests sent (a retried request counts once).';
 
+GRANT SELECT ON @extschema@.videos, @extschema@.video_observations, @extschema@.account_refresh,
+                @extschema@.refresh_calls TO tthub_admin;
+
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.videos', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.account_refresh', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.refresh_calls', '');

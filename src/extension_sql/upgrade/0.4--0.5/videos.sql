@@ -116,6 +116,8 @@ BEGIN
   EXECUTE $ddl$COMMENT ON COLUMN @extschema@.refresh_calls.call_date IS 'UTC day of the calls.'$ddl$;
   EXECUTE $ddl$COMMENT ON COLUMN @extschema@.refresh_calls.tier IS 'fresh, young or old.'$ddl$;
   EXECUTE $ddl$COMMENT ON COLUMN @extschema@.refresh_calls.calls IS 'Requests sent (a retried request counts once).'$ddl$;
+  EXECUTE $ddl$GRANT SELECT ON @extschema@.videos, @extschema@.video_observations, @extschema@.account_refresh,
+                @extschema@.refresh_calls TO tthub_admin$ddl$;
   PERFORM pg_catalog.pg_extension_config_dump('@extschema@.videos', '');
   PERFORM pg_catalog.pg_extension_config_dump('@extschema@.account_refresh', '');
   PERFORM pg_catalog.pg_extension_config_dump('@extschema@.refresh_calls', '');
