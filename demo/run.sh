@@ -149,9 +149,9 @@ sim_config '{"live": {"history_days": 60}}'
 sim_config '{"post": {"sim-open-1": 1}}'
 echo "   pg_cron would run tthub_enqueue_due() (tthub_schedule_refresh()); the demo calls it each round"
 for round in $(seq 1 "$FRESH_ROUNDS"); do
+  sleep "$FRESH_EVERY"
   echo "   round $round: $(sql -qAt -c "SELECT tthub.tthub_enqueue_due()") store(s) queued for a refresh"
   wait_idle >/dev/null
-  [ "$round" = "$FRESH_ROUNDS" ] || sleep "$FRESH_EVERY"
 done
 sql -c "SELECT round(extract(epoch FROM o.observed_at - v.create_time))::int AS seconds_after_posting,
                o.view_count AS views, o.like_count AS likes,
