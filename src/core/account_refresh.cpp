@@ -9,20 +9,8 @@ namespace tthub::refresh {
 using tiktok::ApiFailure;
 using tiktok::FailureKind;
 
-namespace {
-ApiFailure reconnect(std::string message) {
-  ApiFailure f;
-  f.kind = FailureKind::kReconnect;
-  f.message = std::move(message);
-  return f;
-}
-ApiFailure no_client_secret() {
-  ApiFailure f;
-  f.kind = FailureKind::kFatal;
-  f.message = "the token needs a refresh but the TikTok client secret is not configured";
-  return f;
-}
-}  // namespace
+using tiktok::no_client_secret_failure;
+using tiktok::reconnect_failure;
 
 AccountRefresh::AccountRefresh(tiktok::AccountCredentials credentials, tiktok::SyncConfig config, AccountWork work,
                                int64_t now)
@@ -35,14 +23,14 @@ AccountRefresh::AccountRefresh(tiktok::AccountCredentials credentials, tiktok::S
   pass_cursor_ = work_.list_cursor;
   std::string scope = tiktok::missing_scope(creds_.scope);
   if (!scope.empty()) {
-    precheck_ = reconnect("scope " + scope + " not granted");
+    precheck_ = reconnect_failure("scope " + scope + " not granted");
   } else if (creds_.access_token.empty() || creds_.refresh_token.empty()) {
-    precheck_ = reconnect("no stored token");
+    precheck_ = reconnect_failure("no stored token");
   } else if (creds_.access_expires_at - now <= config_.refresh_margin_seconds && !work_.empty()) {
     if (creds_.refresh_expires_at <= now)
-      precheck_ = reconnect("refresh token expired");
+      precheck_ = reconnect_failure("refresh token expired");
     else if (config_.client_secret.empty())
-      precheck_ = no_client_secret();
+      precheck_ = no_client_secret_failure();
     else
       step_ = Step::kRefresh;
   }
@@ -142,7 +130,7 @@ Event AccountRefresh::on_display_failure(const ApiFailure &f) {
       r.message = "access token rejected after a refresh: " + f.message;
       return fail(std::move(r));
     }
-    if (config_.client_secret.empty()) return fail(no_client_secret());
+    if (config_.client_secret.empty()) return fail(no_client_secret_failure());
     resume_ = step_;
     step_ = Step::kRefresh;
     return tiktok::event::RetryLater{f};
@@ -250,7 +238,7 @@ Event AccountRefresh::on_response(const tiktok::HttpResponse &response) {
         return fail(t.failure);
       }
       if (!t.value->open_id.empty() && t.value->open_id != creds_.open_id)
-        return fail(reconnect("the refreshed token belongs to another TikTok account"));
+        return fail(reconnect_failure("the refreshed token belongs to another TikTok account"));
       refreshed_ = true;
       creds_.access_token = t.value->access_token;
       creds_.refresh_token = t.value->refresh_token;
@@ -265,7 +253,7 @@ Event AccountRefresh::on_response(const tiktok::HttpResponse &response) {
       tiktok::Result<tiktok::UserInfo> u = tiktok::parse_user_info(response);
       if (!u.ok()) return on_display_failure(u.failure);
       if (!u.value->open_id.empty() && u.value->open_id != creds_.open_id)
-        return fail(reconnect("the token belongs to another TikTok account"));
+        return fail(reconnect_failure("the token belongs to another TikTok account"));
       u.value->open_id = creds_.open_id;
       ++calls_;
       advance(Step::kUserInfo);

@@ -306,35 +306,19 @@ REVOKE ALL ON FUNCTION @extschema@.tthub_enqueue_due() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.tthub_enqueue_due() TO tthub_admin;
 
 CREATE OR REPLACE FUNCTION @extschema@.tthub_schedule_refresh(schedule text DEFAULT '*/5 * * * *') RETURNS bigint
-  LANGUAGE plpgsql VOLATILE
+  LANGUAGE sql VOLATILE
   SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-  IF to_regnamespace('cron') IS NULL THEN
-    RAISE EXCEPTION 'pg_cron is not installed in this database'
-      USING ERRCODE = 'object_not_in_prerequisite_state',
-            HINT = 'CREATE EXTENSION pg_cron in the database named by cron.database_name.';
-  END IF;
-  -- One entry, named: scheduling again replaces its schedule.
-  RETURN cron.schedule('tthub-refresh', schedule, 'SELECT @extschema@.tthub_enqueue_due()');
-END
-$$;
+  RETURN @extschema@._cron_schedule('tthub-refresh', schedule, 'SELECT @extschema@.tthub_enqueue_due()');
 COMMENT ON FUNCTION @extschema@.tthub_schedule_refresh(text) IS
   'Create or update the pg_cron job "tthub-refresh" that runs tthub_enqueue_due() (schedule in GMT; default every 5 minutes); returns its cron job id.';
+REVOKE ALL ON FUNCTION @extschema@.tthub_schedule_refresh(text) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION @extschema@.tthub_unschedule_refresh() RETURNS boolean
-  LANGUAGE plpgsql VOLATILE
+  LANGUAGE sql VOLATILE
   SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-  IF to_regnamespace('cron') IS NULL
-     OR NOT EXISTS (SELECT 1 FROM cron.job WHERE jobname = 'tthub-refresh') THEN
-    RETURN false;
-  END IF;
-  RETURN cron.unschedule('tthub-refresh');
-END
-$$;
+  RETURN @extschema@._cron_unschedule('tthub-refresh');
 COMMENT ON FUNCTION @extschema@.tthub_unschedule_refresh() IS 'Remove the pg_cron job "tthub-refresh"; false if there was none.';
+REVOKE ALL ON FUNCTION @extschema@.tthub_unschedule_refresh() FROM PUBLIC;
 
 ------------------------------------------------------------------------------
 -- Reporting (issue 19). Every view groups or joins on store_code, so a query for one
