@@ -92,7 +92,7 @@ tiktok::Endpoint AccountRefresh::endpoint() const {
   }
 }
 
-tiktok::HttpRequest AccountRefresh::request() const {
+HttpRequest AccountRefresh::request() const {
   switch (step_) {
     case Step::kRefresh:
       return tiktok::refresh_request(config_.api_base_url, config_.client_key, config_.client_secret,
@@ -191,7 +191,7 @@ Event AccountRefresh::on_list_page(const tiktok::VideoPage &page) {
   return out;
 }
 
-Event AccountRefresh::on_query_answer(const tiktok::HttpResponse &response) {
+Event AccountRefresh::on_query_answer(const HttpResponse &response) {
   Batch &batch = batches_.front();
   tiktok::Result<tiktok::VideoQueryAnswer> a = tiktok::parse_video_query(response, batch.ids);
   if (!a.ok()) {
@@ -229,7 +229,7 @@ Event AccountRefresh::on_query_answer(const tiktok::HttpResponse &response) {
   return out;
 }
 
-Event AccountRefresh::on_response(const tiktok::HttpResponse &response) {
+Event AccountRefresh::on_response(const HttpResponse &response) {
   switch (step_) {
     case Step::kRefresh: {
       tiktok::Result<tiktok::TokenSet> t = tiktok::parse_token_response(response);

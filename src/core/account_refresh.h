@@ -77,8 +77,8 @@ class AccountRefresh {
   const std::optional<tiktok::ApiFailure> &precheck_failure() const { return precheck_; }
   bool done() const { return step_ == Step::kDone || step_ == Step::kFailed; }
   tiktok::Endpoint endpoint() const;
-  tiktok::HttpRequest request() const;
-  Event on_response(const tiktok::HttpResponse &response);
+  HttpRequest request() const;
+  Event on_response(const HttpResponse &response);
 
   int retries() const { return retries_; }
   int calls() const { return calls_; }          // Display API requests answered (not the token refresh)
@@ -91,7 +91,7 @@ class AccountRefresh {
   Event fail(tiktok::ApiFailure f);
   Event on_display_failure(const tiktok::ApiFailure &f);
   Event on_list_page(const tiktok::VideoPage &page);
-  Event on_query_answer(const tiktok::HttpResponse &response);
+  Event on_query_answer(const HttpResponse &response);
   void skip_listed();
 
   tiktok::AccountCredentials creds_;

@@ -32,26 +32,26 @@ tiktok::SyncConfig config() {
 std::string video(const std::string &id, int64_t created) {
   return R"({"id":")" + id + R"(","create_time":)" + std::to_string(created) + R"(,"view_count":7})";
 }
-tiktok::HttpResponse list_page(const std::vector<std::pair<std::string, int64_t>> &videos, int64_t cursor, bool more) {
+HttpResponse list_page(const std::vector<std::pair<std::string, int64_t>> &videos, int64_t cursor, bool more) {
   std::string v;
   for (const auto &[id, created] : videos) v += (v.empty() ? "" : ",") + video(id, created);
   return resp(200, R"({"data":{"videos":[)" + v + R"(],"cursor":)" + std::to_string(cursor) +
                        R"(,"has_more":)" + (more ? "true" : "false") + "}," + kOk + "}");
 }
-tiktok::HttpResponse query_answer(const std::vector<std::string> &ids) {
+HttpResponse query_answer(const std::vector<std::string> &ids) {
   std::string v;
   for (const auto &id : ids) v += (v.empty() ? "" : ",") + video(id, kNow - 100);
   return resp(200, R"({"data":{"videos":[)" + v + "]}," + kOk + "}");
 }
-tiktok::HttpResponse query_refused() {
+HttpResponse query_refused() {
   return resp(400, R"({"data":{},"error":{"code":"invalid_params","message":"video_ids","log_id":"L"}})");
 }
-tiktok::HttpResponse user_ok() { return resp(200, R"({"data":{"user":{"open_id":"o1","follower_count":5}},)" + kOk + "}"); }
-tiktok::HttpResponse token_ok() {
+HttpResponse user_ok() { return resp(200, R"({"data":{"user":{"open_id":"o1","follower_count":5}},)" + kOk + "}"); }
+HttpResponse token_ok() {
   return resp(200, R"({"open_id":"o1","scope":"user.info.basic,user.info.stats,video.list","access_token":"act.2",
     "expires_in":7200,"refresh_token":"rft.2","refresh_expires_in":15552000,"token_type":"Bearer"})");
 }
-tiktok::HttpResponse token_invalid() {
+HttpResponse token_invalid() {
   return resp(401, R"({"data":{},"error":{"code":"access_token_invalid","message":"","log_id":"L"}})");
 }
 }  // namespace
@@ -141,7 +141,7 @@ TEST(AccountRefresh, QueryRefusedForAnIdIsSplitUntilTheIdStandsAlone) {
   w.query_batches = {{"a", "gone", "b", "c"}};
   AccountRefresh r(creds(), config(), w, kNow);
   std::vector<std::string> observed, missing;
-  auto take = [&](const tiktok::HttpResponse &resp) {
+  auto take = [&](const HttpResponse &resp) {
     auto e = r.on_response(resp);
     const auto &q = std::get<event::QueryRead>(e);
     for (const auto &v : q.videos) observed.push_back(v.id);
@@ -194,7 +194,7 @@ TEST(AccountRefresh, TransientFailuresRetryInPlaceThenFail) {
   auto c = config();
   c.retry.max_retries = 2;
   AccountRefresh r(creds(), c, w, kNow);
-  tiktok::HttpResponse down = resp(503, "");
+  HttpResponse down = resp(503, "");
   EXPECT_TRUE(std::holds_alternative<tiktok::event::RetryLater>(r.on_response(down)));
   EXPECT_TRUE(std::holds_alternative<tiktok::event::RetryLater>(r.on_response(down)));
   EXPECT_TRUE(std::holds_alternative<tiktok::event::Failed>(r.on_response(down)));

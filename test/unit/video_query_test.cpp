@@ -150,7 +150,7 @@ struct FakeQuery {
   bool error_on_unknown = false;
   std::vector<size_t> batch_sizes;
   int fail_after = -1;  // answer 500 from this call on
-  HttpResponse operator()(const HttpRequest &req) {
+  tthub::HttpResponse operator()(const tthub::HttpRequest &req) {
     auto body = nlohmann::json::parse(req.body);
     std::vector<std::string> asked = body["filters"]["video_ids"];
     batch_sizes.push_back(asked.size());

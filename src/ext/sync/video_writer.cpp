@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "ext/pg/spi.h"
+#include "ext/sync/job_queue.h"
 
 namespace tthub::videos {
 namespace {
@@ -70,32 +71,28 @@ namespace {
   "  share_count = EXCLUDED.share_count, updated_at = EXCLUDED.updated_at"
 
 // The daily sync's page: $20 pages, $21 videos of the day, $22 complete (1/0), $23 next
-// cursor, $24 finished_at (epoch ms, when complete), $25 job_id.
+// cursor, $24 finished_at (epoch ms, when complete), $25 job_id, $26 the lease in
+// seconds. The job's progress is the queue's text (job_queue.h).
 #define DAILY_LEDGER_JOB                                                                                   \
   "ledger AS ( "                                                                                           \
   "  UPDATE tthub.sync_ledger SET pages_fetched = $20, videos_seen = $21, complete = $22::int4 = 1, "     \
   "         next_cursor = $23, finished_at = to_timestamp($24 / 1000.0), updated_at = now() "             \
   "   WHERE store_code = $1 AND open_id = $2 AND snapshot_date = $3), "                                    \
-  "job AS ( "                                                                                              \
-  "  UPDATE tthub.sync_jobs SET current_open_id = $2, pages_fetched = $20, videos_seen = $21, "            \
-  "         lease_until = now() + interval '10 minutes', updated_at = now() "                             \
-  "   WHERE store_code = $1 AND job_id = $25) "
+  TTHUB_JOB_PROGRESS_CTE("$1", "$25", "$2", "$20", "$21", "$26") " "
 
 constexpr const char *kDailyPage = "WITH " VIDEO_CTES ", " DAILY_LEDGER_JOB DAILY_UPSERT;
 
 // A refresh answer: $20 tier, $21 calls, $22 discovery done (1/0), $23 a pass page
 // that did not end the pass (1/0), $24 the pass's cursor, $25 a full pass is due now
-// (1/0), $26 job_id, $27 videos the job observed, $28 a user/info answer (1/0).
+// (1/0), $26 job_id, $27 videos the job observed, $28 a user/info answer (1/0), $29 the
+// job's list pages, $30 the lease in seconds.
 constexpr const char *kRefreshAnswer =
     "WITH " VIDEO_CTES ", daily AS (" DAILY_UPSERT "), "
     "calls AS ( "
     "  INSERT INTO tthub.refresh_calls AS c (store_code, call_date, tier, calls) "
     "  VALUES ($1, (" OBSERVED_AT " AT TIME ZONE 'UTC')::date, $20, $21) "
     "  ON CONFLICT (store_code, call_date, tier) DO UPDATE SET calls = c.calls + EXCLUDED.calls), "
-    "job AS ( "
-    "  UPDATE tthub.sync_jobs SET current_open_id = $2, videos_seen = $27, "
-    "         lease_until = now() + interval '10 minutes', updated_at = now() "
-    "   WHERE store_code = $1 AND job_id = $26) "
+    TTHUB_JOB_PROGRESS_CTE("$1", "$26", "$2", "$29", "$27", "$30") " "
     "INSERT INTO tthub.account_refresh AS r (store_code, open_id, discovered_at, listed_at, list_started_at, "
     "       list_cursor, user_info_at, updated_at) "
     "VALUES ($1, $2, CASE WHEN $22::int4 = 1 THEN " OBSERVED_AT " END, NULL, "
@@ -157,6 +154,7 @@ int64_t write_daily_page(const DailyPage &d, const std::vector<tiktok::Video> &v
   params.push_back(spi::int8(d.next_cursor));
   params.push_back(d.complete ? spi::int8(d.now_epoch_ms) : spi::int8(std::optional<int64_t>()));
   params.push_back(spi::int8(d.job_id));
+  params.push_back(spi::int8(queue::kLeaseSeconds));
   spi::exec(kDailyPage, params);
   return written;
 }
@@ -176,6 +174,8 @@ void write_refresh(const RefreshWrite &w, const std::vector<tiktok::Video> &vide
   params.push_back(spi::int8(w.job_id));
   params.push_back(spi::int8(w.job_videos));
   params.push_back(spi::int4(w.user_info ? 1 : 0));
+  params.push_back(spi::int4(w.job_pages));
+  params.push_back(spi::int8(queue::kLeaseSeconds));
   spi::exec(kRefreshAnswer, params);
 }
 

@@ -51,6 +51,7 @@ struct RefreshWrite {
   bool need_pass = false;      // video/query left ids out: a full pass is due now
   bool user_info = false;      // a user/info answer (no videos)
   int64_t job_videos = 0;      // videos observed by the job so far, for its progress
+  int job_pages = 0;           // video/list pages the job read so far
 };
 void write_refresh(const RefreshWrite &w, const std::vector<tiktok::Video> &videos);
 
