@@ -1,0 +1,297 @@
+-- Reporting views, and tthub_reporting: what readers read (tables/00-roles-schemas.sql).
+-- Every view column has a comment, and none is a bare numeric (BI tools type a column
+-- from its declared precision and scale).
+
+CREATE OR REPLACE VIEW @extschema@.account_daily AS
+  SELECT store_code, open_id, snapshot_date, display_name,
+         follower_count, following_count, likes_count, video_count,
+         previous_snapshot_date,
+         snapshot_date - previous_snapshot_date AS days_since_previous,
+         follower_count - prev_followers AS follower_change,
+         following_count - prev_following AS following_change,
+         likes_count - prev_likes AS likes_change,
+         video_count - prev_videos AS video_change,
+         round((follower_count - prev_followers)::numeric / (snapshot_date - previous_snapshot_date), 2)::numeric(21, 2)
+           AS follower_change_per_day
+    FROM (SELECT u.*,
+                 lag(snapshot_date) OVER w AS previous_snapshot_date,
+                 lag(follower_count) OVER w AS prev_followers,
+                 lag(following_count) OVER w AS prev_following,
+                 lag(likes_count) OVER w AS prev_likes,
+                 lag(video_count) OVER w AS prev_videos
+            FROM @extschema@.user_daily u
+          WINDOW w AS (PARTITION BY store_code, open_id ORDER BY snapshot_date)) d;
+COMMENT ON VIEW @extschema@.account_daily IS
+  'Each account''s counters per snapshot day, with the change since its previous snapshot. When days are missing, days_since_previous says so and follower_change_per_day spreads the change over them.';
+COMMENT ON COLUMN @extschema@.account_daily.store_code IS 'Store.';
+COMMENT ON COLUMN @extschema@.account_daily.open_id IS 'TikTok account.';
+COMMENT ON COLUMN @extschema@.account_daily.snapshot_date IS 'Snapshot day.';
+COMMENT ON COLUMN @extschema@.account_daily.display_name IS 'Display name on that day.';
+COMMENT ON COLUMN @extschema@.account_daily.follower_count IS 'Followers.';
+COMMENT ON COLUMN @extschema@.account_daily.following_count IS 'Accounts followed.';
+COMMENT ON COLUMN @extschema@.account_daily.likes_count IS 'Likes received across all videos.';
+COMMENT ON COLUMN @extschema@.account_daily.video_count IS 'Public videos.';
+COMMENT ON COLUMN @extschema@.account_daily.previous_snapshot_date IS 'The account''s previous snapshot day (NULL for its first).';
+COMMENT ON COLUMN @extschema@.account_daily.days_since_previous IS 'Days between the two snapshots: 1 for day-over-day, more across a gap.';
+COMMENT ON COLUMN @extschema@.account_daily.follower_change IS 'Followers gained since the previous snapshot.';
+COMMENT ON COLUMN @extschema@.account_daily.following_change IS 'Change in accounts followed since the previous snapshot.';
+COMMENT ON COLUMN @extschema@.account_daily.likes_change IS 'Likes gained since the previous snapshot.';
+COMMENT ON COLUMN @extschema@.account_daily.video_change IS 'Videos added since the previous snapshot.';
+COMMENT ON COLUMN @extschema@.account_daily.follower_change_per_day IS 'follower_change / days_since_previous, 2 decimals.';
+GRANT SELECT ON @extschema@.account_daily TO tthub_admin;
+
+-- The previous snapshot is looked up per row through the primary key rather than with
+-- lag(): a date filter cannot pass below a window function (bench/README.md).
+CREATE OR REPLACE VIEW @extschema@.video_daily_delta AS
+  SELECT v.store_code, v.video_id, v.snapshot_date, v.open_id, v.title, v.create_time,
+         v.view_count, v.like_count, v.comment_count, v.share_count,
+         p.snapshot_date AS previous_snapshot_date,
+         v.snapshot_date - p.snapshot_date AS days_since_previous,
+         v.view_count - p.view_count AS views_change,
+         v.like_count - p.like_count AS likes_change,
+         v.comment_count - p.comment_count AS comments_change,
+         v.share_count - p.share_count AS shares_change,
+         round((v.view_count - p.view_count)::numeric / (v.snapshot_date - p.snapshot_date), 2)::numeric(21, 2)
+           AS views_per_day
+    FROM @extschema@.video_daily v
+    LEFT JOIN LATERAL (
+      SELECT q.snapshot_date, q.view_count, q.like_count, q.comment_count, q.share_count
+        FROM @extschema@.video_daily q
+       WHERE q.store_code = v.store_code AND q.video_id = v.video_id AND q.snapshot_date < v.snapshot_date
+       ORDER BY q.snapshot_date DESC
+       LIMIT 1) p ON true;
+COMMENT ON VIEW @extschema@.video_daily_delta IS
+  'Each video''s counters per snapshot day and their change since its previous snapshot. A gap of missing days is not a one-day change: days_since_previous says how many days the change covers, views_per_day spreads it.';
+COMMENT ON COLUMN @extschema@.video_daily_delta.store_code IS 'Store.';
+COMMENT ON COLUMN @extschema@.video_daily_delta.video_id IS 'TikTok video id.';
+COMMENT ON COLUMN @extschema@.video_daily_delta.snapshot_date IS 'Snapshot day.';
+COMMENT ON COLUMN @extschema@.video_daily_delta.open_id IS 'Account that posted the video.';
+COMMENT ON COLUMN @extschema@.video_daily_delta.title IS 'Video title.';
+COMMENT ON COLUMN @extschema@.video_daily_delta.create_time IS 'When the video was posted.';
+COMMENT ON COLUMN @extschema@.video_daily_delta.view_count IS 'Views on that day.';
+COMMENT ON COLUMN @extschema@.video_daily_delta.like_count IS 'Likes on that day.';
+COMMENT ON COLUMN @extschema@.video_daily_delta.comment_count IS 'Comments on that day.';
+COMMENT ON COLUMN @extschema@.video_daily_delta.share_count IS 'Shares on that day.';
+COMMENT ON COLUMN @extschema@.video_daily_delta.previous_snapshot_date IS 'The video''s previous snapshot day (NULL for its first).';
+COMMENT ON COLUMN @extschema@.video_daily_delta.days_since_previous IS 'Days the changes cover: 1 for day-over-day, more across a gap.';
+COMMENT ON COLUMN @extschema@.video_daily_delta.views_change IS 'Views gained since the previous snapshot.';
+COMMENT ON COLUMN @extschema@.video_daily_delta.likes_change IS 'Likes gained since the previous snapshot.';
+COMMENT ON COLUMN @extschema@.video_daily_delta.comments_change IS 'Comments gained since the previous snapshot.';
+COMMENT ON COLUMN @extschema@.video_daily_delta.shares_change IS 'Shares gained since the previous snapshot.';
+COMMENT ON COLUMN @extschema@.video_daily_delta.views_per_day IS 'views_change / days_since_previous, 2 decimals.';
+GRANT SELECT ON @extschema@.video_daily_delta TO tthub_admin;
+
+CREATE OR REPLACE VIEW @extschema@.video_latest AS
+  SELECT DISTINCT ON (store_code, video_id)
+         store_code, video_id, snapshot_date, open_id, title, description, share_url, create_time, duration,
+         view_count, like_count, comment_count, share_count,
+         round((like_count + comment_count + share_count)::numeric / nullif(view_count, 0), 6)::numeric(26, 6)
+           AS engagement_rate
+    FROM @extschema@.video_daily
+   ORDER BY store_code, video_id, snapshot_date DESC;
+COMMENT ON VIEW @extschema@.video_latest IS 'The latest snapshot of every video, with its engagement rate.';
+COMMENT ON COLUMN @extschema@.video_latest.store_code IS 'Store.';
+COMMENT ON COLUMN @extschema@.video_latest.video_id IS 'TikTok video id.';
+COMMENT ON COLUMN @extschema@.video_latest.snapshot_date IS 'Day of the latest snapshot (older than today when the video was not seen since: deleted or private).';
+COMMENT ON COLUMN @extschema@.video_latest.open_id IS 'Account that posted the video.';
+COMMENT ON COLUMN @extschema@.video_latest.title IS 'Video title.';
+COMMENT ON COLUMN @extschema@.video_latest.description IS 'Video description.';
+COMMENT ON COLUMN @extschema@.video_latest.share_url IS 'Shareable link.';
+COMMENT ON COLUMN @extschema@.video_latest.create_time IS 'When the video was posted.';
+COMMENT ON COLUMN @extschema@.video_latest.duration IS 'Length in seconds.';
+COMMENT ON COLUMN @extschema@.video_latest.view_count IS 'Views.';
+COMMENT ON COLUMN @extschema@.video_latest.like_count IS 'Likes.';
+COMMENT ON COLUMN @extschema@.video_latest.comment_count IS 'Comments.';
+COMMENT ON COLUMN @extschema@.video_latest.share_count IS 'Shares.';
+COMMENT ON COLUMN @extschema@.video_latest.engagement_rate IS '(likes + comments + shares) / views, 6 decimals; NULL when views = 0.';
+GRANT SELECT ON @extschema@.video_latest TO tthub_admin;
+
+-- store_summary without LATERAL from the stores (a reference table on Citus) into
+-- the distributed tables, which Citus refuses ("complex joins"): stores LEFT JOIN
+-- three per-store aggregates grouped by store_code. The per-account lookups stay
+-- inside the user_daily aggregate, correlated on store_code, so they run on the
+-- shards. Same columns, types and figures as before.
+CREATE OR REPLACE VIEW @extschema@.store_summary AS
+  SELECT s.store_code, s.store_name, s.disabled_at IS NULL AS active,
+         coalesce(a.accounts, 0) AS accounts,
+         coalesce(a.connected, 0) AS accounts_connected,
+         coalesce(a.need_reconnect, 0) AS accounts_need_reconnect,
+         coalesce(a.in_error, 0) AS accounts_error,
+         g.latest_snapshot_date, g.followers::bigint AS followers, g.likes::bigint AS likes,
+         g.videos::bigint AS videos,
+         (g.followers - g.followers_7d)::bigint AS follower_growth_7d,
+         (g.followers - g.followers_30d)::bigint AS follower_growth_30d,
+         (g.likes - g.likes_7d)::bigint AS likes_growth_7d,
+         (g.likes - g.likes_30d)::bigint AS likes_growth_30d,
+         l.last_success AS last_successful_sync,
+         coalesce(l.failures, 0) AS consecutive_failures
+    FROM @extschema@.stores s
+    LEFT JOIN (
+      SELECT sa.store_code,
+             count(*) AS accounts,
+             count(*) FILTER (WHERE sa.status = 'CONNECTED') AS connected,
+             count(*) FILTER (WHERE sa.status = 'NEED_RECONNECT') AS need_reconnect,
+             count(*) FILTER (WHERE sa.status = 'ERROR') AS in_error
+        FROM @extschema@.accounts sa
+       GROUP BY sa.store_code) a ON a.store_code = s.store_code
+    LEFT JOIN (
+      -- Per account: the latest snapshot, and the latest on or before 7 and 30 days
+      -- earlier (so a missing day does not empty the growth figure).
+      SELECT cur.store_code, max(cur.snapshot_date) AS latest_snapshot_date,
+             sum(cur.follower_count) AS followers, sum(cur.likes_count) AS likes, sum(cur.video_count) AS videos,
+             sum(w7.follower_count) AS followers_7d, sum(w30.follower_count) AS followers_30d,
+             sum(w7.likes_count) AS likes_7d, sum(w30.likes_count) AS likes_30d
+        FROM (SELECT DISTINCT ON (u.store_code, u.open_id) u.*
+                FROM @extschema@.user_daily u
+               ORDER BY u.store_code, u.open_id, u.snapshot_date DESC) cur
+        LEFT JOIN LATERAL (SELECT p.follower_count, p.likes_count FROM @extschema@.user_daily p
+                            WHERE p.store_code = cur.store_code AND p.open_id = cur.open_id
+                              AND p.snapshot_date <= cur.snapshot_date - 7
+                            ORDER BY p.snapshot_date DESC LIMIT 1) w7 ON true
+        LEFT JOIN LATERAL (SELECT p.follower_count, p.likes_count FROM @extschema@.user_daily p
+                            WHERE p.store_code = cur.store_code AND p.open_id = cur.open_id
+                              AND p.snapshot_date <= cur.snapshot_date - 30
+                            ORDER BY p.snapshot_date DESC LIMIT 1) w30 ON true
+       GROUP BY cur.store_code) g ON g.store_code = s.store_code
+    LEFT JOIN (
+      -- The last success, and the failed attempts since it.
+      SELECT x.store_code, max(x.last_success) AS last_success,
+             count(*) FILTER (WHERE x.status = 'FAILED'
+                                AND x.started_at > coalesce(x.last_success, '-infinity')) AS failures
+        FROM (SELECT sl.store_code, sl.status, sl.started_at,
+                     max(sl.completed_at) FILTER (WHERE sl.status = 'SUCCESS')
+                       OVER (PARTITION BY sl.store_code) AS last_success
+                FROM @extschema@.sync_logs sl
+               WHERE sl.job_type NOT LIKE 'oauth%') x
+       GROUP BY x.store_code) l ON l.store_code = s.store_code;
+COMMENT ON VIEW @extschema@.store_summary IS 'One row per store: accounts by status, latest counts, 7- and 30-day growth, last successful sync, failures since.';
+COMMENT ON COLUMN @extschema@.store_summary.store_code IS 'Store.';
+COMMENT ON COLUMN @extschema@.store_summary.store_name IS 'Store name.';
+COMMENT ON COLUMN @extschema@.store_summary.active IS 'False when the store is disabled.';
+COMMENT ON COLUMN @extschema@.store_summary.accounts IS 'TikTok accounts connected to the store (any status).';
+COMMENT ON COLUMN @extschema@.store_summary.accounts_connected IS 'Accounts in status CONNECTED.';
+COMMENT ON COLUMN @extschema@.store_summary.accounts_need_reconnect IS 'Accounts whose owner must reconnect.';
+COMMENT ON COLUMN @extschema@.store_summary.accounts_error IS 'Accounts whose last sync failed.';
+COMMENT ON COLUMN @extschema@.store_summary.latest_snapshot_date IS 'Most recent snapshot day of any account.';
+COMMENT ON COLUMN @extschema@.store_summary.followers IS 'Followers, summed over accounts (latest snapshot of each).';
+COMMENT ON COLUMN @extschema@.store_summary.likes IS 'Likes received, summed over accounts.';
+COMMENT ON COLUMN @extschema@.store_summary.videos IS 'Public videos, summed over accounts.';
+COMMENT ON COLUMN @extschema@.store_summary.follower_growth_7d IS 'Followers now minus 7 days earlier (the latest snapshot on or before then); NULL without one.';
+COMMENT ON COLUMN @extschema@.store_summary.follower_growth_30d IS 'Followers now minus 30 days earlier.';
+COMMENT ON COLUMN @extschema@.store_summary.likes_growth_7d IS 'Likes now minus 7 days earlier.';
+COMMENT ON COLUMN @extschema@.store_summary.likes_growth_30d IS 'Likes now minus 30 days earlier.';
+COMMENT ON COLUMN @extschema@.store_summary.last_successful_sync IS 'When an account of the store last synced successfully.';
+COMMENT ON COLUMN @extschema@.store_summary.consecutive_failures IS 'Failed sync attempts since the last success.';
+GRANT SELECT ON @extschema@.store_summary TO tthub_admin;
+
+CREATE OR REPLACE VIEW tthub_reporting.stores AS
+  SELECT store_code, store_name, pic_name, pic_contact, created_at, updated_at, disabled_at
+    FROM @extschema@.stores;
+
+CREATE OR REPLACE VIEW tthub_reporting.accounts AS
+  SELECT store_code, open_id, display_name, avatar_url, scope, status::text AS status, status_reason,
+         token_expires_at, refresh_token_expires_at, last_sync_at, connected_at, updated_at
+    FROM @extschema@.accounts;
+
+CREATE OR REPLACE VIEW tthub_reporting.user_daily AS
+  SELECT store_code, open_id, snapshot_date, display_name, avatar_url, follower_count, following_count,
+         likes_count, video_count, created_at, updated_at
+    FROM @extschema@.user_daily;
+
+CREATE OR REPLACE VIEW tthub_reporting.video_daily AS
+  SELECT store_code, video_id, snapshot_date, open_id, title, description, cover_image_url, share_url,
+         create_time, duration, view_count, like_count, comment_count, share_count, created_at, updated_at
+    FROM @extschema@.video_daily;
+
+CREATE OR REPLACE VIEW tthub_reporting.sync_logs AS
+  SELECT store_code, log_id, job_id, open_id, job_type, status::text AS status, message, records_processed,
+         http_status, started_at, completed_at
+    FROM @extschema@.sync_logs;
+
+CREATE OR REPLACE VIEW tthub_reporting.sync_jobs AS
+  SELECT store_code, job_id, job_type, snapshot_date, state::text AS state, attempts, run_after, lease_until,
+         worker_pid, current_open_id, pages_fetched, videos_seen, last_error, last_http_status, created_at,
+         started_at, finished_at, updated_at
+    FROM @extschema@.sync_jobs;
+
+CREATE OR REPLACE VIEW tthub_reporting.sync_ledger AS
+  SELECT store_code, open_id, snapshot_date, job_id, pages_fetched, videos_seen, complete, started_at,
+         finished_at, updated_at
+    FROM @extschema@.sync_ledger;
+
+CREATE OR REPLACE VIEW tthub_reporting.sync_progress AS
+  SELECT store_code, job_id, open_id, pages_fetched, videos_seen, started_at, attempt, lease_until, worker_pid
+    FROM @extschema@.sync_progress;
+
+CREATE OR REPLACE VIEW tthub_reporting.job_queue AS
+  SELECT state::text AS state, jobs, next_run_after FROM @extschema@.job_queue;
+
+CREATE OR REPLACE VIEW tthub_reporting.dead_jobs AS
+  SELECT store_code, job_id, job_type, snapshot_date, attempts, last_error, last_http_status, created_at,
+         finished_at
+    FROM @extschema@.dead_jobs;
+
+CREATE OR REPLACE VIEW tthub_reporting.account_daily AS
+  SELECT store_code, open_id, snapshot_date, display_name, follower_count, following_count, likes_count,
+         video_count, previous_snapshot_date, days_since_previous, follower_change, following_change,
+         likes_change, video_change, follower_change_per_day
+    FROM @extschema@.account_daily;
+
+CREATE OR REPLACE VIEW tthub_reporting.video_daily_delta AS
+  SELECT store_code, video_id, snapshot_date, open_id, title, create_time, view_count, like_count,
+         comment_count, share_count, previous_snapshot_date, days_since_previous, views_change, likes_change,
+         comments_change, shares_change, views_per_day
+    FROM @extschema@.video_daily_delta;
+
+CREATE OR REPLACE VIEW tthub_reporting.video_latest AS
+  SELECT store_code, video_id, snapshot_date, open_id, title, description, share_url, create_time, duration,
+         view_count, like_count, comment_count, share_count, engagement_rate
+    FROM @extschema@.video_latest;
+
+CREATE OR REPLACE VIEW tthub_reporting.store_summary AS
+  SELECT store_code, store_name, active, accounts, accounts_connected, accounts_need_reconnect, accounts_error,
+         latest_snapshot_date, followers, likes, videos, follower_growth_7d, follower_growth_30d,
+         likes_growth_7d, likes_growth_30d, last_successful_sync, consecutive_failures
+    FROM @extschema@.store_summary;
+
+CREATE OR REPLACE VIEW tthub_reporting.health AS
+  SELECT metric, value, help FROM @extschema@.health;
+
+CREATE OR REPLACE FUNCTION tthub_reporting.snapshot_today() RETURNS date
+  LANGUAGE sql STABLE
+  SET search_path = pg_catalog, pg_temp
+  RETURN @extschema@.snapshot_today();
+COMMENT ON FUNCTION tthub_reporting.snapshot_today() IS
+  'Today in tthub.snapshot_timezone: the snapshot day a sync enqueued now writes.';
+REVOKE ALL ON FUNCTION tthub_reporting.snapshot_today() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tthub_reporting.snapshot_today() TO tthub_reader, tthub_admin;
+
+-- Each reporting view and column says what its tthub namesake says: one text to
+-- keep right. Views whose column lacks a comment there are caught by
+-- test/pgtap/schema.sql.
+DO $comments$
+DECLARE
+  r record;
+BEGIN
+  FOR r IN
+    SELECT v.relname, obj_description(src.oid, 'pg_class') AS comment
+      FROM pg_catalog.pg_class v
+      JOIN pg_catalog.pg_class src ON src.relname = v.relname AND src.relnamespace = '@extschema@'::regnamespace
+     WHERE v.relnamespace = 'tthub_reporting'::regnamespace AND v.relkind = 'v'
+  LOOP
+    EXECUTE format('COMMENT ON VIEW tthub_reporting.%I IS %L', r.relname, r.comment);
+  END LOOP;
+  FOR r IN
+    SELECT v.relname, a.attname, col_description(src.oid, sa.attnum) AS comment
+      FROM pg_catalog.pg_class v
+      JOIN pg_catalog.pg_attribute a ON a.attrelid = v.oid AND a.attnum > 0 AND NOT a.attisdropped
+      JOIN pg_catalog.pg_class src ON src.relname = v.relname AND src.relnamespace = '@extschema@'::regnamespace
+      JOIN pg_catalog.pg_attribute sa ON sa.attrelid = src.oid AND sa.attname = a.attname AND NOT sa.attisdropped
+     WHERE v.relnamespace = 'tthub_reporting'::regnamespace AND v.relkind = 'v'
+  LOOP
+    EXECUTE format('COMMENT ON COLUMN tthub_reporting.%I.%I IS %L', r.relname, r.attname, r.comment);
+  END LOOP;
+END
+$comments$;
+
+GRANT SELECT ON ALL TABLES IN SCHEMA tthub_reporting TO tthub_reader, tthub_admin;
