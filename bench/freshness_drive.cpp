@@ -92,7 +92,7 @@ struct Gaps {
 class Sim {
  public:
   explicit Sim(const std::string &base) : base_(base) {}
-  tk::HttpResponse send(const tk::HttpRequest &r) {
+  tthub::HttpResponse send(const tthub::HttpRequest &r) {
     thread_local std::unique_ptr<httplib::Client> cli;
     if (!cli) {
       cli = std::make_unique<httplib::Client>(base_);
@@ -108,7 +108,7 @@ class Sim {
       else h.emplace(line.substr(0, c), line.substr(c + 2));
     }
     auto res = r.method == "GET" ? cli->Get(path, h) : cli->Post(path, h, r.body, ctype);
-    tk::HttpResponse out;
+    tthub::HttpResponse out;
     if (!res) {
       out.transport_error = "transport error";
       return out;
@@ -394,7 +394,7 @@ class Driver {
       query_.wait_slot();
       if (has_fresh) ++fresh_query_calls_;
       int extra = 0;
-      auto out = tk::query_videos(o_.sim, s.token, ids, [&](const tk::HttpRequest &req) {
+      auto out = tk::query_videos(o_.sim, s.token, ids, [&](const tthub::HttpRequest &req) {
         if (extra++ > 0) query_.wait_slot();  // a split batch paces each call
         return sim_.send(req);
       });
