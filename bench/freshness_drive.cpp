@@ -75,7 +75,7 @@ struct StoreRec {
   std::string open_id, token;
   std::unordered_map<std::string, VideoRec> videos;
   int64_t newest = 0;
-  std::optional<int64_t> last_user_info, last_discovery, last_full_pass;
+  std::optional<int64_t> last_user_info, last_discovery, last_full_pass, reported_count;
   int64_t pass_pages_left = 0;
   std::optional<int64_t> pass_cursor;
   int64_t pass_started = 0;
@@ -198,6 +198,7 @@ class Driver {
     // Warm-up: every store's catalogue read once (what a 0.4 install already holds).
     for (size_t s = 0; s < stores_.size(); ++s) submit(s, [this, s] { full_pass(s, true); });
     drain();
+    warming_ = false;
     window_start_ = sim_.now();
     int64_t end = window_start_ + static_cast<int64_t>(o_.sim_days * 86400);
     int64_t measure_from = t0 + static_cast<int64_t>(o_.warmup_days * 86400);
@@ -317,7 +318,12 @@ class Driver {
     int64_t read = 0;
     bool finished = false;
     while (whole || read < pages) {
-      list_.wait_slot();
+      if (warming_) {
+        std::lock_guard<std::mutex> l(list_.mu);
+        ++list_.sent;  // the warm-up stands for what an install already holds: not paced
+      } else {
+        list_.wait_slot();
+      }
       auto r = tk::parse_video_page(sim_.send(tk::video_list_request(o_.sim, s.token, cursor, 20)));
       list_.outcome(r.ok() ? nullptr : &r.failure);
       ++read;
@@ -409,7 +415,10 @@ class Driver {
     auto r = tk::parse_user_info(sim_.send(tk::user_info_request(o_.sim, s.token)));
     user_.outcome(r.ok() ? nullptr : &r.failure);
     std::lock_guard<std::mutex> l(mu_);
-    if (r.ok()) s.last_user_info = sim_now_cached_;
+    if (r.ok()) {
+      s.last_user_info = sim_now_cached_;
+      s.reported_count = r.value->video_count;
+    }
   }
 
   void full_cycle(int64_t now) {
@@ -419,7 +428,7 @@ class Driver {
       StoreRec &s = stores_[si];
       if (s.busy || (s.last_full_pass && now - *s.last_full_pass < 86400)) continue;
       s.busy = true;
-      submit_locked(si, [this, si] {
+      submit_locked(si, false, [this, si] {
         user_info(si, false);
         full_pass(si, true);
       });
@@ -450,6 +459,7 @@ class Driver {
         st.last_discovery = s.last_discovery;
         st.last_full_pass = s.last_full_pass;
         st.full_pass_pages_left = s.pass_pages_left;
+        st.reported_video_count = s.reported_count;
         in.push_back(std::move(st));
         index.push_back(si);
       }
@@ -459,6 +469,7 @@ class Driver {
     pin.tiers = tiers_;
     pin.minutes = static_cast<double>(o_.cycle_ms) / 60000.0;
     pin.lead = lead;
+    pin.period = static_cast<int64_t>(o_.cycle_ms / 1000.0 * sim_.speed.load());
     // The budget accrues per cycle; what a plan leaves unspent carries over (a cycle
     // may be worth less than one call).
     double rpm[3] = {o_.list_rpm, o_.query_rpm, o_.user_rpm};
@@ -491,8 +502,9 @@ class Driver {
           auto it = s.videos.find(id);
           if (it != s.videos.end() && rf::tier_of(it->second.create_time, now, tiers_) == rf::Tier::kFresh) has_fresh = true;
         }
-      // Fresh videos first: the account, the query batches, then the list reading.
-      submit_locked(si, [this, si, sp, has_fresh, fresh_store] {
+      // Fresh videos first: jobs with fresh work jump the queue; within a job the
+      // account, the query batches, then the list reading.
+      submit_locked(si, has_fresh || (sp.discover && fresh_store), [this, si, sp, has_fresh, fresh_store] {
         if (sp.user_info) user_info(si, fresh_store);
         if (sp.list_pages > 0 || sp.discover) {
           query(si, sp.query_batches, has_fresh);
@@ -509,12 +521,13 @@ class Driver {
   void submit(size_t si, std::function<void()> job) {
     std::lock_guard<std::mutex> l(mu_);
     stores_[si].busy = true;
-    submit_locked(si, std::move(job));
+    submit_locked(si, false, std::move(job));
   }
-  void submit_locked(size_t, std::function<void()> job) {
+  void submit_locked(size_t, bool urgent, std::function<void()> job) {
     {
       std::lock_guard<std::mutex> q(qmu_);
-      jobs_.push_back(std::move(job));
+      if (urgent) jobs_.push_front(std::move(job));
+      else jobs_.push_back(std::move(job));
       ++pending_;
     }
     cv_.notify_one();
@@ -551,7 +564,7 @@ class Driver {
   std::deque<std::function<void()>> jobs_;
   int64_t pending_ = 0;
   std::vector<std::thread> pool_;
-  std::atomic<bool> stop_{false};
+  std::atomic<bool> stop_{false}, warming_{true};
   Endpoint list_, query_, user_;
   Gaps gaps_;
   int64_t sim_t0_ = 0, window_start_ = 0, sim_now_cached_ = 0;

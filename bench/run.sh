@@ -39,7 +39,7 @@ calc() { awk "BEGIN { printf \"%.${2:-2}f\", $1 }"; }
 setup() {  # setup NAME STORES VIDEOS [conf lines...]
   local name=$1 stores=$2 videos=$3
   shift 3
-  itest_setup "$name" "--accounts $stores --videos $videos" "$@" >/dev/null || exit 1
+  itest_setup "$name" "--accounts $stores --videos $videos ${SETUP_SIM_OPTS:-}" "$@" >/dev/null || exit 1
   trap cleanup EXIT  # itest_setup installed its own
   q "$PORT" tthub "INSERT INTO tthub.stores (store_code, store_name)
                    SELECT 'b' || lpad(i::text, 4, '0'), 'bench ' || i FROM generate_series(1, $stores) i;
@@ -337,8 +337,8 @@ bench_views() {
 bench_soak() {
   local T=${SOAK_SECONDS:-300} S=${SOAK_STORES:-20} V=${SOAK_VIDEOS:-300} SPD=${SOAK_SPEED:-1440}
   echo "## Soak: $T s, $S stores x $V videos, $SPD simulated seconds a second ($(calc "$T * $SPD / 86400" 1) simulated days)"
-  setup soak "$S" "--live 1 --speed $SPD --history-days 365 --post-per-day 2 --delete-per-day 0.5 --served-log $WORK/served.jsonl" \
-    "tthub.requests_per_minute = 1200" "tthub.http_timeout_ms = 1000"
+  SETUP_SIM_OPTS="--live 1 --speed $SPD --history-days 365 --post-per-day 2 --delete-per-day 0.5 --served-log $WORK/served.jsonl" \
+    setup soak "$S" "$V" "tthub.requests_per_minute = 1200" "tthub.http_timeout_ms = 1000"
   sim_config '{"access_ttl": 20, "error_rate": 0.03, "error_mix": ["500", "timeout", "truncated"], "timeout_ms": 1500, "rate_limit": 900}'
   local refresh=0
   [ "$(q "$PORT" tthub "SELECT count(*) FROM pg_proc WHERE proname = 'tthub_enqueue_due'")" = 1 ] && refresh=1

@@ -1,6 +1,7 @@
 #include "core/refresh_planner.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 #include "core/tiktok_limits.h"
@@ -138,11 +139,13 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
   {
     int64_t budget = budget_calls(in.budget.list_per_minute, in.minutes);
     p.list.budget = budget;
-    std::vector<Demand> overdue, due_pass, discover;
+    std::vector<Demand> overdue, due_pass, discover, posted;
     std::vector<int64_t> pass_pages(n, 0);
+    int64_t all_pass_pages = 0;
     for (size_t s = 0; s < n; ++s) {
       ++p.steps;
       const StoreState &st = stores[s];
+      all_pass_pages += std::max<int64_t>(1, (st.video_count + kIds - 1) / kIds);
       int64_t pass_since = since(st.last_full_pass, now);
       bool in_progress = st.full_pass_pages_left > 0;
       if (in_progress || pass_since >= T.old_interval) {
@@ -156,28 +159,62 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
       if (in_progress) pass_covers[s] = 1;
       std::optional<int64_t> last_disc = st.last_discovery;
       if (st.last_full_pass && (!last_disc || *st.last_full_pass > *last_disc)) last_disc = st.last_full_pass;
-      if (!in_progress && since(last_disc, now) >= discovery_interval) {
+      // A user/info read whose video_count did not grow checked for posts as well as a
+      // discovery would (a post and a deletion in between cancel out: the pass sees them).
+      bool count_checked = st.reported_video_count && *st.reported_video_count <= st.video_count;
+      if (count_checked && st.last_user_info && (!last_disc || *st.last_user_info > *last_disc))
+        last_disc = st.last_user_info;
+      bool has_posted = st.reported_video_count && *st.reported_video_count > st.video_count;
+      if (!in_progress && (has_posted || since(last_disc, now) >= discovery_interval)) {
         ++p.discoveries_due;
         if (!pass_pages[s]) ++p.list.demand;  // a due pass's first page is the discovery
-        discover.push_back({s, 1, last_disc.value_or(kNever)});
+        (has_posted ? posted : discover).push_back({s, 1, last_disc.value_or(kNever)});
       }
     }
-    auto g = water_fill(overdue, budget, p.steps);
-    for (size_t i = 0; i < overdue.size(); ++i) plans[overdue[i].store].list_pages = g[i];
+    auto g = water_fill(posted, budget, p.steps);
+    for (size_t i = 0; i < posted.size(); ++i) plans[posted[i].store].discover = g[i] > 0;
+    g = water_fill(overdue, budget, p.steps);
+    for (size_t i = 0; i < overdue.size(); ++i) {
+      plans[overdue[i].store].list_pages = g[i];
+      if (g[i]) plans[overdue[i].store].discover = false;  // the pass's first page discovers
+    }
+    // The passes' reserve: every catalogue read once per old_max_interval is this many
+    // pages per second of the tiers' time (x 1.25, so a pass done late catches up); this
+    // plan gets the whole pages that rate accrues over [now, now + period), so plans of
+    // any length add up to the rate without carrying state. Stalest passes first.
+    {
+      double period = in.period > 0 ? static_cast<double>(in.period) : in.minutes * 60.0;
+      double rate = static_cast<double>(all_pass_pages) * 1.25 / static_cast<double>(std::max<int64_t>(1, T.old_max_interval));
+      double t0 = static_cast<double>(in.now);
+      int64_t reserve = static_cast<int64_t>(std::floor(rate * (t0 + period)) - std::floor(rate * t0));
+      reserve = std::min(reserve, budget);
+      for (Demand &d : due_pass)
+        if (plans[d.store].discover) d.calls -= 1;
+      int64_t before = reserve;
+      auto gr = water_fill(due_pass, reserve, p.steps);
+      budget -= before - reserve;
+      for (size_t i = 0; i < due_pass.size(); ++i) {
+        StorePlan &sp = plans[due_pass[i].store];
+        if (gr[i] > 0) {
+          sp.list_pages = gr[i] + (sp.discover ? 1 : 0);
+          sp.discover = false;
+        }
+        due_pass[i].calls -= gr[i];
+      }
+    }
     std::vector<Demand> disc_left;
     for (const Demand &d : discover)
-      if (!plans[d.store].list_pages) disc_left.push_back(d);
+      if (!plans[d.store].list_pages && !plans[d.store].discover) disc_left.push_back(d);
     g = water_fill(disc_left, budget, p.steps);
     for (size_t i = 0; i < disc_left.size(); ++i) plans[disc_left[i].store].discover = g[i] > 0;
-    // A store whose discovery was granted gets its pass's first page for that call.
+    // A store whose discovery was granted (here) gets its pass's first page for that call.
     for (Demand &d : due_pass)
-      if (plans[d.store].discover) d.calls -= 1;
+      if (plans[d.store].discover && !plans[d.store].list_pages) d.calls -= 1;
     g = water_fill(due_pass, budget, p.steps);
     for (size_t i = 0; i < due_pass.size(); ++i) {
       StorePlan &sp = plans[due_pass[i].store];
-      int64_t pages = g[i] + (sp.discover ? 1 : 0);
-      if (g[i] > 0 || (sp.discover && due_pass[i].calls == 0)) {
-        sp.list_pages = pages;
+      if (g[i] > 0 || (sp.discover && due_pass[i].calls == 0 && !sp.list_pages)) {
+        sp.list_pages += g[i] + (sp.discover ? 1 : 0);
         sp.discover = false;
       }
     }
@@ -293,7 +330,7 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
   {
     int64_t budget = budget_calls(in.budget.user_info_per_minute, in.minutes);
     p.user_info.budget = budget;
-    std::array<std::vector<Demand>, kClasses> by_class;
+    std::array<std::vector<Demand>, kClasses + 1> by_class;  // + the spare: stale accounts
     std::vector<Tier> store_tier(n, Tier::kOld);
     for (size_t s = 0; s < n; ++s) {
       ++p.steps;
@@ -301,7 +338,10 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
       Tier tier = st.newest_create_time ? tier_of(*st.newest_create_time, now, T) : Tier::kOld;
       store_tier[s] = tier;
       int64_t age = since(st.last_user_info, now);
-      if (age < interval_of(tier, T)) continue;
+      if (age < interval_of(tier, T)) {
+        if (age >= T.fresh_interval) by_class[kClasses].push_back({s, 1, st.last_user_info.value_or(kNever)});
+        continue;
+      }
       ++p.tiers[static_cast<int>(tier)].accounts_due;
       ++p.user_info.demand;
       int cls = tier == Tier::kFresh ? kFreshDue
@@ -310,13 +350,14 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
                                             : kOldDue;
       by_class[cls].push_back({s, 1, st.last_user_info.value_or(kNever)});
     }
-    for (auto &d : by_class) {
+    for (int cls = 0; cls <= kClasses; ++cls) {
+      auto &d = by_class[cls];
       auto g = water_fill(d, budget, p.steps);
       for (size_t i = 0; i < d.size(); ++i)
         if (g[i]) {
           plans[d[i].store].user_info = true;
           ++p.user_info.planned;
-          ++p.tiers[static_cast<int>(store_tier[d[i].store])].accounts_planned;
+          if (cls < kClasses) ++p.tiers[static_cast<int>(store_tier[d[i].store])].accounts_planned;
         }
     }
   }

@@ -23,8 +23,13 @@
 //   (old_interval, promoted when last done old_max_interval ago) so deleted or private
 //   videos are noticed. A full pass reads newest first and observes every video it
 //   returns, so a store with a pass planned gets no video/query calls for its young or
-//   old videos (its fresh ones still do). Order: overdue passes, discovery, due passes.
-// - user/info: at the interval of the fastest tier any of the store's videos is in.
+//   old videos (its fresh ones still do). Order: discovery of stores whose user/info
+//   says they posted, overdue passes, the passes' reserve (the pages every catalogue
+//   needs per old_max_interval, so passes never pile up at the floor together),
+//   discovery, due passes.
+// - user/info: at the interval of the fastest tier any of the store's videos is in;
+//   what is left of its budget reads the stalest accounts (every fresh_interval at
+//   most): a grown video_count is how a store that posted is found without list calls.
 //
 // Interface for the worker (freshness-data):
 //   PlanInput in{now, tiers (from the tthub.*_video_* settings), budget (calls/minute
@@ -85,6 +90,10 @@ struct StoreState {
   std::optional<int64_t> last_user_info;
   std::optional<int64_t> last_discovery;
   std::optional<int64_t> last_full_pass;      // when the last complete pass started
+  // video_count from the latest user/info: more than video_count means something was
+  // posted since discovery last ran, so discovery goes first; not more, and that
+  // user/info read counts as a discovery (no list call needed to find nothing).
+  std::optional<int64_t> reported_video_count;
   int64_t full_pass_pages_left = 0;           // > 0: a pass in progress, this many pages to go (estimate)
 };
 
@@ -93,6 +102,9 @@ struct PlanInput {
   TierSettings tiers;
   Budget budget;
   double minutes = 1.0;  // the plan spends at most budget * minutes calls per endpoint
+  // Seconds of the tiers' time this plan covers (0: minutes * 60). Differs from
+  // minutes * 60 only when time is compressed (benchmarks, tests).
+  int64_t period = 0;
   // Seconds ahead: what falls due before the next plan runs counts as due now, so a
   // video due every hour is not read an hour plus a planning period apart. Set it to
   // the planning period (pg_cron's schedule, or the worker's own cycle).

@@ -236,50 +236,96 @@ TEST(Planner, AccountStatsFollowTheStoresFastestTier) {
   s[1].newest_create_time = kNow - 10 * D;
   s[2].newest_create_time = kNow - 100 * D;
   for (auto &st : s) st.last_user_info = kNow - 2 * H;
-  auto p = plan_refresh(s, input(600, 600, 600));
-  std::set<std::string> info;
-  for (const auto &sp : p.stores)
-    if (sp.user_info) info.insert(s[sp.store].store_code);
-  EXPECT_EQ(info, std::set<std::string>{"fresh"});
-  for (auto &st : s) st.last_user_info = kNow - D;
+  auto infos = [&](const Plan &p) {
+    std::set<std::string> out;
+    for (const auto &sp : p.stores)
+      if (sp.user_info) out.insert(s[sp.store].store_code);
+    return out;
+  };
+  // Only the fresh store's account is due; a budget of one call goes to it.
+  auto p = plan_refresh(s, input(600, 600, 1));
+  EXPECT_EQ(infos(p), std::set<std::string>{"fresh"});
+  EXPECT_EQ(p.tiers[0].accounts_due, 1);
+  EXPECT_EQ(p.tiers[1].accounts_due + p.tiers[2].accounts_due, 0);
+  // What is left of the user/info budget reads the other stale accounts (a grown
+  // video_count is how a post is found without list calls), but not fresher than hourly.
   p = plan_refresh(s, input(600, 600, 600));
-  info.clear();
-  for (const auto &sp : p.stores)
-    if (sp.user_info) info.insert(s[sp.store].store_code);
-  EXPECT_EQ(info, (std::set<std::string>{"fresh", "young", "old", "empty"}));
-  // A user/info budget of 1: the fresh store's account first.
+  EXPECT_EQ(infos(p), (std::set<std::string>{"fresh", "young", "old", "empty"}));
+  EXPECT_EQ(p.tiers[0].accounts_planned, 1);  // the spare reads are not counted as due
+  for (auto &st : s) st.last_user_info = kNow - H / 2;
+  EXPECT_TRUE(infos(plan_refresh(s, input(600, 600, 600))).empty());
+  for (auto &st : s) st.last_user_info = kNow - D;
   p = plan_refresh(s, input(600, 600, 1));
   ASSERT_EQ(p.user_info.planned, 1);
-  for (const auto &sp : p.stores)
-    if (sp.user_info) {
-      EXPECT_EQ(s[sp.store].store_code, "fresh");
-    }
-  EXPECT_EQ(p.tiers[0].accounts_planned, 1);
+  EXPECT_EQ(infos(p), std::set<std::string>{"fresh"});  // due ones first, the fresh tier first
   EXPECT_EQ(p.user_info.demand, 4);
 }
 
-TEST(Planner, DiscoveryHourlyAndAFullPassAtTheOldTiersPace) {
-  std::vector<StoreState> s{store("recent"), store("disc"), store("pass"), store("overdue")};
-  s[1].last_discovery = s[1].last_full_pass = kNow - H;
-  s[2].last_discovery = kNow - H;
-  s[2].last_full_pass = kNow - D;
-  s[2].video_count = 1000;
-  s[3].last_discovery = kNow - H;
-  s[3].last_full_pass = kNow - 8 * D;
-  s[3].video_count = 95;
-  auto p = plan_refresh(s, input(600, 600, 600));
-  std::map<std::string, StorePlan> by;
-  for (const auto &sp : p.stores) by[s[sp.store].store_code] = sp;
-  EXPECT_FALSE(by.count("recent"));
-  EXPECT_TRUE(by["disc"].discover);
-  EXPECT_EQ(by["disc"].list_pages, 0);
-  EXPECT_EQ(by["pass"].list_pages, 50);  // 1,000 videos: 50 pages, the first doubling as discovery
-  EXPECT_FALSE(by["pass"].discover);
-  EXPECT_EQ(by["overdue"].list_pages, 5);
-  EXPECT_EQ(p.list.planned, 1 + 50 + 5);
-  EXPECT_EQ(p.passes_due, 2);
-  EXPECT_EQ(p.discoveries_due, 3);
-  EXPECT_EQ(p.discoveries_planned, 3);
+TEST(Planner, AGrownVideoCountMakesDiscoveryFirst) {
+  std::vector<StoreState> s{store("posted"), store("quiet")};
+  for (auto &st : s) {
+    st.video_count = 100;
+    st.last_discovery = st.last_full_pass = kNow - 2 * H;  // both due for discovery
+  }
+  s[0].reported_video_count = 101;
+  s[1].reported_video_count = 100;
+  auto p = plan_refresh(s, input(1, 600, 600));
+  ASSERT_EQ(p.stores.size(), 1u);
+  EXPECT_EQ(s[p.stores[0].store].store_code, "posted");
+  EXPECT_TRUE(p.stores[0].discover);
+  s[0].last_discovery = kNow - 60;  // even when discovery ran a minute ago
+  p = plan_refresh(s, input(1, 600, 600));
+  ASSERT_EQ(p.stores.size(), 1u);
+  EXPECT_EQ(s[p.stores[0].store].store_code, "posted");
+  // A recent user/info whose count did not grow stands for a discovery.
+  s[1].last_user_info = kNow - 60;
+  p = plan_refresh(s, input(600, 600, 600));
+  for (const auto &sp : p.stores) EXPECT_FALSE(s[sp.store].store_code == "quiet" && sp.discover);
+  s[1].last_user_info = kNow - 2 * H;
+  p = plan_refresh(s, input(600, 600, 600));
+  bool quiet_discovers = false;
+  for (const auto &sp : p.stores) quiet_discovers |= s[sp.store].store_code == "quiet" && sp.discover;
+  EXPECT_TRUE(quiet_discovers);
+}
+
+TEST(Planner, PassesGetTheirReserveBeforeDiscoverySoTheyDoNotPileUpAtTheFloor) {
+  // 100 stores of 1,000 videos, all passes due (not overdue), all discoveries due, and
+  // a list budget smaller than the discoveries: the passes still get the pages a weekly
+  // read of every catalogue needs (5,000 pages / 7 days x 1.25 = 37.2 an hour), the
+  // stalest first, before discovery takes the rest.
+  std::vector<StoreState> s;
+  for (int k = 0; k < 100; ++k) {
+    s.push_back(store("s" + std::to_string(k)));
+    s.back().video_count = 1000;
+    s.back().last_full_pass = kNow - 2 * D - k;
+    s.back().last_discovery = kNow - 2 * H;
+  }
+  auto in = input(80, 600, 600);
+  in.period = 3600;  // an hour of the tiers' time in this plan's minute (compressed)
+  auto p = plan_refresh(s, in);
+  int64_t pages = 0, discover = 0;
+  int64_t stalest_with_pages = 1000;
+  for (const auto &sp : p.stores) {
+    pages += sp.list_pages;
+    discover += sp.discover;
+    if (sp.list_pages) stalest_with_pages = std::min<int64_t>(stalest_with_pages, static_cast<int64_t>(sp.store));
+  }
+  EXPECT_GE(pages, 37);
+  EXPECT_LE(pages, 38);
+  EXPECT_EQ(pages + discover, 80);
+  EXPECT_GE(stalest_with_pages, 100 - 38);  // the stalest passes got the pages
+  // Over a week of such plans the reserve adds up to the rate, whatever the plan length
+  // (60 calls per 7-minute plan: discovery takes all the rest).
+  in.budget.list_per_minute = 60.0 / 7;
+  int64_t total = 0;
+  for (int m = 0; m < 4 * 24 * 60; m += 7) {  // 4 days: before any pass is overdue
+    in.now = kNow + m * 60;
+    in.period = 7 * 60;
+    in.minutes = 7;
+    auto q = plan_refresh(s, in);
+    for (const auto &sp : q.stores) total += sp.list_pages;
+  }
+  EXPECT_NEAR(static_cast<double>(total), 5000 * 1.25 * 4 / 7, 5);
 }
 
 TEST(Planner, ListBudgetGoesToOverduePassesThenDiscoveryThenDuePasses) {

@@ -13,6 +13,8 @@
 #include "http_fixtures.h"
 
 using namespace tthub::tiktok;
+using tthub::HttpRequest;
+using tthub::HttpResponse;
 using testing_fixtures::resp;
 
 namespace {
