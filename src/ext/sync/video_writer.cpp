@@ -279,6 +279,7 @@ std::map<std::string, refresh::AccountWork> plan_store(const std::string &store_
   in.tiers = tiers;
   in.budget = budget;
   in.minutes = 1.0;  // one minute of the budget per job at most; the rest comes back next round
+  in.period = 60 * 1000;  // that minute in the plan's time base (milliseconds)
   refresh::Plan plan = refresh::plan_refresh(states, in);
   for (const refresh::StorePlan &p : plan.stores) {
     const refresh::StoreState &s = states[p.store];
