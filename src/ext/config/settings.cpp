@@ -125,6 +125,7 @@ int day_complete_deadline_min = -1;
 int webhook_max_in_flight = 2;
 int webhook_timeout_ms = 10000;
 int webhook_retry_base_delay_ms = 10000;
+bool notify_events = true;
 
 void define_all() {
   // Paths of secret files: read once at server start, visible to superusers only.
@@ -222,6 +223,10 @@ void define_all() {
                           "Delay before the first retry of a failed delivery; doubles each attempt up to an hour.",
                           "Dead after tthub.max_attempts attempts.", &webhook_retry_base_delay_ms, 10000, 100, 3600000,
                           PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr, nullptr);
+  DefineCustomBoolVariable("tthub.notify_events", "Whether each event is also a NOTIFY on channel tthub_events.",
+                           "Any role may LISTEN, and any role may send on the channel: the payload is a hint to read "
+                           "tthub.events. Off: no NOTIFY at all.",
+                           &notify_events, true, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
   MarkGUCPrefixReserved("tthub");
   // Postgres keeps the default of an extension setting whose configured value is
   // invalid at server start and only warns; a wrong time zone or URL would then go

@@ -19,7 +19,7 @@ bool outbox_installed() {
 
 void emit(const char *event, const std::string &store_code, const std::string &data_json) {
   if (!outbox_installed()) return;
-  spi::exec("SELECT tthub._emit_event($1, $2::varchar, $3::jsonb)",
+  spi::exec("SELECT tthub._emit_event($1::text, $2::varchar, $3::jsonb)",
             {spi::text(event), spi::text(store_code), spi::text(data_json)});
 }
 

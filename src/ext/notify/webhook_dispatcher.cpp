@@ -136,7 +136,8 @@ void record(DbWork &db, const std::vector<Outcome> &outcomes) {
       const Outcome &o = outcomes[i];
       int64_t retry = backoff_delay_ms(std::max(o.meta.attempts, 1), settings::webhook_retry_base_delay_ms,
                                        kRetryCapMs, jitter());
-      spi::exec("SELECT tthub._finish_delivery($1, $2, $3 <> 0, nullif($4, 0), nullif($5, ''), $6, $7, $8)",
+      spi::exec("SELECT tthub._finish_delivery($1::varchar, $2::bigint, ($3::integer <> 0)::boolean, "
+                "nullif($4::integer, 0)::integer, nullif($5::text, '')::text, $6::integer, $7::bigint, $8::integer)",
                 {spi::text(o.meta.store_code), spi::int8(o.meta.delivery_id), spi::int4(o.ok ? 1 : 0),
                  spi::int4(static_cast<int32_t>(o.http_status)), spi::text(o.error),
                  spi::int4(static_cast<int32_t>(std::min<int64_t>(o.duration_ms, INT32_MAX))), spi::int8(retry),
@@ -151,7 +152,7 @@ std::vector<Claimed> claim(int max_total) {
   uint64_t n = spi::exec(
       "SELECT store_code, delivery_id, webhook_id, attempts, event, occurred_at, data, url, secret_enc, format, "
       "       allow_private::text "
-      "  FROM tthub._claim_deliveries($1, $2, $3::interval, pg_backend_pid())",
+      "  FROM tthub._claim_deliveries($1::integer, $2::integer, $3::interval, pg_backend_pid()::integer)",
       {spi::int4(max_total), spi::int4(settings::webhook_max_in_flight), spi::text(kLease)});
   std::vector<Claimed> out;
   for (uint64_t i = 0; i < n; ++i) {
@@ -201,12 +202,12 @@ std::optional<Outcome> send(Dispatcher &d, Claimed &c) {
 
 void scan(Dispatcher &d, int64_t now) {
   d.last_scan = now;
-  spi::exec("SELECT tthub._requeue_orphan_deliveries($1)", {spi::int4(settings::max_attempts)});
-  spi::exec("SELECT tthub._scan_alert_events(make_interval(secs => $1), $2)",
+  spi::exec("SELECT tthub._requeue_orphan_deliveries($1::integer)", {spi::int4(settings::max_attempts)});
+  spi::exec("SELECT tthub._scan_alert_events(pg_catalog.make_interval(secs => $1::double precision)::interval, $2::integer)",
             {spi::int8(settings::token_expiry_warning_s), spi::int4(settings::day_complete_deadline_min)});
   if (now - d.last_prune >= kPruneEveryMs || d.last_prune == 0) {
     d.last_prune = now;
-    spi::exec("SELECT tthub._prune_events($1)", {spi::int4(settings::log_retention_days)});
+    spi::exec("SELECT tthub._prune_events($1::integer)", {spi::int4(settings::log_retention_days)});
   }
 }
 
@@ -241,7 +242,7 @@ int64_t step(DbWork &db, bool woken) {
       if (claim_due && free_slots > 0) {
         d.claim_next = false;
         claimed = claim(free_slots);
-        spi::exec("SELECT tthub._next_delivery_due_ms($1)", {spi::int4(settings::webhook_max_in_flight)});
+        spi::exec("SELECT tthub._next_delivery_due_ms($1::integer)", {spi::int4(settings::webhook_max_in_flight)});
         std::optional<int64_t> due = spi::get_int8(0, 1);
         if (due && *due == 0 && static_cast<int>(claimed.size()) < free_slots) due = kClaimRetryMs;
         d.next_due_at = due ? steady_ms() + *due : -1;

@@ -157,7 +157,7 @@ TTHUB_SQL_FUNCTION(tthub_oauth_complete) {
                                   {"oauth_connect", missing.empty() ? "SUCCESS" : "FAILED",
                                    missing.empty() ? "account connected" : "account connected without " + missing,
                                    0, 200, started});
-    if (missing.empty()) spi::exec("SELECT tthub._enqueue($1, 'first_sync')", {spi::text(pending.store_code)});
+    if (missing.empty()) spi::exec("SELECT tthub._enqueue($1::text, 'first_sync'::text)", {spi::text(pending.store_code)});
   });
   return result_row(fcinfo, {pending.store_code, display_name, std::string(status),
                              reason.empty() ? std::nullopt : std::optional<std::string>(reason)});

@@ -9,7 +9,7 @@ namespace tthub::queue {
 std::vector<JobSpec> claim(int max_jobs) {
   uint64_t n = spi::exec(
       "SELECT store_code::text, job_id, snapshot_date, attempts, job_type "
-      "  FROM tthub._claim_jobs($1, interval '10 minutes', pg_backend_pid())",
+      "  FROM tthub._claim_jobs($1::integer, interval '10 minutes', pg_backend_pid()::integer)",
       {spi::int4(max_jobs)});
   std::vector<JobSpec> jobs;
   for (uint64_t i = 0; i < n; ++i) {
@@ -39,7 +39,7 @@ int64_t next_due_ms() {
 }
 
 int requeue_orphans(int max_attempts) {
-  spi::exec("SELECT tthub._requeue_orphans($1)", {spi::int4(max_attempts)});
+  spi::exec("SELECT tthub._requeue_orphans($1::integer)", {spi::int4(max_attempts)});
   return spi::get_int4(0, 1).value_or(0);
 }
 
@@ -86,7 +86,7 @@ void finish(const std::string &store_code, int64_t job_id, const Finish &f) {
 }
 
 int64_t prune(int retention_days) {
-  spi::exec("SELECT tthub._prune($1)", {spi::int4(retention_days)});
+  spi::exec("SELECT tthub._prune($1::integer)", {spi::int4(retention_days)});
   return spi::get_int8(0, 1).value_or(0);
 }
 

@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "ext/citus/node_role.h"
 #include "ext/pg/db_work.h"
+#include "ext/notify/event_notify.h"
 #include "ext/notify/webhook_dispatcher.h"
 #include "ext/sync/engine_settings.h"
 #include "ext/sync/job_queue.h"
@@ -80,6 +81,7 @@ constexpr int64_t kPruneEveryMs = 3600 * 1000;
 // A claim that found fewer jobs than a "due now" promised (a race with another
 // claimer) is tried again after this, not at once.
 constexpr int64_t kClaimRetryMs = 1000;
+constexpr int64_t kNotifyCheckMs = 60000;
 
 // What the loop knows between its steps.
 struct Loop {
@@ -90,6 +92,7 @@ struct Loop {
   int64_t next_claim_at = -1;    // steady ms when the next queued job is due; -1: none queued
   int64_t drive_wait = -1;       // the engine's "next request due in" (ms), -1 idle
   int64_t hooks_wait = -1;       // the webhook dispatcher's "step again in" (ms)
+  int64_t next_notify_check = 0; // steady ms: look for events whose NOTIFY is pending
 };
 
 // Step 0: SIGHUP. A new configuration reaches an idle engine at once, a busy one when
@@ -126,7 +129,16 @@ void maintain(OwnTransactions &db, SyncEngine &engine, Loop &l) {
 // dispatcher has its own connections and never waits on the network), and once a
 // minute scan for token_expiring / day_incomplete events. A latch set by an event
 // (claim_now) also means deliveries may be queued.
-void deliver_webhooks(OwnTransactions &db, Loop &l) { l.hooks_wait = notify::webhooks_step(db, l.claim_now); }
+// The NOTIFYs of new events go first (event_notify.h), in their own transaction;
+// a minute at most after one whose wake-up was missed.
+void deliver_webhooks(OwnTransactions &db, Loop &l) {
+  int64_t now = steady_ms();
+  if (l.claim_now || now >= l.next_notify_check) {
+    l.next_notify_check = now + kNotifyCheckMs;
+    notify::send_pending_notifications(db);
+  }
+  l.hooks_wait = notify::webhooks_step(db, l.claim_now);
+}
 
 // Step 2, claim and start: as many due jobs as the engine wants (the concurrency
 // controller's target less those running), when woken, a slot freed, or the next
