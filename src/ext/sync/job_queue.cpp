@@ -25,13 +25,15 @@ std::vector<JobSpec> claim(int max_jobs) {
 }
 
 int64_t next_due_ms() {
-  // A job whose store has a running job is not claimable: waking for it would spin.
+  // A job whose store has a running job, or is disabled, is not claimable: waking for
+  // it would spin.
   // No queued job gives NULL (-1 here), not 0: greatest(0, NULL) is 0, and an idle
   // worker that took it for "due now" polled the queue 20 times a second.
   spi::exec(
       "SELECT ceil(extract(epoch FROM min(q.run_after) - now()) * 1000)::bigint "
       "  FROM tthub.sync_jobs q WHERE q.state = 'queued' "
-      "   AND NOT EXISTS (SELECT 1 FROM tthub.sync_jobs r WHERE r.store_code = q.store_code AND r.state = 'running')",
+      "   AND NOT EXISTS (SELECT 1 FROM tthub.sync_jobs r WHERE r.store_code = q.store_code AND r.state = 'running') "
+      "   AND NOT EXISTS (SELECT 1 FROM tthub.stores s WHERE s.store_code = q.store_code AND s.disabled_at IS NOT NULL)",
       {});
   std::optional<int64_t> ms = spi::get_int8(0, 1);
   if (!ms) return -1;
