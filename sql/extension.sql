@@ -10,7 +10,7 @@ SELECT c.relname, c.relkind
 SELECT conrelid::regclass AS tbl, conname, pg_get_constraintdef(oid) AS def
   FROM pg_constraint
  WHERE connamespace = 'tthub'::regnamespace AND contype IN ('p', 'u')
- ORDER BY 1, 2;
+ ORDER BY conrelid::regclass::text, conname;
 -- The exceptions, oauth_states and oauth_invites, are looked up by a random token
 -- alone, and webhooks by their id (Citus reference tables).
 SELECT conrelid::regclass AS tbl, conname
@@ -19,15 +19,15 @@ SELECT conrelid::regclass AS tbl, conname
    AND NOT EXISTS (SELECT 1 FROM unnest(conkey) k
                      JOIN pg_attribute a ON a.attrelid = conrelid AND a.attnum = k
                     WHERE a.attname = 'store_code')
- ORDER BY 1;
+ ORDER BY conrelid::regclass::text;
 -- Counters are bigint; timestamps timestamptz.
 SELECT attrelid::regclass AS tbl, attname, format_type(atttypid, atttypmod) AS type
   FROM pg_attribute
  WHERE attrelid IN ('tthub.user_daily'::regclass, 'tthub.video_daily'::regclass)
    AND (attname LIKE '%\_count' OR attname LIKE '%\_at')
- ORDER BY 1, 2;
+ ORDER BY attrelid::regclass::text, attname;
 -- Tables whose data pg_dump keeps.
-SELECT unnest(extconfig)::regclass AS dumped FROM pg_extension WHERE extname = 'tthub' ORDER BY 1;
+SELECT c::regclass AS dumped FROM pg_extension, unnest(extconfig) AS c WHERE extname = 'tthub' ORDER BY c::regclass::text;
 -- What tthub_reader reads: the views of tthub_reporting, and nothing in tthub.
 SELECT c.relname, c.relkind
   FROM pg_class c

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # For DBAs: the upgrade path 0.1 -> current on a filled database, a fresh install of the current version
-# with the same catalog as an upgraded one, a pg_dump / pg_restore round trip that
+# with the same catalog as every released version upgraded to it, a pg_dump / pg_restore round trip that
 # keeps stores, encrypted tokens, snapshots and logs, and a health view that tells
 # every role whether the worker runs.
 set -u
@@ -41,7 +41,7 @@ is "$(s "SELECT count(*) || ' ' || max(follower_count) || ' ' || coalesce(max(fo
 s "SELECT tthub.tthub_disable_store('old-2')" >/dev/null
 is "$(s "SELECT count(*) FROM tthub.stores WHERE disabled_at IS NOT NULL")" "1" "0.2's store management works"
 
-echo "# a fresh install of $V and an upgraded one have the same catalog"
+echo "# a fresh install of $V and every released version upgraded to it have the same catalog"
 ext_dir=$(pg_config --sharedir)/extension
 is "$(ls "$ext_dir"/tthub--$V.sql 2>/dev/null | wc -l)" "1" "$V has an install script of its own"
 q "$PORT" postgres "CREATE DATABASE fresh" >/dev/null
@@ -53,8 +53,24 @@ catalog() {  # catalog DB FILE
 catalog fresh "$DIR/fresh.catalog" && catalog shop "$DIR/upgraded.catalog"
 like "$(grep -c '^member ' "$DIR/fresh.catalog")" "^[1-9][0-9]+$" "the catalog lists the extension's objects"
 tap_result "$(cmp -s "$DIR/fresh.catalog" "$DIR/upgraded.catalog"; echo $?)" \
-  "fresh and upgraded: identical tables, columns, views, functions, settings, comments and privileges" \
+  "fresh and upgraded from 0.1 with data: identical tables, columns, views, functions, settings, comments and privileges" \
   "$(diff "$DIR/fresh.catalog" "$DIR/upgraded.catalog" | head -n 20)"
+# Every released version (src/extension_sql/released/), installed as it shipped and
+# updated by ALTER EXTENSION tthub UPDATE, reaches the same catalog as a fresh install:
+# tables/ and upgrade/ agree, and functions/ redefines everything the chain defined.
+released=$(q "$PORT" postgres "SELECT string_agg(version, ' ' ORDER BY string_to_array(version, '.')::int[])
+                                 FROM pg_available_extension_versions WHERE name = 'tthub' AND version <> '$V'")
+is "$released" "$(ls src/extension_sql/released/ | sed -n 's/^tthub--\(.*--\)\{0,1\}\([0-9.]*\)\.sql$/\2/p' | sort -t. -k1,1n -k2,2n | xargs)" \
+   "every released version can be installed: $released"
+for r in $released; do
+  db="from_${r//./_}"
+  q "$PORT" postgres "CREATE DATABASE $db" >/dev/null
+  q "$PORT" "$db" "CREATE EXTENSION tthub VERSION '$r'; ALTER EXTENSION tthub UPDATE" >/dev/null
+  catalog "$db" "$DIR/$db.catalog"
+  tap_result "$(cmp -s "$DIR/fresh.catalog" "$DIR/$db.catalog"; echo $?)" \
+    "$r, then ALTER EXTENSION tthub UPDATE: the same catalog as a fresh $V" \
+    "$(diff "$DIR/fresh.catalog" "$DIR/$db.catalog" | head -n 20)"
+done
 # The comparison sees a comment, a function's settings and a privilege.
 q "$PORT" fresh "COMMENT ON COLUMN tthub.stores.pic_name IS 'changed'" >/dev/null
 catalog fresh "$DIR/fresh2.catalog"
@@ -65,6 +81,22 @@ q "$PORT" fresh "ALTER FUNCTION tthub.snapshot_today() RESET search_path;
 catalog fresh "$DIR/fresh3.catalog"
 is "$(diff "$DIR/fresh3.catalog" "$DIR/fresh2.catalog" | grep -cE '^[<>] (function tthub.snapshot_today|relation tthub.sync_logs)')" "2" \
    "so would a function's search_path and a grant"
+q "$PORT" fresh "ALTER TABLE tthub.sync_jobs ALTER COLUMN attempts SET DEFAULT 1;
+                 ALTER TABLE tthub.webhooks DROP CONSTRAINT webhooks_format_known;
+                 DROP INDEX tthub.sync_jobs_finished_idx;
+                 CREATE OR REPLACE FUNCTION tthub.token_context(store_code text, open_id text, token_kind text)
+                   RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+                   RETURN store_code || ':' || open_id || '/' || token_kind;
+                 CREATE OR REPLACE VIEW tthub.dead_jobs AS
+                   SELECT store_code, job_id, job_type, snapshot_date, attempts, last_error, last_http_status,
+                          created_at, finished_at FROM tthub.sync_jobs WHERE state = 'failed'" >/dev/null
+catalog fresh "$DIR/fresh4.catalog"
+changes=$(diff "$DIR/fresh4.catalog" "$DIR/fresh3.catalog")
+like "$changes" "< column tthub.sync_jobs #6 attempts integer notnull t default 1 " "and a column default"
+like "$changes" "> constraint webhooks_format_known on tthub.webhooks" "and a constraint"
+like "$changes" "> index CREATE INDEX sync_jobs_finished_idx" "and an index"
+like "$changes" "< RETURN \(\(\(\(store_code \|\| ':'::text\)" "and a function body"
+like "$changes" "<   WHERE \(sync_jobs.state = 'failed'::tthub.job_state\);" "and a view definition"
 
 echo "# pg_dump and pg_restore"
 s "INSERT INTO tthub.user_daily (store_code, open_id, snapshot_date, follower_count)

@@ -81,7 +81,9 @@ tap_result "$rc" "dpkg-buildpackage -b -us -uc succeeds" "$(tail -n 30 "$W/build
 is "$(diff "$W/files.before" "$W/files.before.after")" "" "debian/rules clean leaves the tree as it was"
 EXT_DEB=$(ls "$W"/src/${EXT_PKG}_*.deb)
 SHIM_DEB=$(ls "$W"/src/${SHIM_PKG}_*.deb)
-like "$(dpkg-deb -c "$EXT_DEB")" "/extension/tthub--0\.2--0\.3\.sql" "the generated update script is in the extension's package"
+like "$(dpkg-deb -c "$EXT_DEB")" "/extension/tthub--0\.4--0\.5\.sql" "the generated update script is in the extension's package"
+like "$(dpkg-deb -c "$EXT_DEB")" "/extension/tthub--0\.5\.sql" "and so is the generated install script"
+like "$(dpkg-deb -c "$EXT_DEB")" "/extension/tthub--0\.3--0\.4\.sql" "and the released scripts"
 depends=$(dpkg-deb -f "$EXT_DEB" Depends)
 for d in postgresql-15 libcurl4 libssl3; do
   like "$depends" "(^|, )$d( |,|$)" "the extension depends on $d"

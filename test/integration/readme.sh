@@ -125,7 +125,7 @@ is "$(r "SELECT store_code || ' ' || pic_contact || ' ' || (disabled_at IS NULL)
 is "$(r "SELECT status FROM tthub.store_accounts")" "DISABLED" "and its imported account disconnected"
 copy() { db_psql -qAt -v ON_ERROR_STOP=1 -d reports_copy -c "$1" 2>&1; }
 is "$(copy "SELECT extversion || ' ' || (SELECT count(*) FROM tthub.stores) || ' ' || (to_regnamespace('cron') IS NULL)
-            FROM pg_extension WHERE extname = 'tthub'")" "0.4 1 true" "the restore made a copy with tthub's data and without pg_cron"
+            FROM pg_extension WHERE extname = 'tthub'")" "0.5 1 true" "the restore made a copy with tthub's data and without pg_cron"
 is "$(r "SELECT n_tup_ins || ' issued, ' || n_tup_del || ' withdrawn, ' || (SELECT count(*) FROM tthub.oauth_invites) || ' left'
            FROM pg_stat_user_tables WHERE relid = 'tthub.oauth_invites'::regclass")" "2 issued, 2 withdrawn, 0 left" \
    "two connect links were issued, then withdrawn"

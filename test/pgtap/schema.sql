@@ -73,6 +73,6 @@ SELECT has_role('tthub_oauth');
 SELECT hasnt_column('tthub', 'accounts', 'access_token_enc', 'the accounts view has no token column');
 SELECT hasnt_column('tthub', 'accounts', 'refresh_token_enc', 'the accounts view has no refresh token column');
 SELECT is((SELECT extrelocatable FROM pg_extension WHERE extname = 'tthub'), false, 'not relocatable');
-SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'tthub'), '0.4', 'CREATE EXTENSION installs 0.4');
+SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'tthub'), '0.5', 'CREATE EXTENSION installs 0.5');
 SELECT * FROM finish();
 ROLLBACK;

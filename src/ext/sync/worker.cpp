@@ -22,6 +22,9 @@ namespace tthub::worker {
 namespace {
 
 volatile sig_atomic_t g_stop_requested = false;
+// Set once run() handles the stop: from then on a further SIGTERM (a fast shutdown
+// sends more than one) must not cancel the requeue and the token saves.
+volatile sig_atomic_t g_stop_handled = false;
 
 // Longest wait for a row lock while putting the jobs back at shutdown.
 constexpr int kShutdownLockTimeoutMs = 2000;
@@ -36,7 +39,7 @@ constexpr int64_t kShutdownTokenWaitMs = 10000;
 void on_sigterm(SIGNAL_ARGS) {
   int saved = errno;
   g_stop_requested = true;
-  if (!proc_exit_inprogress) {
+  if (!proc_exit_inprogress && !g_stop_handled) {
     InterruptPending = true;
     QueryCancelPending = true;
   }
@@ -252,6 +255,7 @@ void run() {
     if (!g_stop_requested && !is_operator_intervention(e)) throw;
   }
   report_activity("tthub: stopping");
+  g_stop_handled = true;       // before the clear: a later SIGTERM raises no new cancel
   QueryCancelPending = false;  // the stop is being handled: let the requeue run
   notify::webhooks_shutdown(db);
   engine->finish_token_requests(std::min<int64_t>(settings::http_timeout_ms, kShutdownTokenWaitMs));
@@ -283,7 +287,8 @@ void tthub_worker_main(Datum) {
   if (tthub::citus::sync_worker_stays_off()) proc_exit(0);  // exit 0: not restarted
   // The worker runs as the bootstrap superuser. Pinned to pg_catalog, names in its
   // statements resolve to built-ins only, whatever search_path a role or database sets
-  // and whatever any role created in "$user" or public (src/extension_sql/0.2--0.3/10-search-path.sql).
+  // and whatever any role created in "$user" or public (the same rule as every SQL
+  // function's: src/extension_sql/functions/10-stores.sql).
   SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_SESSION);
   // The worker's commits need not wait for the WAL flush: what a crash loses of the
   // last fraction of a second is re-fetched (each page commits with its ledger

@@ -1,80 +1,8 @@
-------------------------------------------------------------------------------
--- For DBAs and BI tools.
---
---  * tthub_reporting: a schema holding what tthub_reader may read and nothing else.
---    Readers lose every privilege in the tthub schema, so a BI tool that lists
---    what its role can use no longer shows store_accounts, oauth_states or token
---    column names, and status values there are text (a JDBC client binding a
---    string parameter cannot compare it with an enum).
---  * Every view column has a comment, and none is a bare numeric (BI tools type a
---    column from its declared precision and scale).
---  * tthub.health tells the truth to every role (the worker's liveness comes from
---    shared memory, not pg_stat_activity, which hides other roles' backends) and
---    reports failed jobs, stale accounts, incomplete days and expiring tokens.
-------------------------------------------------------------------------------
+-- Reporting views, and tthub_reporting: what readers read (tables/00-roles-schemas.sql).
+-- Every view column has a comment, and none is a bare numeric (BI tools type a column
+-- from its declared precision and scale).
 
-------------------------------------------------------------------------------
--- The sync worker, as shared memory knows it.
-------------------------------------------------------------------------------
-CREATE FUNCTION @extschema@.worker_pid() RETURNS integer
-  LANGUAGE c VOLATILE PARALLEL SAFE
-  SET search_path = pg_catalog, pg_temp
-  AS 'MODULE_PATHNAME', 'tthub_worker_pid';
-COMMENT ON FUNCTION @extschema@.worker_pid() IS
-  'Process id of the sync worker serving this database (tthub.database); NULL when none is running. Read from shared memory, so every role sees the truth.';
-REVOKE ALL ON FUNCTION @extschema@.worker_pid() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION @extschema@.worker_pid() TO tthub_admin, tthub_reader;
-
-------------------------------------------------------------------------------
--- Comments on the view columns that had none.
-------------------------------------------------------------------------------
-COMMENT ON COLUMN @extschema@.accounts.store_code IS 'Store the account belongs to.';
-COMMENT ON COLUMN @extschema@.accounts.open_id IS 'TikTok''s id of the user within this app (stable account key).';
-COMMENT ON COLUMN @extschema@.accounts.display_name IS 'Profile display name, refreshed at each sync.';
-COMMENT ON COLUMN @extschema@.accounts.avatar_url IS 'Profile avatar URL, refreshed at each sync (TikTok CDN links expire).';
-COMMENT ON COLUMN @extschema@.accounts.scope IS 'Comma-separated scopes the user granted.';
-COMMENT ON COLUMN @extschema@.accounts.status IS 'CONNECTED (synced daily), NEED_RECONNECT (the owner must reconnect), ERROR (last sync failed) or DISABLED (disconnected).';
-COMMENT ON COLUMN @extschema@.accounts.status_reason IS 'Why the account left CONNECTED (never contains a token).';
-COMMENT ON COLUMN @extschema@.accounts.token_expires_at IS 'When the access token expires; the sync refreshes it on its own.';
-COMMENT ON COLUMN @extschema@.accounts.refresh_token_expires_at IS 'When the refresh token expires; after it the owner must reconnect.';
-COMMENT ON COLUMN @extschema@.accounts.last_sync_at IS 'When a sync of this account last succeeded.';
-COMMENT ON COLUMN @extschema@.accounts.connected_at IS 'When the account was (re)connected.';
-COMMENT ON COLUMN @extschema@.accounts.updated_at IS 'When the account''s row last changed.';
-
-COMMENT ON COLUMN @extschema@.sync_progress.store_code IS 'Store being synced.';
-COMMENT ON COLUMN @extschema@.sync_progress.job_id IS 'The running job.';
-COMMENT ON COLUMN @extschema@.sync_progress.open_id IS 'Account being synced now.';
-COMMENT ON COLUMN @extschema@.sync_progress.pages_fetched IS 'Pages of videos fetched by this attempt so far.';
-COMMENT ON COLUMN @extschema@.sync_progress.videos_seen IS 'Videos written by this attempt so far.';
-COMMENT ON COLUMN @extschema@.sync_progress.started_at IS 'When this attempt started.';
-COMMENT ON COLUMN @extschema@.sync_progress.attempt IS 'Attempt number (1 for the first).';
-COMMENT ON COLUMN @extschema@.sync_progress.lease_until IS 'The job is taken again after this if its worker stops renewing it.';
-COMMENT ON COLUMN @extschema@.sync_progress.worker_pid IS 'Process running the job.';
-
-COMMENT ON COLUMN @extschema@.job_queue.state IS 'Job state (see the type tthub.job_state).';
-COMMENT ON COLUMN @extschema@.job_queue.jobs IS 'Jobs in that state (finished ones are kept tthub.log_retention days).';
-COMMENT ON COLUMN @extschema@.job_queue.next_run_after IS 'For queued jobs: when the earliest may run.';
-
-COMMENT ON COLUMN @extschema@.dead_jobs.store_code IS 'Store of the job.';
-COMMENT ON COLUMN @extschema@.dead_jobs.job_id IS 'Job number (tthub_retry_job(job_id) puts it back).';
-COMMENT ON COLUMN @extschema@.dead_jobs.job_type IS 'daily_sync, manual_sync or first_sync.';
-COMMENT ON COLUMN @extschema@.dead_jobs.snapshot_date IS 'Snapshot day the job was to write.';
-COMMENT ON COLUMN @extschema@.dead_jobs.attempts IS 'Attempts spent.';
-COMMENT ON COLUMN @extschema@.dead_jobs.last_error IS 'Why the last attempt failed (never contains a token).';
-COMMENT ON COLUMN @extschema@.dead_jobs.last_http_status IS 'HTTP status of the failing TikTok response, if any.';
-COMMENT ON COLUMN @extschema@.dead_jobs.created_at IS 'When the job was enqueued.';
-COMMENT ON COLUMN @extschema@.dead_jobs.finished_at IS 'When its retries ran out.';
-
-------------------------------------------------------------------------------
--- Reporting views with typed numbers. CREATE OR REPLACE VIEW cannot change a
--- column's type, so they are dropped and created again (with their comments and
--- grants); only the types of the computed columns change. The scales are wide
--- enough for any value the counters' bigint can produce, so the casts never fail.
-------------------------------------------------------------------------------
-DROP VIEW @extschema@.account_daily, @extschema@.video_daily_delta, @extschema@.video_latest,
-          @extschema@.store_summary;
-
-CREATE VIEW @extschema@.account_daily AS
+CREATE OR REPLACE VIEW @extschema@.account_daily AS
   SELECT store_code, open_id, snapshot_date, display_name,
          follower_count, following_count, likes_count, video_count,
          previous_snapshot_date,
@@ -110,10 +38,11 @@ COMMENT ON COLUMN @extschema@.account_daily.following_change IS 'Change in accou
 COMMENT ON COLUMN @extschema@.account_daily.likes_change IS 'Likes gained since the previous snapshot.';
 COMMENT ON COLUMN @extschema@.account_daily.video_change IS 'Videos added since the previous snapshot.';
 COMMENT ON COLUMN @extschema@.account_daily.follower_change_per_day IS 'follower_change / days_since_previous, 2 decimals.';
+GRANT SELECT ON @extschema@.account_daily TO tthub_admin;
 
 -- The previous snapshot is looked up per row through the primary key rather than with
 -- lag(): a date filter cannot pass below a window function (bench/README.md).
-CREATE VIEW @extschema@.video_daily_delta AS
+CREATE OR REPLACE VIEW @extschema@.video_daily_delta AS
   SELECT v.store_code, v.video_id, v.snapshot_date, v.open_id, v.title, v.create_time,
          v.view_count, v.like_count, v.comment_count, v.share_count,
          p.snapshot_date AS previous_snapshot_date,
@@ -150,8 +79,9 @@ COMMENT ON COLUMN @extschema@.video_daily_delta.likes_change IS 'Likes gained si
 COMMENT ON COLUMN @extschema@.video_daily_delta.comments_change IS 'Comments gained since the previous snapshot.';
 COMMENT ON COLUMN @extschema@.video_daily_delta.shares_change IS 'Shares gained since the previous snapshot.';
 COMMENT ON COLUMN @extschema@.video_daily_delta.views_per_day IS 'views_change / days_since_previous, 2 decimals.';
+GRANT SELECT ON @extschema@.video_daily_delta TO tthub_admin;
 
-CREATE VIEW @extschema@.video_latest AS
+CREATE OR REPLACE VIEW @extschema@.video_latest AS
   SELECT DISTINCT ON (store_code, video_id)
          store_code, video_id, snapshot_date, open_id, title, description, share_url, create_time, duration,
          view_count, like_count, comment_count, share_count,
@@ -174,10 +104,14 @@ COMMENT ON COLUMN @extschema@.video_latest.like_count IS 'Likes.';
 COMMENT ON COLUMN @extschema@.video_latest.comment_count IS 'Comments.';
 COMMENT ON COLUMN @extschema@.video_latest.share_count IS 'Shares.';
 COMMENT ON COLUMN @extschema@.video_latest.engagement_rate IS '(likes + comments + shares) / views, 6 decimals; NULL when views = 0.';
+GRANT SELECT ON @extschema@.video_latest TO tthub_admin;
 
--- Sums of a store's accounts' counters are bigint: the counters are TikTok's
--- follower and like counts, far below bigint's range even added up.
-CREATE VIEW @extschema@.store_summary AS
+-- store_summary without LATERAL from the stores (a reference table on Citus) into
+-- the distributed tables, which Citus refuses ("complex joins"): stores LEFT JOIN
+-- three per-store aggregates grouped by store_code. The per-account lookups stay
+-- inside the user_daily aggregate, correlated on store_code, so they run on the
+-- shards. Same columns, types and figures as before.
+CREATE OR REPLACE VIEW @extschema@.store_summary AS
   SELECT s.store_code, s.store_name, s.disabled_at IS NULL AS active,
          coalesce(a.accounts, 0) AS accounts,
          coalesce(a.connected, 0) AS accounts_connected,
@@ -190,23 +124,26 @@ CREATE VIEW @extschema@.store_summary AS
          (g.likes - g.likes_7d)::bigint AS likes_growth_7d,
          (g.likes - g.likes_30d)::bigint AS likes_growth_30d,
          l.last_success AS last_successful_sync,
-         coalesce(f.failures, 0) AS consecutive_failures
+         coalesce(l.failures, 0) AS consecutive_failures
     FROM @extschema@.stores s
-    LEFT JOIN LATERAL (
-      SELECT count(*) AS accounts,
-             count(*) FILTER (WHERE status = 'CONNECTED') AS connected,
-             count(*) FILTER (WHERE status = 'NEED_RECONNECT') AS need_reconnect,
-             count(*) FILTER (WHERE status = 'ERROR') AS in_error
-        FROM @extschema@.store_accounts sa WHERE sa.store_code = s.store_code) a ON true
-    LEFT JOIN LATERAL (
+    LEFT JOIN (
+      SELECT sa.store_code,
+             count(*) AS accounts,
+             count(*) FILTER (WHERE sa.status = 'CONNECTED') AS connected,
+             count(*) FILTER (WHERE sa.status = 'NEED_RECONNECT') AS need_reconnect,
+             count(*) FILTER (WHERE sa.status = 'ERROR') AS in_error
+        FROM @extschema@.accounts sa
+       GROUP BY sa.store_code) a ON a.store_code = s.store_code
+    LEFT JOIN (
       -- Per account: the latest snapshot, and the latest on or before 7 and 30 days
       -- earlier (so a missing day does not empty the growth figure).
-      SELECT max(cur.snapshot_date) AS latest_snapshot_date,
+      SELECT cur.store_code, max(cur.snapshot_date) AS latest_snapshot_date,
              sum(cur.follower_count) AS followers, sum(cur.likes_count) AS likes, sum(cur.video_count) AS videos,
              sum(w7.follower_count) AS followers_7d, sum(w30.follower_count) AS followers_30d,
              sum(w7.likes_count) AS likes_7d, sum(w30.likes_count) AS likes_30d
-        FROM (SELECT DISTINCT ON (u.open_id) u.* FROM @extschema@.user_daily u
-               WHERE u.store_code = s.store_code ORDER BY u.open_id, u.snapshot_date DESC) cur
+        FROM (SELECT DISTINCT ON (u.store_code, u.open_id) u.*
+                FROM @extschema@.user_daily u
+               ORDER BY u.store_code, u.open_id, u.snapshot_date DESC) cur
         LEFT JOIN LATERAL (SELECT p.follower_count, p.likes_count FROM @extschema@.user_daily p
                             WHERE p.store_code = cur.store_code AND p.open_id = cur.open_id
                               AND p.snapshot_date <= cur.snapshot_date - 7
@@ -214,14 +151,19 @@ CREATE VIEW @extschema@.store_summary AS
         LEFT JOIN LATERAL (SELECT p.follower_count, p.likes_count FROM @extschema@.user_daily p
                             WHERE p.store_code = cur.store_code AND p.open_id = cur.open_id
                               AND p.snapshot_date <= cur.snapshot_date - 30
-                            ORDER BY p.snapshot_date DESC LIMIT 1) w30 ON true) g ON true
-    LEFT JOIN LATERAL (
-      SELECT max(completed_at) AS last_success FROM @extschema@.sync_logs sl
-       WHERE sl.store_code = s.store_code AND sl.status = 'SUCCESS' AND sl.job_type NOT LIKE 'oauth%') l ON true
-    LEFT JOIN LATERAL (
-      SELECT count(*) AS failures FROM @extschema@.sync_logs sl
-       WHERE sl.store_code = s.store_code AND sl.status = 'FAILED' AND sl.job_type NOT LIKE 'oauth%'
-         AND sl.started_at > coalesce(l.last_success, '-infinity')) f ON true;
+                            ORDER BY p.snapshot_date DESC LIMIT 1) w30 ON true
+       GROUP BY cur.store_code) g ON g.store_code = s.store_code
+    LEFT JOIN (
+      -- The last success, and the failed attempts since it.
+      SELECT x.store_code, max(x.last_success) AS last_success,
+             count(*) FILTER (WHERE x.status = 'FAILED'
+                                AND x.started_at > coalesce(x.last_success, '-infinity')) AS failures
+        FROM (SELECT sl.store_code, sl.status, sl.started_at,
+                     max(sl.completed_at) FILTER (WHERE sl.status = 'SUCCESS')
+                       OVER (PARTITION BY sl.store_code) AS last_success
+                FROM @extschema@.sync_logs sl
+               WHERE sl.job_type NOT LIKE 'oauth%') x
+       GROUP BY x.store_code) l ON l.store_code = s.store_code;
 COMMENT ON VIEW @extschema@.store_summary IS 'One row per store: accounts by status, latest counts, 7- and 30-day growth, last successful sync, failures since.';
 COMMENT ON COLUMN @extschema@.store_summary.store_code IS 'Store.';
 COMMENT ON COLUMN @extschema@.store_summary.store_name IS 'Store name.';
@@ -240,131 +182,82 @@ COMMENT ON COLUMN @extschema@.store_summary.likes_growth_7d IS 'Likes now minus 
 COMMENT ON COLUMN @extschema@.store_summary.likes_growth_30d IS 'Likes now minus 30 days earlier.';
 COMMENT ON COLUMN @extschema@.store_summary.last_successful_sync IS 'When an account of the store last synced successfully.';
 COMMENT ON COLUMN @extschema@.store_summary.consecutive_failures IS 'Failed sync attempts since the last success.';
+GRANT SELECT ON @extschema@.store_summary TO tthub_admin;
 
-GRANT SELECT ON @extschema@.account_daily, @extschema@.video_daily_delta, @extschema@.video_latest,
-                @extschema@.store_summary TO tthub_admin;
-
-------------------------------------------------------------------------------
--- Health: the same metrics, the worker from shared memory, and what a DBA is
--- paged for besides: failed jobs, accounts without a recent complete day, days
--- left incomplete, refresh tokens about to expire.
-------------------------------------------------------------------------------
-CREATE OR REPLACE VIEW @extschema@.health AS
-  SELECT metric, value, help FROM (VALUES
-    ('tthub_jobs_queued', (SELECT count(*) FROM @extschema@.sync_jobs WHERE state = 'queued')::float8, 'Sync jobs waiting to run.'),
-    ('tthub_jobs_running', (SELECT count(*) FROM @extschema@.sync_jobs WHERE state = 'running')::float8, 'Sync jobs running.'),
-    ('tthub_jobs_dead', (SELECT count(*) FROM @extschema@.sync_jobs WHERE state = 'dead')::float8, 'Jobs whose retries ran out (see tthub.dead_jobs).'),
-    ('tthub_accounts_connected', (SELECT count(*) FROM @extschema@.store_accounts WHERE status = 'CONNECTED')::float8, 'Accounts synced daily.'),
-    ('tthub_accounts_need_reconnect', (SELECT count(*) FROM @extschema@.store_accounts WHERE status = 'NEED_RECONNECT')::float8, 'Accounts whose owner must reconnect.'),
-    ('tthub_accounts_error', (SELECT count(*) FROM @extschema@.store_accounts WHERE status = 'ERROR')::float8, 'Accounts whose last sync failed.'),
-    ('tthub_last_daily_run_age_seconds',
-     (SELECT extract(epoch FROM now() - max(finished_at)) FROM @extschema@.sync_jobs
-       WHERE job_type = 'daily_sync' AND state = 'done')::float8,
-     'Seconds since a daily sync job last finished (NULL: never).'),
-    ('tthub_oldest_pending_job_age_seconds',
-     coalesce((SELECT extract(epoch FROM now() - min(created_at)) FROM @extschema@.sync_jobs
-                WHERE state IN ('queued', 'running'))::float8, 0),
-     'Age of the oldest queued or running job (0: none).'),
-    ('tthub_worker_running', (@extschema@.worker_pid() IS NOT NULL)::integer::float8,
-     'tthub sync workers alive for this database (1 expected).'),
-    ('tthub_jobs_failed', (SELECT count(*) FROM @extschema@.sync_jobs WHERE state = 'failed')::float8,
-     'Jobs that ended failed: no account could be synced and retrying cannot help (kept tthub.log_retention days; tthub_retry_job puts one back).'),
-    ('tthub_sync_attempts_failed_24h',
-     (SELECT count(*) FROM @extschema@.sync_logs
-       WHERE status = 'FAILED' AND started_at > now() - interval '24 hours')::float8,
-     'Attempts logged FAILED in tthub.sync_logs during the last 24 hours.'),
-    ('tthub_accounts_stale',
-     (SELECT count(*) FROM @extschema@.store_accounts a
-        JOIN @extschema@.stores s ON s.store_code = a.store_code AND s.disabled_at IS NULL
-       WHERE a.status IN ('CONNECTED', 'ERROR') AND a.connected_at < now() - interval '1 day'
-         AND NOT EXISTS (SELECT 1 FROM @extschema@.sync_ledger l
-                          WHERE l.store_code = a.store_code AND l.open_id = a.open_id AND l.complete
-                            AND l.snapshot_date >= @extschema@.snapshot_today() - 1))::float8,
-     'Accounts to sync (CONNECTED or ERROR, store active, connected over a day ago) with no complete snapshot day since yesterday.'),
-    ('tthub_incomplete_days_7d',
-     (SELECT count(*) FROM @extschema@.sync_ledger l
-       WHERE NOT l.complete AND l.snapshot_date >= @extschema@.snapshot_today() - 7
-         AND l.snapshot_date < @extschema@.snapshot_today())::float8,
-     'Account-days of the last 7 days (today excluded) whose latest sync stopped before the end of the video list (tthub.sync_ledger).'),
-    ('tthub_refresh_tokens_expiring_7d',
-     (SELECT count(*) FROM @extschema@.store_accounts a
-        JOIN @extschema@.stores s ON s.store_code = a.store_code AND s.disabled_at IS NULL
-       WHERE a.status IN ('CONNECTED', 'ERROR') AND a.refresh_token_expires_at < now() + interval '7 days')::float8,
-     'Accounts to sync (CONNECTED or ERROR, store active) whose refresh token expires within 7 days or has expired: their owner must reconnect.')
-  ) AS m(metric, value, help);
-COMMENT ON VIEW @extschema@.health IS 'tthub''s health, one row per metric (Prometheus-style names), for monitoring. The same for every role that may read it.';
-
-------------------------------------------------------------------------------
--- tthub_reporting: what readers read. Plain views over tthub (they run with the
--- extension owner's rights, so readers need no privilege in tthub), under the
--- same names and column names, with status values as text.
-------------------------------------------------------------------------------
-CREATE SCHEMA tthub_reporting;
-COMMENT ON SCHEMA tthub_reporting IS
-  'tthub''s data for tthub_reader (BI tools, analysts): snapshots, reporting views, stores, accounts, jobs, logs and health; never a token. Status columns are text.';
-REVOKE ALL ON SCHEMA tthub_reporting FROM PUBLIC;
-GRANT USAGE ON SCHEMA tthub_reporting TO tthub_reader, tthub_admin;
-
-CREATE VIEW tthub_reporting.stores AS
+CREATE OR REPLACE VIEW tthub_reporting.stores AS
   SELECT store_code, store_name, pic_name, pic_contact, created_at, updated_at, disabled_at
     FROM @extschema@.stores;
-CREATE VIEW tthub_reporting.accounts AS
+
+CREATE OR REPLACE VIEW tthub_reporting.accounts AS
   SELECT store_code, open_id, display_name, avatar_url, scope, status::text AS status, status_reason,
          token_expires_at, refresh_token_expires_at, last_sync_at, connected_at, updated_at
     FROM @extschema@.accounts;
-CREATE VIEW tthub_reporting.user_daily AS
+
+CREATE OR REPLACE VIEW tthub_reporting.user_daily AS
   SELECT store_code, open_id, snapshot_date, display_name, avatar_url, follower_count, following_count,
          likes_count, video_count, created_at, updated_at
     FROM @extschema@.user_daily;
-CREATE VIEW tthub_reporting.video_daily AS
+
+CREATE OR REPLACE VIEW tthub_reporting.video_daily AS
   SELECT store_code, video_id, snapshot_date, open_id, title, description, cover_image_url, share_url,
          create_time, duration, view_count, like_count, comment_count, share_count, created_at, updated_at
     FROM @extschema@.video_daily;
-CREATE VIEW tthub_reporting.sync_logs AS
+
+CREATE OR REPLACE VIEW tthub_reporting.sync_logs AS
   SELECT store_code, log_id, job_id, open_id, job_type, status::text AS status, message, records_processed,
          http_status, started_at, completed_at
     FROM @extschema@.sync_logs;
-CREATE VIEW tthub_reporting.sync_jobs AS
+
+CREATE OR REPLACE VIEW tthub_reporting.sync_jobs AS
   SELECT store_code, job_id, job_type, snapshot_date, state::text AS state, attempts, run_after, lease_until,
          worker_pid, current_open_id, pages_fetched, videos_seen, last_error, last_http_status, created_at,
          started_at, finished_at, updated_at
     FROM @extschema@.sync_jobs;
-CREATE VIEW tthub_reporting.sync_ledger AS
+
+CREATE OR REPLACE VIEW tthub_reporting.sync_ledger AS
   SELECT store_code, open_id, snapshot_date, job_id, pages_fetched, videos_seen, complete, started_at,
          finished_at, updated_at
     FROM @extschema@.sync_ledger;
-CREATE VIEW tthub_reporting.sync_progress AS
+
+CREATE OR REPLACE VIEW tthub_reporting.sync_progress AS
   SELECT store_code, job_id, open_id, pages_fetched, videos_seen, started_at, attempt, lease_until, worker_pid
     FROM @extschema@.sync_progress;
-CREATE VIEW tthub_reporting.job_queue AS
+
+CREATE OR REPLACE VIEW tthub_reporting.job_queue AS
   SELECT state::text AS state, jobs, next_run_after FROM @extschema@.job_queue;
-CREATE VIEW tthub_reporting.dead_jobs AS
+
+CREATE OR REPLACE VIEW tthub_reporting.dead_jobs AS
   SELECT store_code, job_id, job_type, snapshot_date, attempts, last_error, last_http_status, created_at,
          finished_at
     FROM @extschema@.dead_jobs;
-CREATE VIEW tthub_reporting.account_daily AS
+
+CREATE OR REPLACE VIEW tthub_reporting.account_daily AS
   SELECT store_code, open_id, snapshot_date, display_name, follower_count, following_count, likes_count,
          video_count, previous_snapshot_date, days_since_previous, follower_change, following_change,
          likes_change, video_change, follower_change_per_day
     FROM @extschema@.account_daily;
-CREATE VIEW tthub_reporting.video_daily_delta AS
+
+CREATE OR REPLACE VIEW tthub_reporting.video_daily_delta AS
   SELECT store_code, video_id, snapshot_date, open_id, title, create_time, view_count, like_count,
          comment_count, share_count, previous_snapshot_date, days_since_previous, views_change, likes_change,
          comments_change, shares_change, views_per_day
     FROM @extschema@.video_daily_delta;
-CREATE VIEW tthub_reporting.video_latest AS
+
+CREATE OR REPLACE VIEW tthub_reporting.video_latest AS
   SELECT store_code, video_id, snapshot_date, open_id, title, description, share_url, create_time, duration,
          view_count, like_count, comment_count, share_count, engagement_rate
     FROM @extschema@.video_latest;
-CREATE VIEW tthub_reporting.store_summary AS
+
+CREATE OR REPLACE VIEW tthub_reporting.store_summary AS
   SELECT store_code, store_name, active, accounts, accounts_connected, accounts_need_reconnect, accounts_error,
          latest_snapshot_date, followers, likes, videos, follower_growth_7d, follower_growth_30d,
          likes_growth_7d, likes_growth_30d, last_successful_sync, consecutive_failures
     FROM @extschema@.store_summary;
-CREATE VIEW tthub_reporting.health AS
+
+CREATE OR REPLACE VIEW tthub_reporting.health AS
   SELECT metric, value, help FROM @extschema@.health;
 
-CREATE FUNCTION tthub_reporting.snapshot_today() RETURNS date
+CREATE OR REPLACE FUNCTION tthub_reporting.snapshot_today() RETURNS date
   LANGUAGE sql STABLE
   SET search_path = pg_catalog, pg_temp
   RETURN @extschema@.snapshot_today();
@@ -402,10 +295,3 @@ END
 $comments$;
 
 GRANT SELECT ON ALL TABLES IN SCHEMA tthub_reporting TO tthub_reader, tthub_admin;
-
-------------------------------------------------------------------------------
--- Readers keep nothing in tthub: no schema usage (tools that list what a role can
--- use skip it), no table or column grant.
-------------------------------------------------------------------------------
-REVOKE ALL ON ALL TABLES IN SCHEMA @extschema@ FROM tthub_reader;
-REVOKE ALL ON SCHEMA @extschema@ FROM tthub_reader;

@@ -1,7 +1,7 @@
 ------------------------------------------------------------------------------
 -- Metrics for Prometheus (monitoring/postgres_exporter.yaml reads these views as a
 -- role in tthub_reader + pg_monitor). One view per metric family, with the label
--- columns first; every number typed. After the Citus fragments: the views are in
+-- columns first; every number typed. The views are in
 -- shapes Citus plans (no subquery correlated to a reference table or function scan
 -- over a distributed table; accounts read through tthub.accounts, since Citus checks
 -- a reader's privileges on the shards), with the same values on one node.
@@ -19,6 +19,7 @@ CREATE OR REPLACE VIEW tthub_reporting.metrics_worker AS
   SELECT @extschema@._sync_workers_running()::float8 AS up;
 COMMENT ON VIEW tthub_reporting.metrics_worker IS 'tthub_worker_up: 1 when the sync worker serving this database runs.';
 COMMENT ON COLUMN tthub_reporting.metrics_worker.up IS '1: running, 0: not.';
+GRANT SELECT ON tthub_reporting.metrics_worker TO tthub_reader, tthub_admin;
 
 CREATE OR REPLACE VIEW tthub_reporting.metrics_jobs AS
   SELECT s.state::text AS state, count(j.job_id)::float8 AS jobs
@@ -29,6 +30,7 @@ CREATE OR REPLACE VIEW tthub_reporting.metrics_jobs AS
 COMMENT ON VIEW tthub_reporting.metrics_jobs IS 'tthub_jobs{state}: sync jobs in each state (every state, 0 included).';
 COMMENT ON COLUMN tthub_reporting.metrics_jobs.state IS 'Job state.';
 COMMENT ON COLUMN tthub_reporting.metrics_jobs.jobs IS 'Jobs in that state.';
+GRANT SELECT ON tthub_reporting.metrics_jobs TO tthub_reader, tthub_admin;
 
 CREATE OR REPLACE VIEW tthub_reporting.metrics_stores AS
   SELECT s.store_code::text AS store_code,
@@ -52,6 +54,7 @@ COMMENT ON VIEW tthub_reporting.metrics_stores IS
 COMMENT ON COLUMN tthub_reporting.metrics_stores.store_code IS 'Store.';
 COMMENT ON COLUMN tthub_reporting.metrics_stores.last_success_timestamp_seconds IS 'Unix time of the store''s last successful account sync.';
 COMMENT ON COLUMN tthub_reporting.metrics_stores.rows_synced IS 'Snapshot rows (user_daily + video_daily) of the store''s latest snapshot day.';
+GRANT SELECT ON tthub_reporting.metrics_stores TO tthub_reader, tthub_admin;
 
 CREATE OR REPLACE VIEW tthub_reporting.metrics_accounts AS
   SELECT a.store_code::text AS store_code, a.open_id::text AS open_id,
@@ -64,6 +67,7 @@ COMMENT ON VIEW tthub_reporting.metrics_accounts IS
 COMMENT ON COLUMN tthub_reporting.metrics_accounts.store_code IS 'Store.';
 COMMENT ON COLUMN tthub_reporting.metrics_accounts.open_id IS 'TikTok account.';
 COMMENT ON COLUMN tthub_reporting.metrics_accounts.refresh_token_expiry_timestamp_seconds IS 'Unix time the refresh token expires; the owner must reconnect before.';
+GRANT SELECT ON tthub_reporting.metrics_accounts TO tthub_reader, tthub_admin;
 
 CREATE OR REPLACE VIEW tthub_reporting.metrics_account_status AS
   SELECT s.status::text AS status, count(x.open_id)::float8 AS accounts
@@ -77,6 +81,7 @@ COMMENT ON VIEW tthub_reporting.metrics_account_status IS
   'tthub_accounts{status}: accounts of active stores in each status (NEED_RECONNECT: their owner must reconnect).';
 COMMENT ON COLUMN tthub_reporting.metrics_account_status.status IS 'Account status.';
 COMMENT ON COLUMN tthub_reporting.metrics_account_status.accounts IS 'Accounts in that status.';
+GRANT SELECT ON tthub_reporting.metrics_account_status TO tthub_reader, tthub_admin;
 
 CREATE OR REPLACE VIEW tthub_reporting.metrics_requests AS
   SELECT r.endpoint, r.status_class, r.requests::float8 AS requests, r.duration_seconds::float8 AS duration_seconds
@@ -88,6 +93,7 @@ COMMENT ON COLUMN tthub_reporting.metrics_requests.endpoint IS 'TikTok endpoint:
 COMMENT ON COLUMN tthub_reporting.metrics_requests.status_class IS '2xx, 4xx, 5xx ..., or error (no HTTP response).';
 COMMENT ON COLUMN tthub_reporting.metrics_requests.requests IS 'Requests completed (a counter).';
 COMMENT ON COLUMN tthub_reporting.metrics_requests.duration_seconds IS 'Their total duration in seconds (a counter).';
+GRANT SELECT ON tthub_reporting.metrics_requests TO tthub_reader, tthub_admin;
 
 CREATE OR REPLACE VIEW tthub_reporting.metrics_webhook_deliveries AS
   SELECT s.state, count(d.delivery_id)::float8 AS deliveries
@@ -98,7 +104,4 @@ CREATE OR REPLACE VIEW tthub_reporting.metrics_webhook_deliveries AS
 COMMENT ON VIEW tthub_reporting.metrics_webhook_deliveries IS 'tthub_webhook_deliveries{state}: webhook deliveries in each state.';
 COMMENT ON COLUMN tthub_reporting.metrics_webhook_deliveries.state IS 'queued, running, done or dead.';
 COMMENT ON COLUMN tthub_reporting.metrics_webhook_deliveries.deliveries IS 'Deliveries in that state.';
-
-GRANT SELECT ON tthub_reporting.metrics_worker, tthub_reporting.metrics_jobs, tthub_reporting.metrics_stores,
-  tthub_reporting.metrics_accounts, tthub_reporting.metrics_account_status, tthub_reporting.metrics_requests, tthub_reporting.metrics_webhook_deliveries
-  TO tthub_reader, tthub_admin;
+GRANT SELECT ON tthub_reporting.metrics_webhook_deliveries TO tthub_reader, tthub_admin;

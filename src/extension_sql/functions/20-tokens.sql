@@ -1,3 +1,45 @@
+-- Token encryption (C++, AES-256-GCM) and key rotation.
+
+CREATE OR REPLACE FUNCTION @extschema@.tthub_encrypt_token(plaintext text, context text DEFAULT '')
+  RETURNS bytea LANGUAGE c VOLATILE STRICT
+  SET search_path = pg_catalog, pg_temp
+  AS 'MODULE_PATHNAME', 'tthub_encrypt_token';
+COMMENT ON FUNCTION @extschema@.tthub_encrypt_token(text, text) IS
+  'AES-256-GCM encrypts a token with the current key; context is authenticated data (use tthub.token_context).';
+REVOKE ALL ON FUNCTION @extschema@.tthub_encrypt_token(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.tthub_encrypt_token(text, text) TO tthub_admin;
+
+CREATE OR REPLACE FUNCTION @extschema@.tthub_decrypt_token(ciphertext bytea, context text DEFAULT '')
+  RETURNS text LANGUAGE c VOLATILE STRICT
+  SET search_path = pg_catalog, pg_temp
+  AS 'MODULE_PATHNAME', 'tthub_decrypt_token';
+COMMENT ON FUNCTION @extschema@.tthub_decrypt_token(bytea, text) IS
+  'Decrypts a token envelope (current or previous key). Superusers only; fails with TH001 on any tampering.';
+REVOKE ALL ON FUNCTION @extschema@.tthub_decrypt_token(bytea, text) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION @extschema@._token_key_is_current(ciphertext bytea) RETURNS boolean
+  LANGUAGE c VOLATILE STRICT
+  SET search_path = pg_catalog, pg_temp
+  AS 'MODULE_PATHNAME', 'tthub_token_key_is_current';
+COMMENT ON FUNCTION @extschema@._token_key_is_current(bytea) IS
+  'Internal: whether an envelope names the current key.';
+REVOKE ALL ON FUNCTION @extschema@._token_key_is_current(bytea) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION @extschema@._reencrypt_token(ciphertext bytea, context text) RETURNS bytea
+  LANGUAGE c VOLATILE STRICT
+  SET search_path = pg_catalog, pg_temp
+  AS 'MODULE_PATHNAME', 'tthub_reencrypt_token';
+COMMENT ON FUNCTION @extschema@._reencrypt_token(bytea, text) IS
+  'Internal: decrypts with the current or previous key and encrypts again with the current key.';
+REVOKE ALL ON FUNCTION @extschema@._reencrypt_token(bytea, text) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION @extschema@.token_context(store_code text, open_id text, token_kind text)
+  RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+  RETURN store_code || '/' || open_id || '/' || token_kind;
+COMMENT ON FUNCTION @extschema@.token_context(text, text, text) IS
+  'The authenticated context of a stored token: a ciphertext copied to another store, account or column fails to decrypt.';
+
 ------------------------------------------------------------------------------
 -- Citus: key rotation on the coordinator, row by row, tokens and webhook secrets. Crypto inside a query over a
 -- distributed table would run on the worker nodes, which hold no key (0.3's single
@@ -52,6 +94,6 @@ BEGIN
   RETURN rewritten;
 END
 $$;
-REVOKE ALL ON FUNCTION @extschema@.tthub_rotate_token_key() FROM PUBLIC;
 COMMENT ON FUNCTION @extschema@.tthub_rotate_token_key() IS
   'Re-encrypts every stored token and webhook signing secret with the current key (in one transaction, on the coordinator); returns how many were rewritten. Superusers only.';
+REVOKE ALL ON FUNCTION @extschema@.tthub_rotate_token_key() FROM PUBLIC;

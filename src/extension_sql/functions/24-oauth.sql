@@ -1,49 +1,21 @@
-------------------------------------------------------------------------------
--- Connecting a store only by invitation. A store code is printed on receipts, so
--- knowing one must not be enough to attach a TikTok account to the store: an
--- admin issues a connect link carrying a random invite, and tthub_oauth_begin
--- takes that invite instead of a store code.
-------------------------------------------------------------------------------
+-- Connecting a store: connect links (invites) and OAuth (Login Kit for Web) inside the database. The shim
+-- (tthub-oauth) only redirects and calls tthub_oauth_begin / tthub_oauth_complete, which keep
+-- the invite and the code out of the server log (log_min_error_statement: functions/22-accounts.sql).
 
--- Looked up by the invite alone (the link carries nothing else): like oauth_states,
--- a reference table on Citus rather than one distributed by store_code.
-CREATE TABLE @extschema@.oauth_invites (
-  invite_hash bytea       PRIMARY KEY,
-  store_code  varchar(50) NOT NULL REFERENCES @extschema@.stores (store_code) ON DELETE CASCADE,
-  created_at  timestamptz NOT NULL DEFAULT now(),
-  created_by  name        NOT NULL,
-  expires_at  timestamptz NOT NULL,
-  open_id     varchar(128),
-  used_at     timestamptz,
-  CONSTRAINT oauth_invites_expiry_after_creation CHECK (expires_at > created_at)
-);
-CREATE INDEX oauth_invites_store_idx ON @extschema@.oauth_invites (store_code);
-COMMENT ON TABLE @extschema@.oauth_invites IS
-  'Connect links issued by tthub_connect_link: one store each, valid until expires_at, spent once an account is connected through it. Only SHA-256 hashes are stored. Delete a row to withdraw its link.';
-COMMENT ON COLUMN @extschema@.oauth_invites.invite_hash IS 'SHA-256 of the invite in the link (the invite itself is never stored).';
-COMMENT ON COLUMN @extschema@.oauth_invites.store_code IS 'Store the link connects an account to.';
-COMMENT ON COLUMN @extschema@.oauth_invites.created_at IS 'When the link was issued.';
-COMMENT ON COLUMN @extschema@.oauth_invites.created_by IS 'Session user who issued the link.';
-COMMENT ON COLUMN @extschema@.oauth_invites.expires_at IS 'After this the link is refused (SQLSTATE TH107).';
-COMMENT ON COLUMN @extschema@.oauth_invites.open_id IS 'TikTok account first connected through the link; no other account can use it afterwards.';
-COMMENT ON COLUMN @extschema@.oauth_invites.used_at IS 'When an account was connected through the link with every scope; the link is spent (SQLSTATE TH108).';
--- Invites live for days: pg_dump keeps them, so a restore does not void links already sent.
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.oauth_invites', '');
--- Admins see and withdraw links; the hash is of no use to them.
-GRANT SELECT (store_code, created_at, created_by, expires_at, open_id, used_at), DELETE
-  ON @extschema@.oauth_invites TO tthub_admin;
+CREATE OR REPLACE FUNCTION @extschema@._random_state() RETURNS text
+  LANGUAGE c VOLATILE
+  SET search_path = pg_catalog, pg_temp
+  AS 'MODULE_PATHNAME', 'tthub_random_state';
+COMMENT ON FUNCTION @extschema@._random_state() IS 'Internal: 256 random bits, base64url.';
+REVOKE ALL ON FUNCTION @extschema@._random_state() FROM PUBLIC;
 
--- Every pending authorization now comes from an invite. States begun in 0.2 came
--- from a store code alone: they are dropped (they live 10 minutes anyway).
-DELETE FROM @extschema@.oauth_states;
-ALTER TABLE @extschema@.oauth_states
-  ADD COLUMN invite_hash bytea NOT NULL REFERENCES @extschema@.oauth_invites (invite_hash) ON DELETE CASCADE;
-COMMENT ON COLUMN @extschema@.oauth_states.invite_hash IS 'Invite the authorization began with; withdrawing the invite cancels it.';
-CREATE INDEX oauth_states_invite_idx ON @extschema@.oauth_states (invite_hash);
--- Counting a store's pending authorizations (the cap in tthub_oauth_begin).
-CREATE INDEX oauth_states_store_idx ON @extschema@.oauth_states (store_code, expires_at);
+CREATE OR REPLACE FUNCTION @extschema@._form_encode(value text) RETURNS text
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+  AS 'MODULE_PATHNAME', 'tthub_form_encode';
+COMMENT ON FUNCTION @extschema@._form_encode(text) IS 'Internal: application/x-www-form-urlencoded encoding.';
 
-CREATE FUNCTION @extschema@.tthub_connect_link(store_code text, valid_for interval DEFAULT '7 days') RETURNS text
+CREATE OR REPLACE FUNCTION @extschema@.tthub_connect_link(store_code text, valid_for interval DEFAULT '7 days') RETURNS text
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
 AS $$
@@ -64,12 +36,10 @@ COMMENT ON FUNCTION @extschema@.tthub_connect_link(text, interval) IS
 REVOKE ALL ON FUNCTION @extschema@.tthub_connect_link(text, interval) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.tthub_connect_link(text, interval) TO tthub_admin;
 
--- A store code is no longer enough to begin.
-DROP FUNCTION @extschema@.tthub_oauth_begin(text, text);
-
-CREATE FUNCTION @extschema@.tthub_oauth_begin(invite text, redirect_uri text) RETURNS text
+CREATE OR REPLACE FUNCTION @extschema@.tthub_oauth_begin(invite text, redirect_uri text) RETURNS text
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
+  SET log_min_error_statement = panic
 AS $$
 DECLARE
   max_pending constant integer := 20;
@@ -137,23 +107,13 @@ COMMENT ON FUNCTION @extschema@.tthub_oauth_begin(text, text) IS
 REVOKE ALL ON FUNCTION @extschema@.tthub_oauth_begin(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.tthub_oauth_begin(text, text) TO tthub_oauth, tthub_admin;
 
+CREATE OR REPLACE FUNCTION @extschema@.tthub_oauth_complete(state text, code text,
+    OUT store_code text, OUT display_name text, OUT status text, OUT status_reason text)
+  LANGUAGE c VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+  SET log_min_error_statement = panic
+  AS 'MODULE_PATHNAME', 'tthub_oauth_complete';
 COMMENT ON FUNCTION @extschema@.tthub_oauth_complete(text, text) IS
   'Finish connecting: checks the state, exchanges the code at TikTok, stores the tokens encrypted, spends the invite, enqueues a first sync. Errors: TH101 unknown state, TH102 expired, TH103 already used, TH104 TikTok refused, TH105 TikTok unavailable, TH108 the invite was used by another account.';
-
-CREATE OR REPLACE FUNCTION @extschema@._prune(retention_days integer) RETURNS bigint
-  LANGUAGE sql VOLATILE
-  SET search_path = pg_catalog, pg_temp
-AS $$
-  WITH j AS (DELETE FROM @extschema@.sync_jobs
-              WHERE state IN ('done', 'failed', 'dead', 'skipped')
-                AND finished_at < now() - make_interval(days => retention_days) RETURNING 1),
-       l AS (DELETE FROM @extschema@.sync_logs
-              WHERE started_at < now() - make_interval(days => retention_days) RETURNING 1),
-       s AS (DELETE FROM @extschema@.oauth_states WHERE expires_at < now() - interval '1 day' RETURNING 1),
-       i AS (DELETE FROM @extschema@.oauth_invites
-              WHERE expires_at < now() - make_interval(days => retention_days) RETURNING 1)
-  SELECT (SELECT count(*) FROM j) + (SELECT count(*) FROM l) + (SELECT count(*) FROM s) + (SELECT count(*) FROM i)
-$$;
-COMMENT ON FUNCTION @extschema@._prune(integer) IS
-  'Internal: delete finished jobs and sync logs older than the retention, OAuth states expired a day ago, and connect links expired longer than the retention.';
-REVOKE ALL ON FUNCTION @extschema@._prune(integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.tthub_oauth_complete(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.tthub_oauth_complete(text, text) TO tthub_oauth, tthub_admin;

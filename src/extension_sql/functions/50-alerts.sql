@@ -1,105 +1,4 @@
-------------------------------------------------------------------------------
--- Alerts: an outbox of events, webhooks, and a durable queue of signed deliveries
--- the worker sends. Each event is one row written in the transaction that made the
--- change it reports (no triggers: Citus refuses them; the code that changes the row
--- calls tthub._emit_event), so a rolled-back change never sends one and a committed
--- one always does. Every event is also a NOTIFY on channel tthub_events.
-------------------------------------------------------------------------------
-
--- Looked up without a store (by id, when delivering): a reference table on Citus.
-CREATE TABLE IF NOT EXISTS @extschema@.webhooks (
-  webhook_id bigserial   PRIMARY KEY,
-  url        text        NOT NULL CONSTRAINT webhooks_url_length CHECK (length(url) <= 2048),
-  secret_enc bytea       NOT NULL,
-  events     text[],
-  format     text        NOT NULL DEFAULT 'json' CONSTRAINT webhooks_format_known CHECK (format IN ('json', 'slack')),
-  allow_http boolean     NOT NULL DEFAULT false,
-  allow_private boolean  NOT NULL DEFAULT false,
-  enabled    boolean     NOT NULL DEFAULT true,
-  created_at timestamptz NOT NULL DEFAULT now(),
-  updated_at timestamptz NOT NULL DEFAULT now()
-);
-COMMENT ON TABLE @extschema@.webhooks IS
-  'Endpoints that receive tthub''s events as signed HTTP POSTs (tthub_add_webhook). The signing secret is readable by no role.';
-COMMENT ON COLUMN @extschema@.webhooks.webhook_id IS 'Webhook number, as returned by tthub_add_webhook.';
-COMMENT ON COLUMN @extschema@.webhooks.url IS 'Where deliveries are POSTed: https, or http on loopback or when allow_http. Redirects are not followed.';
-COMMENT ON COLUMN @extschema@.webhooks.secret_enc IS 'Signing secret, AES-256-GCM envelope (context tthub._webhook_secret_context(webhook_id)).';
-COMMENT ON COLUMN @extschema@.webhooks.events IS 'Events sent to this webhook; NULL: every event.';
-COMMENT ON COLUMN @extschema@.webhooks.format IS 'json (tthub''s signed payload) or slack ({"text": ...}, for Slack incoming webhooks).';
-COMMENT ON COLUMN @extschema@.webhooks.allow_http IS 'Plain http allowed to a host other than loopback; only a superuser sets it.';
-COMMENT ON COLUMN @extschema@.webhooks.allow_private IS 'Deliveries may connect to internal addresses (private, link-local); only a superuser sets it.';
-COMMENT ON COLUMN @extschema@.webhooks.enabled IS 'False: no new deliveries, and queued ones wait (tthub_disable_webhook).';
-COMMENT ON COLUMN @extschema@.webhooks.created_at IS 'When the webhook was added.';
-COMMENT ON COLUMN @extschema@.webhooks.updated_at IS 'When the row last changed.';
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.webhooks', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.webhooks_webhook_id_seq', '');
-
-CREATE TABLE IF NOT EXISTS @extschema@.events (
-  store_code  varchar(50) NOT NULL REFERENCES @extschema@.stores (store_code) ON DELETE CASCADE,
-  event_id    bigserial   NOT NULL,
-  event       text        NOT NULL,
-  data        jsonb       NOT NULL DEFAULT '{}',
-  occurred_at timestamptz NOT NULL DEFAULT now(),
-  PRIMARY KEY (store_code, event_id)
-);
-CREATE INDEX IF NOT EXISTS events_occurred_idx ON @extschema@.events (occurred_at);
-COMMENT ON TABLE @extschema@.events IS
-  'The outbox: one row per event, written in the transaction of the change it reports. Kept tthub.log_retention days.';
-COMMENT ON COLUMN @extschema@.events.store_code IS 'Store the event concerns.';
-COMMENT ON COLUMN @extschema@.events.event_id IS 'Event number (increasing); the "id" of its NOTIFY.';
-COMMENT ON COLUMN @extschema@.events.event IS 'account.connected, account.need_reconnect, account.token_expiring, sync.failed, job.dead or sync.day_incomplete.';
-COMMENT ON COLUMN @extschema@.events.data IS 'What happened (open_id, reason, error, job_id, ...); never a token or secret.';
-COMMENT ON COLUMN @extschema@.events.occurred_at IS 'When the transaction that made the change started.';
-
--- A sibling of sync_jobs rather than a job type in it: a sync claim hands out at most
--- one job per store, max_concurrent_syncs slots and one pending job per store and day,
--- and a delivery must wait for none of those. The semantics are the same: queued /
--- running / done / dead, attempts, run_after, a lease held by the worker's pid.
-CREATE TABLE IF NOT EXISTS @extschema@.deliveries (
-  store_code       varchar(50) NOT NULL,
-  delivery_id      bigserial   NOT NULL,
-  event_id         bigint      NOT NULL,
-  webhook_id       bigint      NOT NULL REFERENCES @extschema@.webhooks (webhook_id) ON DELETE CASCADE,
-  state            @extschema@.job_state NOT NULL DEFAULT 'queued',
-  attempts         integer     NOT NULL DEFAULT 0,
-  run_after        timestamptz NOT NULL DEFAULT now(),
-  lease_until      timestamptz,
-  worker_pid       integer,
-  last_http_status integer,
-  last_error       text,
-  last_duration_ms integer,
-  created_at       timestamptz NOT NULL DEFAULT now(),
-  started_at       timestamptz,
-  finished_at      timestamptz,
-  updated_at       timestamptz NOT NULL DEFAULT now(),
-  PRIMARY KEY (store_code, delivery_id),
-  FOREIGN KEY (store_code, event_id) REFERENCES @extschema@.events (store_code, event_id) ON DELETE CASCADE
-);
-CREATE INDEX IF NOT EXISTS deliveries_queued_idx ON @extschema@.deliveries (run_after) WHERE state = 'queued';
-CREATE INDEX IF NOT EXISTS deliveries_running_idx ON @extschema@.deliveries (webhook_id) WHERE state = 'running';
-CREATE INDEX IF NOT EXISTS deliveries_webhook_idx ON @extschema@.deliveries (webhook_id);
-COMMENT ON TABLE @extschema@.deliveries IS
-  'Webhook delivery queue: one row per event and webhook, sent by the sync worker under a lease, retried with backoff, dead after tthub.max_attempts.';
-COMMENT ON COLUMN @extschema@.deliveries.store_code IS 'Store of the event.';
-COMMENT ON COLUMN @extschema@.deliveries.delivery_id IS 'Delivery number: the X-Tthub-Delivery header and the payload''s "id", the same on every retry.';
-COMMENT ON COLUMN @extschema@.deliveries.event_id IS 'The event delivered.';
-COMMENT ON COLUMN @extschema@.deliveries.webhook_id IS 'The webhook it goes to.';
-COMMENT ON COLUMN @extschema@.deliveries.state IS 'queued, running (on the wire), done (2xx) or dead (attempts spent).';
-COMMENT ON COLUMN @extschema@.deliveries.attempts IS 'Attempts spent (a delivery interrupted by a shutdown spends none).';
-COMMENT ON COLUMN @extschema@.deliveries.run_after IS 'Not sent before this time (backoff).';
-COMMENT ON COLUMN @extschema@.deliveries.lease_until IS 'A running delivery whose lease passed is taken again (its worker died).';
-COMMENT ON COLUMN @extschema@.deliveries.worker_pid IS 'Process sending it.';
-COMMENT ON COLUMN @extschema@.deliveries.last_http_status IS 'HTTP status of the last attempt (NULL: no response).';
-COMMENT ON COLUMN @extschema@.deliveries.last_error IS 'Why the last attempt failed: status, timeout or network error (never the response body).';
-COMMENT ON COLUMN @extschema@.deliveries.last_duration_ms IS 'How long the last attempt took.';
-COMMENT ON COLUMN @extschema@.deliveries.created_at IS 'When the event queued it.';
-COMMENT ON COLUMN @extschema@.deliveries.started_at IS 'When the last attempt started.';
-COMMENT ON COLUMN @extschema@.deliveries.finished_at IS 'When it reached done or dead.';
-COMMENT ON COLUMN @extschema@.deliveries.updated_at IS 'Last change.';
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.events', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.events_event_id_seq', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.deliveries', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.deliveries_delivery_id_seq', '');
+-- Alerts: the event outbox, webhooks, and the delivery queue the worker sends.
 
 CREATE OR REPLACE FUNCTION @extschema@._event_names() RETURNS text[]
   LANGUAGE plpgsql IMMUTABLE
@@ -193,7 +92,7 @@ CREATE OR REPLACE FUNCTION @extschema@.tthub_add_webhook(url text, signing_secre
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
   -- A refused call is not logged with its statement: the secret is one of its literals
-  -- (as tthub_import_account, 0.2--0.3/70-token-logging.sql).
+  -- (as tthub_import_account, functions/22-accounts.sql).
   SET log_min_error_statement = panic
 AS $$
 DECLARE
@@ -595,50 +494,6 @@ COMMENT ON FUNCTION @extschema@._prune_events(integer) IS
 REVOKE ALL ON FUNCTION @extschema@._prune_events(integer) FROM PUBLIC;
 
 ------------------------------------------------------------------------------
--- Where events come from in SQL: an account imported is an account connected.
--- The same function as before, plus the event in its transaction.
-------------------------------------------------------------------------------
-CREATE OR REPLACE FUNCTION @extschema@.tthub_import_account(store_code text, open_id text, access_token text,
-    refresh_token text, expires_in bigint, refresh_expires_in bigint, scope text) RETURNS void
-  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-  SET search_path = pg_catalog, pg_temp
-  -- CREATE OR REPLACE resets the settings: the tokens stay out of the log (0.2--0.3/70-token-logging.sql).
-  SET log_min_error_statement = panic
-AS $$
-BEGIN
-  PERFORM @extschema@.check_store_code(store_code);
-  IF NOT EXISTS (SELECT 1 FROM @extschema@.stores s WHERE s.store_code = tthub_import_account.store_code) THEN
-    RAISE EXCEPTION 'store "%" does not exist', store_code USING ERRCODE = 'no_data_found';
-  END IF;
-  IF coalesce(open_id, '') = '' OR length(open_id) > 128 THEN
-    RAISE EXCEPTION 'open_id must be 1 to 128 characters' USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  IF coalesce(access_token, '') = '' OR coalesce(refresh_token, '') = '' THEN
-    RAISE EXCEPTION 'both tokens are required' USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  IF coalesce(expires_in, 0) <= 0 OR coalesce(refresh_expires_in, 0) <= 0 THEN
-    RAISE EXCEPTION 'expires_in and refresh_expires_in must be positive seconds' USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  INSERT INTO @extschema@.store_accounts AS a
-    (store_code, open_id, access_token_enc, refresh_token_enc, token_expires_at,
-     refresh_token_expires_at, scope, status, status_reason, connected_at, updated_at)
-  VALUES (store_code, open_id,
-          @extschema@.tthub_encrypt_token(access_token, @extschema@.token_context(store_code, open_id, 'access_token')),
-          @extschema@.tthub_encrypt_token(refresh_token, @extschema@.token_context(store_code, open_id, 'refresh_token')),
-          now() + make_interval(secs => expires_in), now() + make_interval(secs => refresh_expires_in),
-          scope, 'CONNECTED', NULL, now(), now())
-  ON CONFLICT ON CONSTRAINT store_accounts_pkey DO UPDATE
-     SET access_token_enc = EXCLUDED.access_token_enc, refresh_token_enc = EXCLUDED.refresh_token_enc,
-         token_expires_at = EXCLUDED.token_expires_at,
-         refresh_token_expires_at = EXCLUDED.refresh_token_expires_at,
-         scope = EXCLUDED.scope, status = 'CONNECTED', status_reason = NULL,
-         connected_at = EXCLUDED.connected_at, updated_at = EXCLUDED.updated_at;
-  PERFORM @extschema@._emit_event('account.connected', store_code,
-    pg_catalog.jsonb_build_object('open_id', open_id, 'via', 'import'));
-END
-$$;
-
-------------------------------------------------------------------------------
 -- What admins see.
 ------------------------------------------------------------------------------
 -- The webhooks' URLs read with the owner's rights: on Citus an admin's query reaches
@@ -679,4 +534,4 @@ COMMENT ON COLUMN @extschema@.webhook_deliveries.last_duration_ms IS 'How long t
 COMMENT ON COLUMN @extschema@.webhook_deliveries.created_at IS 'When it was queued.';
 COMMENT ON COLUMN @extschema@.webhook_deliveries.started_at IS 'When the last attempt started.';
 COMMENT ON COLUMN @extschema@.webhook_deliveries.finished_at IS 'When it reached done or dead.';
-GRANT SELECT ON @extschema@.webhook_deliveries, @extschema@.events TO tthub_admin;
+GRANT SELECT ON @extschema@.webhook_deliveries TO tthub_admin;

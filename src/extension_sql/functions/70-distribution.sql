@@ -1,3 +1,91 @@
+-- Citus: where am I, table sizes, distributing, uninstalling.
+
+------------------------------------------------------------------------------
+-- Citus: where am I? On a Citus cluster every tthub write, sync, claim, store lock
+-- and token operation happens on the coordinator: advisory locks and process ids
+-- are node-local, and worker nodes hold no token key (README: Running on Citus).
+-- The C++ side asks the same question in src/ext/citus/node_role.cpp.
+------------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION @extschema@._citus_node_role() RETURNS text
+  LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  grp integer;
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'citus') THEN
+    RETURN 'none';
+  END IF;
+  -- Dynamic: pg_dist_local_group exists only where Citus is installed.
+  EXECUTE 'SELECT groupid FROM pg_catalog.pg_dist_local_group' INTO grp;
+  RETURN CASE WHEN grp = 0 THEN 'coordinator' ELSE 'worker' END;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._citus_node_role() IS
+  'Internal: none (no Citus in this database), coordinator, or worker (a Citus worker node, where tthub only stores shards).';
+
+CREATE OR REPLACE FUNCTION @extschema@._require_coordinator(what text) RETURNS void
+  LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF @extschema@._citus_node_role() = 'worker' THEN
+    RAISE EXCEPTION '% must run on the Citus coordinator, not on a worker node', what
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = 'Syncs, claims, store locks and tokens are the coordinator''s: its locks and processes are not visible from other nodes, and worker nodes hold no token key.',
+            HINT = 'Connect to the coordinator and run it there.';
+  END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._require_coordinator(text) IS
+  'Internal: raises 55000 when called on a Citus worker node (what names the refused operation).';
+
+-- Table sizes. Citus's citus_tables and citus_shards list no table that belongs to an
+-- extension, so on Citus the sizes come from pg_dist_shard and citus_shard_sizes()
+-- (every placement, every node); on one node from pg_total_relation_size().
+CREATE OR REPLACE FUNCTION @extschema@.tthub_table_sizes()
+  RETURNS TABLE (table_name text, citus_table_type text, shards integer, nodes integer, total_bytes bigint)
+  LANGUAGE plpgsql STABLE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF @extschema@._citus_node_role() = 'none' THEN
+    RETURN QUERY
+      SELECT c.relname::text, 'local'::text, 0, 1, pg_catalog.pg_total_relation_size(c.oid)
+        FROM pg_catalog.pg_class c
+       WHERE c.relnamespace = '@extschema@'::regnamespace AND c.relkind = 'r'
+       ORDER BY 1;
+    RETURN;
+  END IF;
+  RETURN QUERY EXECUTE $q$
+    WITH tables AS (
+      SELECT c.oid, c.relname::text AS relname,
+             CASE p.partmethod WHEN 'h' THEN 'distributed' WHEN 'n' THEN 'reference' ELSE 'local' END AS kind
+        FROM pg_catalog.pg_class c
+        LEFT JOIN pg_catalog.pg_dist_partition p ON p.logicalrelid = c.oid
+       WHERE c.relnamespace = '@extschema@'::regnamespace AND c.relkind = 'r'),
+    placements AS (
+      SELECT s.logicalrelid AS oid, count(DISTINCT s.shardid)::integer AS shards,
+             count(DISTINCT pl.groupid)::integer AS nodes
+        FROM pg_catalog.pg_dist_shard s
+        JOIN pg_catalog.pg_dist_placement pl ON pl.shardid = s.shardid
+       GROUP BY s.logicalrelid),
+    sizes AS (  -- one row per placement: a reference table counts once per node
+      SELECT s.logicalrelid AS oid, sum(z.size)::bigint AS bytes
+        FROM pg_catalog.pg_dist_shard s
+        JOIN pg_catalog.citus_shard_sizes() z ON z.shard_id = s.shardid
+       GROUP BY s.logicalrelid)
+    SELECT t.relname, t.kind, coalesce(pl.shards, 0), coalesce(pl.nodes, 1),
+           coalesce(z.bytes, pg_catalog.pg_total_relation_size(t.oid))
+      FROM tables t LEFT JOIN placements pl ON pl.oid = t.oid LEFT JOIN sizes z ON z.oid = t.oid
+     ORDER BY 1 $q$;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.tthub_table_sizes() IS
+  'Size of every tthub table: on Citus, summed over all shard placements on all nodes (Citus''s citus_tables hides extension tables), with its Citus table type, shards and nodes; on one node its local size.';
+REVOKE ALL ON FUNCTION @extschema@.tthub_table_sizes() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.tthub_table_sizes() TO tthub_admin;
+
 ------------------------------------------------------------------------------
 -- Citus: tthub_distribute() turns an install on a Citus coordinator into a
 -- distributed one, in one transaction. Tables looked up without store_code
@@ -7,7 +95,7 @@
 -- rows of every table live in one shard group and a single-store query goes to one
 -- node. Idempotent: a table an update added later is distributed by the next call.
 -- Distribution of extension tables cannot be undone (Citus refuses
--- undistribute_table on them); tthub_uninstall_prepare() removes the shards.
+-- undistribute_table on them); tthub_uninstall() removes the shards.
 ------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION @extschema@.tthub_distribute(shard_count integer DEFAULT 32) RETURNS text
   LANGUAGE plpgsql VOLATILE
@@ -199,3 +287,69 @@ $$;
 COMMENT ON FUNCTION @extschema@.tthub_distribute(integer) IS
   'On a Citus coordinator: make stores and the tables looked up without store_code reference tables, and distribute every table keyed by store_code by store_code, colocated (shard_count shards). One transaction; a second call distributes only what is missing. Returns a summary. Superusers only.';
 REVOKE ALL ON FUNCTION @extschema@.tthub_distribute(integer) FROM PUBLIC;
+
+------------------------------------------------------------------------------
+-- Removing tthub, on one node or from a Citus cluster. On Citus a plain DROP
+-- EXTENSION tthub is refused (the coordinator's reference shard of stores carries
+-- the store-code CHECK, which is no extension member), and DROP ... CASCADE leaves
+-- every shard behind on every node. Dropping the shards first, in the same
+-- transaction as the extension, leaves nothing (test/citus/suite.sh).
+------------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION @extschema@.tthub_uninstall() RETURNS text
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  role text := @extschema@._citus_node_role();
+  r record;
+  tables integer := 0;
+  shards bigint := 0;
+BEGIN
+  IF role = 'worker' THEN
+    RAISE EXCEPTION 'tthub_uninstall() must run on the Citus coordinator'
+      USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'Connect to the coordinator and call it there.';
+  END IF;
+  IF role = 'coordinator' THEN
+    -- citus_drop_all_shards does nothing (returns -1) without DDL propagation.
+    IF current_setting('citus.enable_ddl_propagation') <> 'on' THEN
+      RAISE EXCEPTION 'tthub_uninstall() needs citus.enable_ddl_propagation on'
+        USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'RESET citus.enable_ddl_propagation, then call it again.';
+    END IF;
+    -- A moved shard's old copy waits in pg_dist_cleanup for Citus to drop it, and
+    -- would keep DROP EXTENSION from succeeding on its node.
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_dist_cleanup WHERE object_name LIKE '@extschema@.%') THEN
+      RAISE EXCEPTION 'shards of tthub tables are waiting for Citus to drop them'
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              DETAIL = 'Old copies of moved shards stay until Citus cleans them up.',
+              HINT = 'CALL citus_cleanup_orphaned_resources(); then call tthub_uninstall() again.';
+    END IF;
+    FOR r IN
+      SELECT p.logicalrelid, c.relname::text AS name
+        FROM pg_catalog.pg_dist_partition p JOIN pg_catalog.pg_class c ON c.oid = p.logicalrelid
+       WHERE c.relnamespace = '@extschema@'::regnamespace
+       ORDER BY p.partmethod = 'n', c.relname  -- distributed tables before the reference tables they reference
+    LOOP
+      shards := shards + greatest(pg_catalog.citus_drop_all_shards(r.logicalrelid, '@extschema@', r.name), 0);
+      tables := tables + 1;
+    END LOOP;
+  END IF;
+  IF to_regnamespace('cron') IS NOT NULL THEN
+    PERFORM @extschema@.tthub_unschedule_daily_sync();
+  END IF;
+  -- The extension goes with this function; the running call is not disturbed. On
+  -- Citus the DROP reaches every node. Roles stay (they are cluster-wide).
+  DROP EXTENSION tthub;
+  -- CREATE EXTENSION made the schema but it is no member: it goes too when nothing
+  -- else lives in it (on Citus the DROP SCHEMA reaches every node).
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend
+                  WHERE refclassid = 'pg_catalog.pg_namespace'::regclass AND refobjid = '@extschema@'::regnamespace) THEN
+    DROP SCHEMA @extschema@;
+  END IF;
+  RETURN CASE WHEN role = 'coordinator'
+              THEN format('tthub removed from every node (%s shards of %s Citus tables dropped)', shards, tables)
+              ELSE 'tthub removed' END;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.tthub_uninstall() IS
+  'Remove tthub: unschedules the daily sync, on a Citus coordinator drops every shard of its tables on every node, then drops the extension (on every node). Data is lost: dump it first. Superusers only.';
+REVOKE ALL ON FUNCTION @extschema@.tthub_uninstall() FROM PUBLIC;

@@ -1,2 +1,0 @@
--- tthub 0.2 -> 0.3: hardening. Every function pins its search_path, store codes are
--- immutable, one sync per store, hostile bytes contained, connecting only by invite.

@@ -1,3 +1,0 @@
--- tthub 0.3 -> 0.4: syncs that finish and fill TikTok's budget, alerts and metrics, and
--- Citus. Citus replays ALTER EXTENSION ... UPDATE on every worker node, so each
--- statement here is idempotent (IF NOT EXISTS, OR REPLACE, guarded DO blocks).

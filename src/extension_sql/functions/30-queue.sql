@@ -1,0 +1,320 @@
+-- The sync job queue: enqueuing, the worker's claim and orphan requeue, retries, the pg_cron schedule, views.
+
+CREATE OR REPLACE FUNCTION @extschema@._wake_worker() RETURNS void
+  LANGUAGE c VOLATILE
+  SET search_path = pg_catalog, pg_temp
+  AS 'MODULE_PATHNAME', 'tthub_wake_worker';
+COMMENT ON FUNCTION @extschema@._wake_worker() IS 'Internal: wake the sync worker when this transaction commits.';
+REVOKE ALL ON FUNCTION @extschema@._wake_worker() FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION @extschema@._enqueue(p_store_code text, p_job_type text) RETURNS bigint
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  day date := @extschema@.snapshot_today();
+  jid bigint;
+BEGIN
+  INSERT INTO @extschema@.sync_jobs (store_code, snapshot_date, job_type)
+  VALUES (p_store_code, day, p_job_type)
+  ON CONFLICT (store_code, snapshot_date) WHERE state IN ('queued', 'running') DO NOTHING
+  RETURNING job_id INTO jid;
+  IF jid IS NULL THEN
+    SELECT job_id INTO jid FROM @extschema@.sync_jobs
+     WHERE store_code = p_store_code AND snapshot_date = day AND state IN ('queued', 'running');
+  ELSE
+    PERFORM @extschema@._wake_worker();
+  END IF;
+  RETURN jid;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._enqueue(text, text) IS 'Internal: enqueue (or find the pending) job of a store for today.';
+REVOKE ALL ON FUNCTION @extschema@._enqueue(text, text) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION @extschema@.tthub_sync(store_code text) RETURNS bigint
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM @extschema@._require_store(store_code);
+  IF EXISTS (SELECT 1 FROM @extschema@.stores s WHERE s.store_code = tthub_sync.store_code AND s.disabled_at IS NOT NULL) THEN
+    RAISE EXCEPTION 'store "%" is disabled', store_code
+      USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'SELECT tthub.tthub_enable_store(...) to sync it again.';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM @extschema@.store_accounts a
+                  WHERE a.store_code = tthub_sync.store_code AND a.status IN ('CONNECTED', 'ERROR')) THEN
+    RAISE EXCEPTION 'store "%" has no connected TikTok account', store_code
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Connect an account (OAuth) or reconnect one in NEED_RECONNECT; see tthub.accounts.';
+  END IF;
+  RETURN @extschema@._enqueue(store_code, 'manual_sync');
+END
+$$;
+COMMENT ON FUNCTION @extschema@.tthub_sync(text) IS
+  'Enqueue a sync of every CONNECTED account of the store for today and wake the worker; returns the job id (the pending one if there is one).';
+REVOKE ALL ON FUNCTION @extschema@.tthub_sync(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.tthub_sync(text) TO tthub_admin;
+
+CREATE OR REPLACE FUNCTION @extschema@.tthub_sync_all() RETURNS integer
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  created integer;
+BEGIN
+  WITH enqueued AS (
+    INSERT INTO @extschema@.sync_jobs (store_code, snapshot_date, job_type)
+    SELECT DISTINCT a.store_code, @extschema@.snapshot_today(), 'daily_sync'
+      FROM @extschema@.store_accounts a
+      JOIN @extschema@.stores s ON s.store_code = a.store_code AND s.disabled_at IS NULL
+     WHERE a.status IN ('CONNECTED', 'ERROR')
+    ON CONFLICT (store_code, snapshot_date) WHERE state IN ('queued', 'running') DO NOTHING
+    RETURNING 1)
+  SELECT count(*) INTO created FROM enqueued;
+  IF created > 0 THEN
+    PERFORM @extschema@._wake_worker();
+  END IF;
+  RETURN created;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.tthub_sync_all() IS
+  'Enqueue today''s sync of every store with a CONNECTED account (what pg_cron runs); returns how many jobs were created.';
+REVOKE ALL ON FUNCTION @extschema@.tthub_sync_all() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.tthub_sync_all() TO tthub_admin;
+
+------------------------------------------------------------------------------
+-- Citus: the queue functions in shapes Citus distributes. Same behaviour on one
+-- node. Citus refuses FOR UPDATE without a store_code equality, parameterised
+-- LANGUAGE sql functions over its tables, and now() inside CASE or COALESCE in an
+-- UPDATE or DELETE.
+------------------------------------------------------------------------------
+
+-- The job's store first (no lock), then the row locked with the store_code equality.
+CREATE OR REPLACE FUNCTION @extschema@.tthub_retry_job(job_id bigint) RETURNS bigint
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  sc varchar(50);
+  j @extschema@.sync_jobs;
+BEGIN
+  PERFORM @extschema@._require_coordinator('tthub_retry_job');
+  SELECT s.store_code INTO sc FROM @extschema@.sync_jobs s WHERE s.job_id = tthub_retry_job.job_id;
+  IF FOUND THEN
+    SELECT * INTO j FROM @extschema@.sync_jobs s
+     WHERE s.store_code = sc AND s.job_id = tthub_retry_job.job_id
+       FOR UPDATE;
+  END IF;
+  IF j.job_id IS NULL THEN
+    RAISE EXCEPTION 'sync job % does not exist', job_id USING ERRCODE = 'no_data_found';
+  END IF;
+  IF j.state NOT IN ('dead', 'failed') THEN
+    RAISE EXCEPTION 'sync job % is %, only dead or failed jobs can be retried', job_id, j.state
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  BEGIN
+    UPDATE @extschema@.sync_jobs s
+       SET state = 'queued', attempts = 0, run_after = now(), finished_at = NULL, lease_until = NULL,
+           worker_pid = NULL, last_error = NULL, last_http_status = NULL, updated_at = now()
+     WHERE s.store_code = j.store_code AND s.job_id = j.job_id;
+  EXCEPTION WHEN unique_violation THEN
+    RAISE EXCEPTION 'store "%" already has a pending sync for %', j.store_code, j.snapshot_date
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END;
+  PERFORM @extschema@._wake_worker();
+  RETURN job_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.tthub_retry_job(bigint) IS 'Put a dead or failed job back in the queue with fresh attempts.';
+REVOKE ALL ON FUNCTION @extschema@.tthub_retry_job(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.tthub_retry_job(bigint) TO tthub_admin;
+
+CREATE OR REPLACE FUNCTION @extschema@.tthub_sync_now(store_code text,
+    OUT accounts integer, OUT videos_written bigint, OUT pages integer,
+    OUT duration_ms bigint, OUT status text, OUT message text)
+  LANGUAGE c VOLATILE STRICT
+  SET search_path = pg_catalog, pg_temp
+  AS 'MODULE_PATHNAME', 'tthub_sync_now';
+COMMENT ON FUNCTION @extschema@.tthub_sync_now(text) IS
+  'Sync the store in this session and report a summary; status busy (nothing synced, queued jobs stay queued) when another sync of the store is running. Holds the store until the transaction ends. The one documented place where a transaction spans TikTok calls: use it for checks and tests, the worker for production.';
+REVOKE ALL ON FUNCTION @extschema@.tthub_sync_now(text) FROM PUBLIC;
+
+------------------------------------------------------------------------------
+-- One sync per store, really.
+--
+-- TikTok rotates the refresh token at every refresh, so two syncs of one store at
+-- once send the same refresh token twice and the second one puts the account in
+-- NEED_RECONNECT. The store lock (src/ext/sync/store_lock.cpp) keeps syncs apart; the
+-- claim below never hands out what would only find the lock taken, and a job that
+-- does find it taken waits in the queue instead of being lost.
+------------------------------------------------------------------------------
+
+-- At most one job per store, and none of a store that has a running job, so that
+-- the worker never runs two jobs of one store side by side. Rows are locked one by
+-- one with the store_code equality (FOR UPDATE SKIP LOCKED: a job tthub_sync_now
+-- holds is passed over, not waited for).
+CREATE OR REPLACE FUNCTION @extschema@._claim_jobs(max_jobs integer, lease interval, pid integer)
+  RETURNS SETOF @extschema@.sync_jobs
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  picked text[] := '{}';
+  c record;
+BEGIN
+  IF coalesce(max_jobs, 0) <= 0 THEN
+    RETURN;
+  END IF;
+  FOR c IN
+    SELECT q.store_code, q.job_id
+      FROM @extschema@.sync_jobs q
+     WHERE q.state = 'queued' AND q.run_after <= now()
+       AND NOT EXISTS (SELECT 1 FROM @extschema@.sync_jobs r
+                        WHERE r.store_code = q.store_code AND r.state = 'running')
+     ORDER BY q.run_after, q.job_id
+  LOOP
+    CONTINUE WHEN c.store_code::text = ANY (picked);
+    PERFORM 1 FROM @extschema@.sync_jobs j
+      WHERE j.store_code = c.store_code AND j.job_id = c.job_id AND j.state = 'queued'
+        FOR UPDATE SKIP LOCKED;
+    CONTINUE WHEN NOT FOUND;
+    picked := picked || c.store_code::text;
+    RETURN QUERY
+      UPDATE @extschema@.sync_jobs j
+         SET state = 'running', attempts = j.attempts + 1, lease_until = now() + lease, worker_pid = pid,
+             started_at = now(), pages_fetched = 0, videos_seen = 0, updated_at = now()
+       WHERE j.store_code = c.store_code AND j.job_id = c.job_id
+      RETURNING j.*;
+    EXIT WHEN cardinality(picked) >= max_jobs;
+  END LOOP;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._claim_jobs(integer, interval, integer) IS
+  'Internal: lease up to max_jobs due jobs to a worker, at most one per store and none of a store that has a running job.';
+REVOKE ALL ON FUNCTION @extschema@._claim_jobs(integer, interval, integer) FROM PUBLIC;
+
+-- Process ids are node-local: only the coordinator, where the sync worker and
+-- tthub_sync_now run, can tell whether a job's process is gone. On a worker node the
+-- requeue does nothing (it would take the coordinator's live jobs for orphans).
+CREATE OR REPLACE FUNCTION @extschema@._requeue_orphans(max_attempts integer) RETURNS integer
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  lost constant text := 'the worker running this job stopped';
+  stores varchar[];
+  jobs bigint[];
+  states @extschema@.job_state[];
+  data jsonb;
+BEGIN
+  IF @extschema@._citus_node_role() = 'worker' THEN
+    RETURN 0;
+  END IF;
+  -- Collected first, the events emitted after: Citus allows no stable function (the
+  -- enum's text) in RETURNING, nor another distributed statement while one is open.
+  WITH orphans AS (
+    UPDATE @extschema@.sync_jobs j
+       SET state = CASE WHEN j.attempts >= max_attempts THEN 'dead'::@extschema@.job_state
+                        ELSE 'queued'::@extschema@.job_state END,
+           finished_at = now() + CASE WHEN j.attempts >= max_attempts THEN interval '0' END,
+           last_error = lost,
+           lease_until = NULL, worker_pid = NULL, current_open_id = NULL, run_after = now(), updated_at = now()
+     WHERE j.state = 'running'
+       AND (j.lease_until < now()
+            OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a
+                            WHERE a.pid = j.worker_pid AND a.backend_start <= j.started_at))
+    RETURNING j.store_code, j.job_id, j.state)
+  SELECT array_agg(o.store_code), array_agg(o.job_id), array_agg(o.state) INTO stores, jobs, states FROM orphans o;
+  FOR i IN 1 .. coalesce(cardinality(jobs), 0) LOOP
+    -- The attempt is spent, as queue::finish's failed attempts are: the same events.
+    data := pg_catalog.jsonb_build_object('job_id', jobs[i], 'error', lost, 'next_state', states[i]::text);
+    PERFORM @extschema@._emit_event('sync.failed', stores[i], data);
+    IF states[i] = 'dead' THEN
+      PERFORM @extschema@._emit_event('job.dead', stores[i], data);
+    END IF;
+  END LOOP;
+  RETURN coalesce(cardinality(jobs), 0);
+END
+$$;
+COMMENT ON FUNCTION @extschema@._requeue_orphans(integer) IS
+  'Internal: put running jobs whose process is gone (or whose lease passed) back in the queue, or mark them dead when their attempts are spent. Does nothing on a Citus worker node.';
+REVOKE ALL ON FUNCTION @extschema@._requeue_orphans(integer) FROM PUBLIC;
+
+CREATE OR REPLACE VIEW @extschema@.sync_progress AS
+  SELECT j.store_code, j.job_id, j.current_open_id AS open_id, j.pages_fetched, j.videos_seen,
+         j.started_at, j.attempts AS attempt, j.lease_until, j.worker_pid
+    FROM @extschema@.sync_jobs j
+   WHERE j.state = 'running';
+COMMENT ON VIEW @extschema@.sync_progress IS 'Running sync jobs: store, account, pages and videos so far, start, attempt.';
+COMMENT ON COLUMN @extschema@.sync_progress.store_code IS 'Store being synced.';
+COMMENT ON COLUMN @extschema@.sync_progress.job_id IS 'The running job.';
+COMMENT ON COLUMN @extschema@.sync_progress.open_id IS 'Account being synced now.';
+COMMENT ON COLUMN @extschema@.sync_progress.pages_fetched IS 'Pages of videos fetched by this attempt so far.';
+COMMENT ON COLUMN @extschema@.sync_progress.videos_seen IS 'Videos written by this attempt so far.';
+COMMENT ON COLUMN @extschema@.sync_progress.started_at IS 'When this attempt started.';
+COMMENT ON COLUMN @extschema@.sync_progress.attempt IS 'Attempt number (1 for the first).';
+COMMENT ON COLUMN @extschema@.sync_progress.lease_until IS 'The job is taken again after this if its worker stops renewing it.';
+COMMENT ON COLUMN @extschema@.sync_progress.worker_pid IS 'Process running the job.';
+GRANT SELECT ON @extschema@.sync_progress TO tthub_admin;
+
+CREATE OR REPLACE VIEW @extschema@.job_queue AS
+  SELECT s.state, count(j.job_id) AS jobs, min(j.run_after) FILTER (WHERE j.state = 'queued') AS next_run_after
+    FROM unnest(enum_range(NULL::@extschema@.job_state)) AS s(state)
+    LEFT JOIN @extschema@.sync_jobs j ON j.state = s.state
+   GROUP BY s.state
+   ORDER BY s.state;
+COMMENT ON VIEW @extschema@.job_queue IS 'Sync jobs counted by state.';
+COMMENT ON COLUMN @extschema@.job_queue.state IS 'Job state (see the type tthub.job_state).';
+COMMENT ON COLUMN @extschema@.job_queue.jobs IS 'Jobs in that state (finished ones are kept tthub.log_retention days).';
+COMMENT ON COLUMN @extschema@.job_queue.next_run_after IS 'For queued jobs: when the earliest may run.';
+GRANT SELECT ON @extschema@.job_queue TO tthub_admin;
+
+CREATE OR REPLACE VIEW @extschema@.dead_jobs AS
+  SELECT store_code, job_id, job_type, snapshot_date, attempts, last_error, last_http_status,
+         created_at, finished_at
+    FROM @extschema@.sync_jobs
+   WHERE state = 'dead';
+COMMENT ON VIEW @extschema@.dead_jobs IS 'Jobs whose retries are exhausted; tthub_retry_job(job_id) puts one back.';
+COMMENT ON COLUMN @extschema@.dead_jobs.store_code IS 'Store of the job.';
+COMMENT ON COLUMN @extschema@.dead_jobs.job_id IS 'Job number (tthub_retry_job(job_id) puts it back).';
+COMMENT ON COLUMN @extschema@.dead_jobs.job_type IS 'daily_sync, manual_sync or first_sync.';
+COMMENT ON COLUMN @extschema@.dead_jobs.snapshot_date IS 'Snapshot day the job was to write.';
+COMMENT ON COLUMN @extschema@.dead_jobs.attempts IS 'Attempts spent.';
+COMMENT ON COLUMN @extschema@.dead_jobs.last_error IS 'Why the last attempt failed (never contains a token).';
+COMMENT ON COLUMN @extschema@.dead_jobs.last_http_status IS 'HTTP status of the failing TikTok response, if any.';
+COMMENT ON COLUMN @extschema@.dead_jobs.created_at IS 'When the job was enqueued.';
+COMMENT ON COLUMN @extschema@.dead_jobs.finished_at IS 'When its retries ran out.';
+GRANT SELECT ON @extschema@.dead_jobs TO tthub_admin;
+
+CREATE OR REPLACE FUNCTION @extschema@.tthub_schedule_daily_sync(cron text DEFAULT '0 2 * * *') RETURNS bigint
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF to_regnamespace('cron') IS NULL THEN
+    RAISE EXCEPTION 'pg_cron is not installed in this database'
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'CREATE EXTENSION pg_cron in the database named by cron.database_name.';
+  END IF;
+  -- pg_cron 1.4 evaluates schedules in GMT.
+  RETURN cron.schedule('tthub-daily-sync', cron, 'SELECT @extschema@.tthub_sync_all()');
+END
+$$;
+COMMENT ON FUNCTION @extschema@.tthub_schedule_daily_sync(text) IS
+  'Create or update the pg_cron job "tthub-daily-sync" that runs tthub_sync_all() (schedule in GMT); returns its cron job id.';
+REVOKE ALL ON FUNCTION @extschema@.tthub_schedule_daily_sync(text) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION @extschema@.tthub_unschedule_daily_sync() RETURNS boolean
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF to_regnamespace('cron') IS NULL
+     OR NOT EXISTS (SELECT 1 FROM cron.job WHERE jobname = 'tthub-daily-sync') THEN
+    RETURN false;
+  END IF;
+  RETURN cron.unschedule('tthub-daily-sync');
+END
+$$;
+COMMENT ON FUNCTION @extschema@.tthub_unschedule_daily_sync() IS 'Remove the pg_cron job "tthub-daily-sync"; false if there was none.';
+REVOKE ALL ON FUNCTION @extschema@.tthub_unschedule_daily_sync() FROM PUBLIC;

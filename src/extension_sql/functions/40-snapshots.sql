@@ -1,0 +1,92 @@
+-- Snapshots: the snapshot day, and retention of snapshots, jobs, logs and OAuth rows.
+
+CREATE OR REPLACE FUNCTION @extschema@.snapshot_today() RETURNS date
+  LANGUAGE sql STABLE
+  SET search_path = pg_catalog, pg_temp
+  RETURN (now() AT TIME ZONE coalesce(nullif(current_setting('tthub.snapshot_timezone', true), ''), 'UTC'))::date;
+COMMENT ON FUNCTION @extschema@.snapshot_today() IS 'Today in tthub.snapshot_timezone: the snapshot day a sync enqueued now writes.';
+
+------------------------------------------------------------------------------
+-- Retention of snapshots (for pg_cron)
+------------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION @extschema@.tthub_prune_snapshots(keep_days integer, table_name text DEFAULT 'all') RETURNS bigint
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  cutoff date;
+  n bigint;
+  total bigint := 0;
+BEGIN
+  IF keep_days IS NULL OR keep_days < 1 THEN
+    RAISE EXCEPTION 'keep_days must be at least 1' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF table_name NOT IN ('all', 'user_daily', 'video_daily', 'sync_ledger') THEN
+    RAISE EXCEPTION 'table_name must be all, user_daily, video_daily or sync_ledger'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  cutoff := @extschema@.snapshot_today() - keep_days;
+  IF table_name IN ('all', 'video_daily') THEN
+    DELETE FROM @extschema@.video_daily WHERE snapshot_date < cutoff;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    total := total + n;
+  END IF;
+  IF table_name IN ('all', 'user_daily') THEN
+    DELETE FROM @extschema@.user_daily WHERE snapshot_date < cutoff;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    total := total + n;
+  END IF;
+  IF table_name IN ('all', 'sync_ledger') THEN
+    DELETE FROM @extschema@.sync_ledger WHERE snapshot_date < cutoff;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    total := total + n;
+  END IF;
+  RETURN total;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.tthub_prune_snapshots(integer, text) IS
+  'Delete snapshots older than keep_days (from all snapshot tables, or one); returns rows deleted. For pg_cron.';
+REVOKE ALL ON FUNCTION @extschema@.tthub_prune_snapshots(integer, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.tthub_prune_snapshots(integer, text) TO tthub_admin;
+
+-- PL/pgSQL: Citus cannot plan a parameterised LANGUAGE sql function over its tables.
+CREATE OR REPLACE FUNCTION @extschema@._prune(retention_days integer) RETURNS bigint
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  cutoff timestamptz := now() - make_interval(days => retention_days);
+  on_citus constant boolean := @extschema@._citus_node_role() <> 'none';
+  enforced text;
+  n bigint;
+  total bigint := 0;
+BEGIN
+  DELETE FROM @extschema@.sync_jobs
+   WHERE state IN ('done', 'failed', 'dead', 'skipped') AND finished_at < cutoff;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  total := total + n;
+  DELETE FROM @extschema@.sync_logs WHERE started_at < cutoff;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  total := total + n;
+  -- On Citus, modifying a reference table that others reference (oauth_invites) after
+  -- a parallel query in the same transaction (the worker's maintenance runs one) is
+  -- refused, to keep foreign-key checks on one connection per node. No distributed
+  -- table references the OAuth tables, so that check protects nothing here.
+  IF on_citus THEN
+    enforced := current_setting('citus.enforce_foreign_key_restrictions');
+    PERFORM set_config('citus.enforce_foreign_key_restrictions', 'off', true);
+  END IF;
+  DELETE FROM @extschema@.oauth_states WHERE expires_at < now() - interval '1 day';
+  GET DIAGNOSTICS n = ROW_COUNT;
+  total := total + n;
+  DELETE FROM @extschema@.oauth_invites WHERE expires_at < cutoff;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  IF on_citus THEN
+    PERFORM set_config('citus.enforce_foreign_key_restrictions', enforced, true);
+  END IF;
+  RETURN total + n;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._prune(integer) IS
+  'Internal: delete finished jobs and sync logs older than the retention, OAuth states expired a day ago, and connect links expired longer than the retention.';
+REVOKE ALL ON FUNCTION @extschema@._prune(integer) FROM PUBLIC;

@@ -1,0 +1,54 @@
+-- The sync job queue: one row per sync of a store and day, claimed by the worker under a
+-- lease (functions/30-queue.sql).
+CREATE TYPE @extschema@.job_state AS ENUM ('queued', 'running', 'done', 'failed', 'dead', 'skipped');
+COMMENT ON TYPE @extschema@.job_state IS
+  'queued: waiting for run_after (also a job whose store was busy with another sync: it runs after it). running: leased by a worker. done: every account synced or finally failed (see sync_logs). failed: no account could be synced and retrying cannot help. dead: retries exhausted. skipped: historical, set by tthub before 0.3 when the store was busy; nothing sets it any more.';
+
+CREATE TABLE @extschema@.sync_jobs (
+  store_code       varchar(50) NOT NULL REFERENCES @extschema@.stores (store_code) ON DELETE CASCADE,
+  job_id           bigserial   NOT NULL,
+  job_type         text        NOT NULL DEFAULT 'daily_sync',
+  snapshot_date    date        NOT NULL,
+  state            @extschema@.job_state NOT NULL DEFAULT 'queued',
+  attempts         integer     NOT NULL DEFAULT 0,
+  run_after        timestamptz NOT NULL DEFAULT now(),
+  lease_until      timestamptz,
+  worker_pid       integer,
+  current_open_id  varchar(128),
+  pages_fetched    integer     NOT NULL DEFAULT 0,
+  videos_seen      bigint      NOT NULL DEFAULT 0,
+  last_error       text,
+  last_http_status integer,
+  created_at       timestamptz NOT NULL DEFAULT now(),
+  started_at       timestamptz,
+  finished_at      timestamptz,
+  updated_at       timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (store_code, job_id)
+);
+-- One pending job per store and day: enqueuing again returns it (tthub_sync).
+CREATE UNIQUE INDEX sync_jobs_one_pending_idx ON @extschema@.sync_jobs (store_code, snapshot_date)
+  WHERE state IN ('queued', 'running');
+CREATE INDEX sync_jobs_queued_idx ON @extschema@.sync_jobs (run_after) WHERE state = 'queued';
+CREATE INDEX sync_jobs_finished_idx ON @extschema@.sync_jobs (finished_at);
+COMMENT ON TABLE @extschema@.sync_jobs IS 'The sync job queue: claimed by the worker with FOR UPDATE SKIP LOCKED and held under a lease.';
+COMMENT ON COLUMN @extschema@.sync_jobs.store_code IS 'Store to sync (all its CONNECTED accounts).';
+COMMENT ON COLUMN @extschema@.sync_jobs.job_id IS 'Job number, as returned by tthub_sync.';
+COMMENT ON COLUMN @extschema@.sync_jobs.job_type IS 'daily_sync (pg_cron), manual_sync (tthub_sync) or first_sync (a new connection).';
+COMMENT ON COLUMN @extschema@.sync_jobs.snapshot_date IS 'Snapshot day the job writes, fixed when it is enqueued.';
+COMMENT ON COLUMN @extschema@.sync_jobs.state IS 'See the type tthub.job_state.';
+COMMENT ON COLUMN @extschema@.sync_jobs.attempts IS 'Attempts spent (a 429 spends none).';
+COMMENT ON COLUMN @extschema@.sync_jobs.run_after IS 'Not claimed before this time (backoff, rate limit).';
+COMMENT ON COLUMN @extschema@.sync_jobs.lease_until IS 'A running job whose lease passed is taken again (its worker died).';
+COMMENT ON COLUMN @extschema@.sync_jobs.worker_pid IS 'Process running the job.';
+COMMENT ON COLUMN @extschema@.sync_jobs.current_open_id IS 'Account being synced now.';
+COMMENT ON COLUMN @extschema@.sync_jobs.pages_fetched IS 'Pages of videos fetched by the current attempt.';
+COMMENT ON COLUMN @extschema@.sync_jobs.videos_seen IS 'Videos written by the current attempt.';
+COMMENT ON COLUMN @extschema@.sync_jobs.last_error IS 'Why the last attempt failed (never contains a token).';
+COMMENT ON COLUMN @extschema@.sync_jobs.last_http_status IS 'HTTP status of the failing TikTok response, if any.';
+COMMENT ON COLUMN @extschema@.sync_jobs.created_at IS 'When the job was enqueued.';
+COMMENT ON COLUMN @extschema@.sync_jobs.started_at IS 'When the current or last attempt started.';
+COMMENT ON COLUMN @extschema@.sync_jobs.finished_at IS 'When the job reached a final state.';
+COMMENT ON COLUMN @extschema@.sync_jobs.updated_at IS 'Last change (the heartbeat of a running job).';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.sync_jobs', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.sync_jobs_job_id_seq', '');
+GRANT SELECT ON @extschema@.sync_jobs TO tthub_admin;

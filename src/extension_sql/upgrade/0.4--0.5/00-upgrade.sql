@@ -1,0 +1,9 @@
+-- tthub 0.4 -> 0.5: what an install of 0.4 needs before functions/ runs again (ALTER TABLE,
+-- CREATE TABLE of a new table, DROP FUNCTION of a function whose signature or result
+-- type changes, DROP VIEW of a view whose columns change incompatibly), one file per
+-- subject. Nothing yet: 0.5 has the tables of 0.4.
+--
+-- Citus replays ALTER EXTENSION ... UPDATE on every worker node, so every statement
+-- here is idempotent (IF NOT EXISTS, IF EXISTS, guarded DO blocks), and a table added
+-- here is created on the workers too: tthub_distribute() distributes it on its next
+-- call (README: Running on Citus).
