@@ -353,6 +353,31 @@ like "$got" "^302 0\.[0-9]+$" "and so does a login ($got s)"
 wait "${pids[@]}"
 sim_config '{"latency_ms": 0}'
 
+echo "# disabling a store withdraws its connect links; the worker skips a disabled store"
+q "$PORT" tthub "INSERT INTO tthub.stores (store_code, store_name) VALUES ('dis', 'Disabled')" >/dev/null
+old_link=$(connect_link dis)
+sim_config '{"authorize_account": 4}'
+in_progress=$(callback_url dis)  # an authorization begun, TikTok answered, not yet back
+q "$PORT" tthub "SELECT tthub.tthub_disable_store('dis')" >/dev/null
+is "$(json_code "$old_link")" "invalid_invite" "a link issued before the store was disabled connects nothing"
+is "$(json_code "$in_progress")" "unknown_state" "nor does an authorization begun before"
+is "$(q "$PORT" tthub "SELECT count(*) FROM tthub.store_accounts WHERE store_code = 'dis'")/$(q "$PORT" tthub "SELECT count(*) FROM tthub.sync_jobs WHERE store_code = 'dis'")" \
+   "0/0" "the store has no account and no sync job"
+is "$(sqlstate "$PORT" tthub "SELECT tthub.tthub_connect_link('dis')")" "55000" "no new link is issued while it is disabled"
+q "$PORT" tthub "SELECT tthub.tthub_enable_store('dis')" >/dev/null
+like "$(json_code "$old_link")" "invalid_invite" "enabling it again revives no withdrawn link"
+like "$(follow "$(connect_link dis)")" "connected" "a new link connects it"
+wait_for "$PORT" "SELECT state FROM tthub.sync_jobs WHERE store_code = 'dis'" "done" 30
+is "$?" "0" "and its first sync runs"
+# A job queued as the store is disabled (a connection completing meanwhile): not claimed.
+job=$(q "$PORT" tthub "BEGIN; UPDATE tthub.stores SET disabled_at = now() WHERE store_code = 'dis';
+                       SELECT tthub._enqueue('dis', 'manual_sync'); COMMIT" | tail -1)
+sleep 3
+is "$(q "$PORT" tthub "SELECT state FROM tthub.sync_jobs WHERE job_id = $job")" "queued" "the worker does not claim a disabled store's job"
+q "$PORT" tthub "SELECT tthub.tthub_enable_store('dis')" >/dev/null
+wait_for "$PORT" "SELECT state FROM tthub.sync_jobs WHERE job_id = $job" "done" 30
+is "$?" "0" "and runs it once the store is enabled"
+
 echo "# health, database restarts and shutdown"
 is "$(status_of "$SHIM/healthz")" "200" "healthz is 200 with the database up"
 cluster_stop "$DIR/pg"
