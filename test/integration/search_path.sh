@@ -180,8 +180,14 @@ is "$?" "0" "the worker requeued an orphaned job and ran it"
 like "$(dba "SELECT tthub._prune(30)")" "^[0-9]+$" "prune ran"
 like "$(dba "SELECT tthub.tthub_prune_snapshots(3650)")" "^[0-9]+$" "snapshot pruning ran"
 
-# Key rotation (re-encrypts every token).
-like "$(dba "SELECT tthub.tthub_rotate_token_key()")" "^[0-9]+$" "key rotation ran"
+# Key rotation (re-encrypts every token): a new key, the old one kept for decryption.
+as_postgres mv "$DIR/pg/token.key" "$DIR/pg/key_a"
+as_postgres sh -c "umask 077; openssl rand -hex 32 > '$DIR/pg/key_b'"
+pinned "ALTER SYSTEM SET tthub.token_key_file = '$DIR/pg/key_b'" >/dev/null
+pinned "ALTER SYSTEM SET tthub.token_key_previous_file = '$DIR/pg/key_a'" >/dev/null
+cluster_stop "$DIR/pg" && cluster_start "$DIR/pg" || exit 1
+wait_for_worker
+like "$(dba "SELECT tthub.tthub_rotate_token_key()")" "^[1-9][0-9]*$" "key rotation re-encrypted the tokens"
 
 # Store management and import.
 dba "SELECT tthub.tthub_add_store('s4', 'Four'); SELECT tthub.tthub_update_store('s4', 'Four!');

@@ -47,7 +47,7 @@ BEGIN
       USING ERRCODE = 'object_not_in_prerequisite_state',
             HINT = 'Connect an account (OAuth) or reconnect one in NEED_RECONNECT; see tthub.accounts.';
   END IF;
-  RETURN @extschema@._enqueue(store_code, 'manual_sync');
+  RETURN @extschema@._enqueue(store_code, 'manual_sync'::text);
 END
 $$;
 COMMENT ON FUNCTION @extschema@.tthub_sync(text) IS
