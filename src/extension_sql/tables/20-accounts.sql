@@ -43,7 +43,7 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.store_accounts', '');
 REVOKE ALL ON @extschema@.store_accounts FROM PUBLIC;
 -- Admins see accounts but never a token column.
 GRANT SELECT (store_code, open_id, display_name, avatar_url, token_expires_at, refresh_token_expires_at,
-              scope, status, status_reason, last_sync_at, connected_at, updated_at, token_expiry_warned_for)
+              scope, status, status_reason, last_sync_at, connected_at, updated_at)
    ON @extschema@.store_accounts TO tthub_admin;
 
 ------------------------------------------------------------------------------

@@ -4,7 +4,6 @@
 ALTER TABLE @extschema@.store_accounts ADD COLUMN IF NOT EXISTS token_expiry_warned_for timestamptz;
 COMMENT ON COLUMN @extschema@.store_accounts.token_expiry_warned_for IS
   'The refresh_token_expires_at that account.token_expiring was sent for (kept with the account: its event is pruned).';
-GRANT SELECT (token_expiry_warned_for) ON @extschema@.store_accounts TO tthub_admin;
 UPDATE @extschema@.store_accounts a
    SET token_expiry_warned_for = a.refresh_token_expires_at
  WHERE a.token_expiry_warned_for IS NULL
