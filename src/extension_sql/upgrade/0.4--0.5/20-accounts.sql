@@ -4,10 +4,21 @@
 ALTER TABLE @extschema@.store_accounts ADD COLUMN IF NOT EXISTS token_expiry_warned_for timestamptz;
 COMMENT ON COLUMN @extschema@.store_accounts.token_expiry_warned_for IS
   'The refresh_token_expires_at that account.token_expiring was sent for (kept with the account: its event is pruned).';
-UPDATE @extschema@.store_accounts a
-   SET token_expiry_warned_for = a.refresh_token_expires_at
- WHERE a.token_expiry_warned_for IS NULL
-   AND EXISTS (SELECT 1 FROM @extschema@.events e
-                WHERE e.store_code = a.store_code AND e.event = 'account.token_expiring'
-                  AND e.data ->> 'open_id' = a.open_id
-                  AND (e.data ->> 'refresh_token_expires_at')::timestamptz = a.refresh_token_expires_at);
+-- Event by event rather than one UPDATE joining the two tables: on a Citus install
+-- distributed by hand, events may still be a local table, which Citus does not join.
+DO $backfill$
+DECLARE
+  r record;
+BEGIN
+  FOR r IN
+    SELECT DISTINCT e.store_code, e.data ->> 'open_id' AS open_id,
+           (e.data ->> 'refresh_token_expires_at')::timestamptz AS expires
+      FROM @extschema@.events e
+     WHERE e.event = 'account.token_expiring'
+  LOOP
+    UPDATE @extschema@.store_accounts a SET token_expiry_warned_for = r.expires
+     WHERE a.store_code = r.store_code AND a.open_id = r.open_id AND a.refresh_token_expires_at = r.expires
+       AND a.token_expiry_warned_for IS NULL;
+  END LOOP;
+END
+$backfill$;
