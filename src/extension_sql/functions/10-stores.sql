@@ -88,7 +88,7 @@ BEGIN
     UPDATE @extschema@.stores s SET updated_at = now() WHERE s.store_code = tthub_disable_store.store_code;
   END IF;
   -- Jobs not started yet are dropped; a running one finishes.
-  DELETE FROM @extschema@.sync_jobs j WHERE j.store_code = tthub_disable_store.store_code AND j.state = 'queued';
+  PERFORM @extschema@._drop_queued_jobs(store_code);
   -- Its connect links not spent yet, and the authorizations in progress, are withdrawn
   -- (enabling the store again revives none: the admin issues new links). A connection
   -- that completes regardless gets no sync: the claim skips a disabled store.

@@ -11,11 +11,11 @@ namespace tthub {
 class DbWork;
 }
 
-namespace tthub::notify {
+namespace tthub::alerts {
 
 // Sends the NOTIFY of events still pending (all of them, in batches), or, with
 // tthub.notify_events off, marks them done unsent. Never throws but for a stop or a
 // cancel of the worker.
 void send_pending_notifications(DbWork &db);
 
-}  // namespace tthub::notify
+}  // namespace tthub::alerts

@@ -1,34 +1,31 @@
-#include "ext/notify/event_notify.h"
+#include "ext/alerts/event_notify.h"
 
 #include "core/clock.h"
 #include "core/error.h"
+#include "ext/config/installed_sql.h"
 #include "ext/config/settings.h"
 #include "ext/pg/db_work.h"
+#include "ext/pg/lock_timeout.h"
 #include "ext/pg/spi.h"
 
-namespace tthub::notify {
+namespace tthub::alerts {
 namespace {
 
 // Notifications per transaction: a backlog (after an outage of the queue) goes out
 // in bounded transactions.
 constexpr int kBatch = 500;
 constexpr int kMaxBatchesPerCall = 20;
-constexpr const char *kLockTimeout = "2s";
 // After a failure, the next warning about NOTIFY waits this long (a queue that
 // stays full would otherwise log one per event).
 constexpr int64_t kWarnEveryMs = 60 * 1000;
 int64_t g_last_warning_ms = -kWarnEveryMs;
 
-bool pending_supported() {
-  return spi::exec("SELECT 1 WHERE to_regprocedure('tthub._notify_events(integer,boolean)') IS NOT NULL", {}) == 1;
-}
-
 // One batch; returns how many events it handled (-1: the SQL is older than this library).
 int batch(DbWork &db, bool send) {
   int handled = 0;
   db.run([&] {
-    spi::exec("SELECT pg_catalog.set_config('lock_timeout', $1, true)", {spi::text(kLockTimeout)});
-    if (!pending_supported()) {
+    lock_waits::bound();
+    if (!installed::sql().has_worker_notify()) {
       handled = -1;
       return;
     }
@@ -71,4 +68,4 @@ void send_pending_notifications(DbWork &db) {
   }
 }
 
-}  // namespace tthub::notify
+}  // namespace tthub::alerts
