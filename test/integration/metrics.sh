@@ -41,6 +41,9 @@ is "$(metric0 pg_exporter_user_queries_load_error)" "0" "it loaded the queries f
 is "$(metric0 pg_exporter_last_scrape_error)" "0" "the last scrape had no error"
 unlike "$(cat "$DIR/exporter.log")" "level=error" "and logged none"
 is "$(metric0 tthub_worker_up)" "1" "tthub_worker_up 1"
+like "$(metric0 tthub_worker_heartbeat_age_seconds)" "^[0-9.e+-]+$" "tthub_worker_heartbeat_age_seconds is served"
+is "$(awk -v v="$(metric0 tthub_worker_heartbeat_age_seconds)" 'BEGIN { print (v < 70) }')" "1" "and is under 70 s"
+is "$(metric0 tthub_token_key_loaded)" "1" "tthub_token_key_loaded 1"
 is "$(metric tthub_jobs 'state="done"')" "1" "tthub_jobs{state=\"done\"} 1"
 is "$(metric tthub_jobs 'state="dead"')" "0" "tthub_jobs{state=\"dead\"} 0 (every state is present)"
 LAST=$(metric tthub_store_last_success_timestamp_seconds 'store_code="m1"')
@@ -62,6 +65,10 @@ like "$(printf '%s\n' "$M" | grep '^# TYPE tthub_requests_total')" "counter" "tt
 is "$(metric tthub_webhook_deliveries 'state="queued"')" "0" "tthub_webhook_deliveries{state=\"queued\"}"
 is "$(metric tthub_accounts_count 'status="CONNECTED"')/$(metric tthub_accounts_count 'status="NEED_RECONNECT"')" "2/0" \
   "tthub_accounts_count{status}"
+is "$(printf '%s\n' "$M" | grep -cE '^tthub_refresh_age_p95_seconds\{[^}]*tier="(fresh|young|old)"')" "3" \
+   "tthub_refresh_age_p95_seconds{tier}: the achieved interval of each tier"
+is "$(printf '%s\n' "$M" | awk '/^tthub_refresh_videos[{]/ {s += $2} END {print s + 0}')" "7" \
+   "tthub_refresh_videos{tier} adds up to the store's 7 videos"
 
 echo "# readers see the metrics views and nothing of tthub"
 is "$(psql -X -qAt -h 127.0.0.1 -p "$PORT" -U tthub_metrics -d tthub -c "SELECT count(*) FROM tthub.deliveries" 2>&1 | grep -c 'permission denied')" \

@@ -16,9 +16,16 @@ REVOKE ALL ON FUNCTION @extschema@._request_stats() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@._request_stats() TO tthub_reader, tthub_admin;
 
 CREATE OR REPLACE VIEW tthub_reporting.metrics_worker AS
-  SELECT @extschema@._sync_workers_running()::float8 AS up;
-COMMENT ON VIEW tthub_reporting.metrics_worker IS 'tthub_worker_up: 1 when the sync worker serving this database runs.';
+  SELECT @extschema@._sync_workers_running()::float8 AS up,
+         @extschema@._worker_heartbeat_age() AS heartbeat_age_seconds,
+         @extschema@._token_key_loaded()::float8 AS token_key_loaded;
+COMMENT ON VIEW tthub_reporting.metrics_worker IS
+  'tthub_worker_up: 1 when the sync worker serving this database runs; tthub_worker_heartbeat_age_seconds: since it last passed its loop; tthub_worker_token_key_loaded: whether the server can read the stored tokens.';
 COMMENT ON COLUMN tthub_reporting.metrics_worker.up IS '1: running, 0: not.';
+COMMENT ON COLUMN tthub_reporting.metrics_worker.heartbeat_age_seconds IS
+  'Seconds since the worker last passed its loop (below 60 when it works); NULL when no worker runs on this node.';
+COMMENT ON COLUMN tthub_reporting.metrics_worker.token_key_loaded IS
+  '1: the token key reads every stored token; 0: missing, unreadable, or a stored token''s key id is unknown.';
 GRANT SELECT ON tthub_reporting.metrics_worker TO tthub_reader, tthub_admin;
 
 CREATE OR REPLACE VIEW tthub_reporting.metrics_jobs AS
@@ -89,7 +96,7 @@ CREATE OR REPLACE VIEW tthub_reporting.metrics_requests AS
          AS r(endpoint text, status_class text, requests bigint, duration_seconds float8);
 COMMENT ON VIEW tthub_reporting.metrics_requests IS
   'tthub_requests_total{endpoint,status_class} and tthub_request_duration_seconds: TikTok requests since the server started.';
-COMMENT ON COLUMN tthub_reporting.metrics_requests.endpoint IS 'TikTok endpoint: oauth/token, user/info or video/list.';
+COMMENT ON COLUMN tthub_reporting.metrics_requests.endpoint IS 'TikTok endpoint: oauth/token, user/info, video/list or video/query.';
 COMMENT ON COLUMN tthub_reporting.metrics_requests.status_class IS '2xx, 4xx, 5xx ..., or error (no HTTP response).';
 COMMENT ON COLUMN tthub_reporting.metrics_requests.requests IS 'Requests completed (a counter).';
 COMMENT ON COLUMN tthub_reporting.metrics_requests.duration_seconds IS 'Their total duration in seconds (a counter).';
