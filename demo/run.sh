@@ -69,8 +69,10 @@ build/webhook_receiver --port-file "$DEMO_DIR/receiver.port" --secret whsec_demo
 echo $! >"$DEMO_DIR/receiver.pid"
 for _ in $(seq 1 50); do [ -s "$DEMO_DIR/receiver.port" ] && break; sleep 0.1; done
 RECEIVER_URL="http://127.0.0.1:$(cat "$DEMO_DIR/receiver.port")/tthub"
+# A receiver on the database host, in plain http: a superuser's choice (postgres here).
 sql -qAt -c "SELECT tthub.tthub_add_webhook('$RECEIVER_URL', 'whsec_demo-signing-secret-0123',
-                                            ARRAY['account.connected', 'account.need_reconnect', 'account.removed', 'job.dead'])" >/dev/null
+                                            ARRAY['account.connected', 'account.need_reconnect', 'account.removed', 'job.dead'],
+                                            allow_http => true, allow_private => true)" >/dev/null
 echo "receiver on $RECEIVER_URL (test/tools/webhook_receiver: checks each signature)"
 
 step "starting the OAuth shim (tthub-oauth)"

@@ -172,8 +172,9 @@ std::vector<HttpClient::Completed> HttpClient::poll(int timeout_ms) {
     if (curl_easy_getinfo(t.easy, CURLINFO_RETRY_AFTER, &retry_after) == CURLE_OK && retry_after > 0)
       t.response.retry_after_seconds = static_cast<long>(std::min<curl_off_t>(retry_after, kMaxRetryAfterSeconds));
     CURLcode rc = msg->data.result;
-    if (t.refused_address) {
-      t.response.transport_error = "refused: the address is internal (private, link-local or unspecified)";
+    if (t.refused_address || (t.refuse_internal && rc == CURLE_COULDNT_RESOLVE_HOST)) {
+      // One text for both: which names resolve inside the network is not the sender's to learn.
+      t.response.transport_error = kUnreachableHostError;
       t.response.status = 0;
     } else if (t.oversized) {
       t.response.transport_error = "response body exceeds " + std::to_string(t.max_body) + " bytes";

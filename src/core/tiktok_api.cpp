@@ -76,8 +76,6 @@ int64_t req_count(const json &obj, const char *key) {
 }
 
 constexpr const char *kVideoIdRule = "a video id (1-64 letters, digits, _ or -)";
-constexpr const char *kOpenIdRule = "an open_id (1-128 visible ASCII characters)";
-constexpr const char *kTokenRule = "a token (1-4096 visible ASCII characters)";
 
 // Every failure passes here, so whatever TikTok put in its code, message or log_id
 // reaches sync_logs, sync_jobs and status reasons sanitised and bounded.
@@ -240,6 +238,9 @@ Result<T> guarded(const HttpResponse &r, F &&parse) {
 }
 
 }  // namespace
+
+bool is_tiktok_token(std::string_view s) { return text::visible_ascii(s, kTokenMaxBytes); }
+bool is_tiktok_open_id(std::string_view s) { return text::visible_ascii(s, kOpenIdMaxBytes); }
 
 std::string missing_scope(const std::string &granted) {
   for (const char *need : kRequiredScopes) {
@@ -469,7 +470,7 @@ Result<TokenSet> parse_token_response(const HttpResponse &r) {
     t.open_id = req_checked(d, "open_id", text::visible_ascii, kOpenIdMaxBytes, kOpenIdRule);
     t.scope = opt_text(d, "scope", kScopeCapBytes).value_or("");
     // Tokens go into an Authorization header: a CR or LF there would add headers.
-    t.access_token = req_checked(d, "access_token", text::visible_ascii, kTokenMaxBytes, kTokenRule);
+    t.access_token = req_checked(d, "access_token", text::visible_ascii, kTokenMaxBytes, kTokenRule);  // is_tiktok_token
     t.refresh_token = req_checked(d, "refresh_token", text::visible_ascii, kTokenMaxBytes, kTokenRule);
     t.expires_in = req_count(d, "expires_in");
     t.refresh_expires_in = req_count(d, "refresh_expires_in");

@@ -16,6 +16,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/http_message.h"
@@ -119,6 +120,14 @@ inline constexpr size_t kFailureMessageCapBytes = 512;  // the whole ApiFailure:
 inline constexpr size_t kOpenIdMaxBytes = 128;
 inline constexpr size_t kVideoIdMaxBytes = 64;
 inline constexpr size_t kTokenMaxBytes = 4096;
+
+// What tokens and open_ids from TikTok must look like (parse_token_response checks
+// them); tokens given to tthub_import_account are held to the same rule. A token goes
+// into an Authorization header, so a CR, LF or space would change the request.
+bool is_tiktok_token(std::string_view s);
+bool is_tiktok_open_id(std::string_view s);
+inline constexpr const char *kTokenRule = "a token (1-4096 visible ASCII characters)";
+inline constexpr const char *kOpenIdRule = "an open_id (1-128 visible ASCII characters)";
 
 // Fields we request (section 5 and 8; is_aigc is UNCONFIRMED for list/query: not requested).
 inline constexpr const char *kUserFields =

@@ -16,12 +16,14 @@
 #include <cstring>
 
 #include "log_line.h"
+#include "rate_limit.h"
 
 namespace shim {
 
 struct Front::Conn {
   int fd = -1;
   std::string peer_ip, local_ip;
+  std::string client;              // key counted in per_client_ (empty: not counted)
   int peer_port = 0, local_port = 0;
   std::string buf;                 // received and not yet handled
   std::chrono::steady_clock::time_point deadline;
@@ -280,6 +282,12 @@ void Front::accept_all() {
     auto c = std::make_unique<Conn>();
     c->fd = fd;
     describe(peer, &c->peer_ip, &c->peer_port);
+    if (!admit(*c)) {
+      send_now(fd, canned(503));
+      log_line(request_log_line("-", "-", 503, 0));
+      close_socket(fd);
+      continue;
+    }
     sockaddr_storage local{};
     len = sizeof local;
     if (getsockname(fd, reinterpret_cast<sockaddr *>(&local), &len) == 0) describe(local, &c->local_ip, &c->local_port);
@@ -287,11 +295,12 @@ void Front::accept_all() {
     epoll_event ev{};
     ev.events = EPOLLIN | EPOLLRDHUP;
     ev.data.fd = fd;
+    ++live_;
     if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
       close_socket(fd);
+      release(*c);
       continue;
     }
-    ++live_;
     conns_.emplace(fd, std::move(c));
   }
 }
@@ -396,8 +405,35 @@ void Front::sweep() {
 void Front::close_conn(int fd) {
   epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
   close_socket(fd);
-  conns_.erase(fd);
+  auto it = conns_.find(fd);
+  if (it != conns_.end()) {
+    release(*it->second);
+    conns_.erase(it);
+  }
+}
+
+bool Front::admit(Conn &c) {
+  if (std::find(limits_.exempt.begin(), limits_.exempt.end(), c.peer_ip) != limits_.exempt.end()) return true;
+  std::string key = client_key(c.peer_ip);
+  if (key.empty()) key = c.peer_ip;
+  std::lock_guard<std::mutex> lock(clients_mu_);
+  size_t &open = per_client_[key];
+  if (open >= limits_.max_connections_per_client) {
+    if (open == 0) per_client_.erase(key);
+    return false;
+  }
+  ++open;
+  c.client = key;
+  return true;
+}
+
+void Front::release(Conn &c) {
   --live_;
+  if (c.client.empty()) return;
+  std::lock_guard<std::mutex> lock(clients_mu_);
+  auto it = per_client_.find(c.client);
+  if (it != per_client_.end() && --it->second == 0) per_client_.erase(it);
+  c.client.clear();
 }
 
 void Front::take_returned() {
@@ -413,7 +449,7 @@ void Front::take_returned() {
     ev.data.fd = fd;
     if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
       close_socket(fd);
-      --live_;
+      release(*c);
       continue;
     }
     auto &slot = conns_[fd];
@@ -451,7 +487,7 @@ void Front::serve(std::unique_ptr<Conn> c) {
   c->served++;
   if (!ok || closed || close_after || stopping_) {
     close_socket(c->fd);
-    --live_;
+    release(*c);
     return;
   }
   c->in_request = false;

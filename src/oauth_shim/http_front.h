@@ -35,6 +35,11 @@ struct FrontLimits {
   size_t threads = 16;           // workers: requests handled at once
   size_t queue = 256;            // whole requests waiting for a worker; beyond: 503
   size_t max_connections = 1024; // open connections; beyond: 503 and close
+  // Open connections from one client address (IPv6: its /64); beyond: 503 and close,
+  // so that one client cannot hold every slot. Addresses in exempt (trusted reverse
+  // proxies, which carry every client's connections) are not counted.
+  size_t max_connections_per_client = 32;
+  std::vector<std::string> exempt;
 };
 
 // cpp-httplib's request parser, routes, handlers and logger, fed one buffered request at a time.
@@ -74,12 +79,16 @@ class Front {
   void worker();
   void serve(std::unique_ptr<Conn> c);
   void take_returned();
+  bool admit(Conn &c);    // counts c against its client's cap; false when over it
+  void release(Conn &c);  // c is closed: its slot is free again
 
   Router &router_;
   const FrontLimits limits_;
   int listen_fd_ = -1, epoll_fd_ = -1, wake_fd_ = -1;
   std::atomic<bool> stopping_{false};
   std::atomic<size_t> live_{0};  // open connections, wherever they are
+  std::mutex clients_mu_;        // per_client_ is changed by the poller and the workers
+  std::unordered_map<std::string, size_t> per_client_;  // open connections per client key
   Clock::time_point accept_paused_until_{};
 
   std::unordered_map<int, std::unique_ptr<Conn>> conns_;  // poller's: idle, receiving or refused

@@ -91,6 +91,19 @@ std::string client_address(const httplib::Request &req, const shim::Config &conf
   return req.remote_addr;
 }
 
+// Counts a request of the client against limit; over it, answers 429 with
+// Retry-After and returns false.
+bool within_limit(shim::RateLimiter &limit, const httplib::Request &req, httplib::Response &res,
+                  const shim::Config &config) {
+  std::string client = client_address(req, config);
+  std::string key = shim::client_key(client);
+  int retry_after = 0;
+  if (limit.allow(key.empty() ? client : key, std::chrono::steady_clock::now(), &retry_after)) return true;
+  res.set_header("Retry-After", std::to_string(retry_after));
+  answer_problem(req, res, {429, "rate_limited", "Too many attempts from your network. Wait a minute and try again."});
+  return false;
+}
+
 // Without a raised descriptor limit, 1,024 connections would exhaust the default.
 size_t usable_connections(size_t wanted, size_t db_connections) {
   rlimit rl{};
@@ -116,12 +129,19 @@ int main() {
   }
   signal(SIGPIPE, SIG_IGN);
   shim::Database db(config.database_url, static_cast<size_t>(config.db_connections));
+  // Per client address: guessing invites (login), replaying codes and states
+  // (callback, which costs a TikTok call) and making the shim query the database
+  // (healthz) are all as slow as these allow.
   shim::RateLimiter login_limit(config.login_per_minute);
+  shim::RateLimiter callback_limit(config.callback_per_minute);
+  shim::RateLimiter healthz_limit(config.healthz_per_minute);
   shim::Router router;
 
   shim::FrontLimits limits;
   limits.threads = static_cast<size_t>(config.threads);
   limits.queue = 16 * limits.threads;
+  limits.max_connections_per_client = static_cast<size_t>(config.max_connections_per_client);
+  limits.exempt = config.trusted_proxies;
   limits.max_connections = usable_connections(static_cast<size_t>(config.max_connections),
                                               static_cast<size_t>(config.db_connections));
   limits.head.body_path = config.tiktok_webhook_path;
@@ -141,14 +161,7 @@ int main() {
 
   router.Get("/auth/login", [&](const httplib::Request &req, httplib::Response &res) {
     // Counted before anything else, so that guessing invites is as slow as the rest.
-    std::string client = client_address(req, config);
-    std::string key = shim::client_key(client);
-    int retry_after = 0;
-    if (!login_limit.allow(key.empty() ? client : key, std::chrono::steady_clock::now(), &retry_after)) {
-      res.set_header("Retry-After", std::to_string(retry_after));
-      answer_problem(req, res, {429, "rate_limited", "Too many attempts from your network. Wait a minute and try again."});
-      return;
-    }
+    if (!within_limit(login_limit, req, res, config)) return;
     if (req.get_param_value_count("invite") != 1 || !plausible_invite(req.get_param_value("invite"))) {
       answer_problem(req, res, shim::problem_from_sqlstate("TH106", ""));
       return;
@@ -162,6 +175,7 @@ int main() {
   });
 
   router.Get("/auth/callback", [&](const httplib::Request &req, httplib::Response &res) {
+    if (!within_limit(callback_limit, req, res, config)) return;
     if (req.has_param("error")) {  // the user denied, or is not eligible (reference 2.2)
       std::string error = req.get_param_value("error").substr(0, kMaxError);
       answer_problem(req, res, {400, "authorization_refused",
@@ -189,7 +203,8 @@ int main() {
 
   shim::install_tiktok_webhook(router, db, config.tiktok_webhook_path);
 
-  router.Get("/healthz", [&](const httplib::Request &, httplib::Response &res) {
+  router.Get("/healthz", [&](const httplib::Request &req, httplib::Response &res) {
+    if (!within_limit(healthz_limit, req, res, config)) return;
     bool ok = db.reachable();
     res.status = ok ? 200 : 503;
     res.set_content(ok ? "ok\n" : "database unreachable\n", "text/plain");

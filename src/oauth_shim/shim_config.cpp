@@ -64,7 +64,10 @@ bool load_config(Config *out, std::string *why) {
   if (!env_int("TTHUB_THREADS", 1, 1024, &c.threads, why) ||
       !env_int("TTHUB_MAX_CONNECTIONS", 16, 1000000, &c.max_connections, why) ||
       !env_int("TTHUB_DB_CONNECTIONS", 1, 100, &c.db_connections, why) ||
-      !env_int("TTHUB_LOGIN_RATE_PER_MINUTE", 1, 1000000, &c.login_per_minute, why))
+      !env_int("TTHUB_LOGIN_RATE_PER_MINUTE", 1, 1000000, &c.login_per_minute, why) ||
+      !env_int("TTHUB_CALLBACK_RATE_PER_MINUTE", 1, 1000000, &c.callback_per_minute, why) ||
+      !env_int("TTHUB_HEALTHZ_RATE_PER_MINUTE", 1, 1000000, &c.healthz_per_minute, why) ||
+      !env_int("TTHUB_MAX_CONNECTIONS_PER_CLIENT", 1, 1000000, &c.max_connections_per_client, why))
     return false;
   std::string hook = env("TTHUB_TIKTOK_WEBHOOK_PATH");
   if (!hook.empty()) {

@@ -215,7 +215,8 @@ is "$(q "$W1" tthub "SELECT tthub._requeue_orphans(5)")" "0" "on a worker node t
 
 echo "# key rotation, on the coordinator"
 # A webhook's signing secret is under the same key (disabled: it gets no deliveries).
-Q "SELECT tthub.tthub_disable_webhook(tthub.tthub_add_webhook('http://127.0.0.1:1/hook', 'a-signing-secret-of-32-chars-xxx'))" >/dev/null
+Q "SELECT tthub.tthub_disable_webhook(tthub.tthub_add_webhook('http://127.0.0.1:1/hook', 'a-signing-secret-of-32-chars-xxx',
+                                                               allow_http => true, allow_private => true))" >/dev/null
 as_postgres mv "$DIR/coord/token.key" "$DIR/coord/key_a"
 as_postgres sh -c "umask 077; openssl rand -hex 32 > '$DIR/coord/key_b'"
 as_postgres sh -c "printf '%s\n' \"tthub.token_key_file = '$DIR/coord/key_b'\" \"tthub.token_key_previous_file = '$DIR/coord/key_a'\" >> '$DIR/coord/data/postgresql.conf'"
@@ -252,6 +253,26 @@ is "$(psql -X -qAt -h 127.0.0.1 -p "$PORT" -U analyst -d tthub -c "SELECT value 
    "1" "and sees the sync worker in health"
 is "$(psql -X -qAt -h 127.0.0.1 -p "$PORT" -U analyst -d tthub -v VERBOSITY=sqlstate -c "SELECT access_token_enc FROM tthub.store_accounts" 2>&1)" \
    "ERROR:  42501" "but no token column"
+# tthub_distribute grants readers what the reporting views read on the shards, no more:
+# the webhook queue is admins' (readers count it through _delivery_counts()).
+is "$(psql -X -qAt -h 127.0.0.1 -p "$PORT" -U analyst -d tthub -v VERBOSITY=sqlstate -c "SELECT count(*) FROM tthub.deliveries" 2>&1)" \
+   "ERROR:  42501" "nor the webhook queue"
+# The tables the reporting views read, through tthub's own views (a SECURITY DEFINER
+# function, as for accounts and deliveries, is no dependency: it reads as its owner).
+behind="WITH RECURSIVE v(oid) AS (
+          SELECT c.oid FROM pg_class c WHERE c.relnamespace = 'tthub_reporting'::regnamespace AND c.relkind = 'v'
+          UNION
+          SELECT d.refobjid FROM v JOIN pg_rewrite r ON r.ev_class = v.oid
+            JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
+                            AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> v.oid)
+        SELECT c.relname FROM pg_class c JOIN v ON v.oid = c.oid
+         WHERE c.relnamespace = 'tthub'::regnamespace AND c.relkind IN ('r', 'p')"
+granted="SELECT c.relname FROM pg_class c WHERE c.relnamespace = 'tthub'::regnamespace AND c.relkind IN ('r', 'v', 'p')
+           AND has_table_privilege('tthub_reader', c.oid, 'SELECT')"
+is "$(Q "SELECT coalesce(string_agg(g, ',' ORDER BY g), 'none') FROM (($granted) EXCEPT ($behind)) x(g)")" "none" \
+   "tthub_reader may read, in tthub, only tables behind the reporting views"
+like "$(Q "SELECT string_agg(g, ',' ORDER BY g) FROM ($granted) x(g)")" "(^|,)stores,sync_jobs,.*user_daily,video_daily" \
+   "and reads those (stores, jobs, snapshots, ...)"
 for view in "account_daily WHERE store_code = 's1'" "video_latest WHERE store_code = 's1'" \
             "video_daily WHERE store_code = 's1' AND snapshot_date > $TODAY - 90" \
             "store_summary WHERE store_code = 's1'" \

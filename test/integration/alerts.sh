@@ -40,14 +40,21 @@ receiver slow --secret "$SECRET" --delay-ms 30000
 echo "# managing webhooks"
 Q "CREATE ROLE alert_admin LOGIN IN ROLE tthub_admin" >/dev/null
 AS_ADMIN() { psql -X -qAt -h 127.0.0.1 -p "$PORT" -U alert_admin -d tthub -v ON_ERROR_STOP=1 -c "$1" 2>&1; }
-GOOD=$(AS_ADMIN "SELECT tthub.tthub_add_webhook('$good_URL', '$SECRET')")
-DEAD=$(AS_ADMIN "SELECT tthub.tthub_add_webhook('$dead_URL', '$SECRET_DEAD', ARRAY['account.connected'])")
-SLACK=$(AS_ADMIN "SELECT tthub.tthub_add_webhook('$good_URL/slack', '$SECRET', ARRAY['account.need_reconnect'], format => 'slack')")
-like "$GOOD/$DEAD/$SLACK" '^[0-9]+/[0-9]+/[0-9]+$' "tthub_admin adds webhooks"
+# The receivers run on this host, in plain http: only a superuser may send there.
+LOCAL="allow_http => true, allow_private => true"
+GOOD=$(Q "SELECT tthub.tthub_add_webhook('$good_URL', '$SECRET', $LOCAL)")
+DEAD=$(Q "SELECT tthub.tthub_add_webhook('$dead_URL', '$SECRET_DEAD', ARRAY['account.connected'], $LOCAL)")
+SLACK=$(Q "SELECT tthub.tthub_add_webhook('$good_URL/slack', '$SECRET', ARRAY['account.need_reconnect'], format => 'slack', $LOCAL)")
+like "$GOOD/$DEAD/$SLACK" '^[0-9]+/[0-9]+/[0-9]+$' "a superuser adds webhooks to receivers on this host"
+ADMIN_HOOK=$(AS_ADMIN "SELECT tthub.tthub_add_webhook('https://hooks.example.com/tthub', '$SECRET', ARRAY['job.dead'])")
+like "$ADMIN_HOOK" '^[0-9]+$' "tthub_admin adds an https webhook"
+Q "SELECT tthub.tthub_remove_webhook($ADMIN_HOOK)" >/dev/null
 # Refused calls carry the real secret: a failing statement must not log it (checked at the end).
 REFUSED=$SECRET
 is "$(sqlstate "$PORT" tthub "SELECT tthub.tthub_add_webhook('http://example.com/hook', '$REFUSED')")" "22023" \
-   "plain http off loopback is refused"
+   "plain http is refused without allow_http"
+like "$(AS_ADMIN "SELECT tthub.tthub_add_webhook('$good_URL', '$REFUSED')")" "must use https" \
+   "tthub_admin cannot add a plain http webhook on loopback (the database host's ports)"
 like "$(AS_ADMIN "SELECT tthub.tthub_add_webhook('http://example.com/hook', '$REFUSED', allow_http => true)")" \
    "only a superuser may allow plain http" "tthub_admin cannot allow plain http (the worker sending it is a superuser)"
 like "$(AS_ADMIN "SELECT tthub.tthub_add_webhook('https://example.com/hook', '$REFUSED', allow_private => true)")" \
@@ -55,7 +62,7 @@ like "$(AS_ADMIN "SELECT tthub.tthub_add_webhook('https://example.com/hook', '$R
 is "$(Q "SELECT tthub.tthub_add_webhook('http://example.com/hook', '$SECRET', allow_http => true) > 0")" "t" \
    "a superuser may allow plain http for one webhook"
 is "$(sqlstate "$PORT" tthub "SELECT tthub.tthub_add_webhook('http://127.1.2.3.4.5/hook', '$REFUSED')")" "22023" \
-   "a host that only looks like loopback is not loopback"
+   "nor on a host that only looks like loopback"
 Q "SELECT tthub.tthub_remove_webhook(max(webhook_id)) FROM tthub.webhooks WHERE url = 'http://example.com/hook'" >/dev/null
 is "$(sqlstate "$PORT" tthub "SELECT tthub.tthub_add_webhook('https://user:pw@example.com/', '$REFUSED')")" "22023" \
    "credentials in the URL are refused"
@@ -104,6 +111,27 @@ is "$(AS_ADMIN "SELECT tthub.tthub_redeliver($DONE_ID)")" "$DONE_ID" "tthub_rede
 wait_for "$PORT" "SELECT state || ' ' || attempts FROM tthub.deliveries WHERE delivery_id = $DONE_ID" "done 1" 10
 is "$(rlog good "count(*) FILTER (WHERE j->>'delivery' = '$DONE_ID')")" "3" "the receiver got the same delivery id once more"
 
+echo "# tthub_admin's webhooks never reach this host or the private network"
+# An https URL passes tthub_add_webhook; the worker refuses the address it resolves
+# to before connecting, in every IPv6 form of it, and says the same as for a name
+# that does not resolve (so it maps no port and no internal name).
+good_port=$(cat "$DIR/good.port")
+ADMIN_HOOKS=()
+for host in "127.0.0.1:$good_port" "localhost:$good_port" "[::ffff:127.0.0.1]:$good_port" "[::1]:$good_port" \
+            "[64:ff9b::7f00:1]:$good_port" "[2002:7f00:1::1]:$good_port" "no-such-host.invalid"; do
+  ADMIN_HOOKS+=("$(AS_ADMIN "SELECT tthub.tthub_add_webhook('https://$host/hook', '$SECRET', ARRAY['sync.day_incomplete'])")")
+done
+like "${ADMIN_HOOKS[*]}" '^[0-9]+( [0-9]+){6}$' "tthub_admin may add https webhooks to any host name"
+Q "SELECT tthub._emit_event('sync.day_incomplete', 'a1', '{\"probe\": \"admin\"}')" >/dev/null
+hooks_in=$(IFS=,; echo "${ADMIN_HOOKS[*]}")
+wait_for "$PORT" "SELECT count(*) FROM tthub.deliveries WHERE webhook_id IN ($hooks_in) AND attempts >= 1 AND state <> 'running'" 7 20
+is "$(Q "SELECT string_agg(DISTINCT last_error, ' | ') FROM tthub.deliveries WHERE webhook_id IN ($hooks_in)")" \
+   "cannot connect: the host does not resolve to an address a webhook may reach" \
+   "loopback in every form, NAT64 and 6to4 of it, and an unknown name fail with one and the same error"
+is "$(rlog good "count(*) FILTER (WHERE j->>'delivery' IN (SELECT delivery_id::text FROM tthub.deliveries WHERE webhook_id IN ($hooks_in)))")" "0" \
+   "and the receiver on this host never saw one of their requests"
+Q "SELECT tthub.tthub_remove_webhook(w) FROM unnest(ARRAY[$hooks_in]::bigint[]) w" >/dev/null
+
 echo "# internal addresses: refused where libcurl connects, unless a superuser allowed them"
 # The check runs on the address libcurl is about to connect to, after DNS (so a name
 # resolving to a private address is refused as well). 0.0.0.0 reaches this host on
@@ -116,7 +144,8 @@ Q "SELECT tthub._emit_event('sync.day_incomplete', 'a1', '{\"probe\": \"internal
 wait_for "$PORT" "SELECT state FROM tthub.deliveries WHERE webhook_id = $INTERNAL" "dead" 20
 wait_for "$PORT" "SELECT state FROM tthub.deliveries WHERE webhook_id = $PRIVATE_OK" "done" 20
 is "$(Q "SELECT last_error FROM tthub.deliveries WHERE webhook_id = $INTERNAL")" \
-   "refused: the address is internal (private, link-local or unspecified)" "a delivery to an internal address is refused before connecting"
+   "cannot connect: the host does not resolve to an address a webhook may reach" \
+   "a superuser's webhook without allow_private is refused an internal address before connecting"
 delivered_to() { rlog good "count(*) FILTER (WHERE j->>'delivery' IN ($(Q "SELECT coalesce(string_agg(quote_literal(delivery_id::text), ','), 'NULL') FROM tthub.deliveries WHERE webhook_id = $1")))"; }
 is "$(delivered_to "$INTERNAL")" "0" "it never reached the receiver, not even over a connection the allowed one opened"
 like "$(delivered_to "$PRIVATE_OK")" "^[1-9]" "with allow_private (a superuser's choice) the same address is delivered"
@@ -177,9 +206,16 @@ is "$(events_of d1 account.token_expiring)/$(events_of d1 sync.day_incomplete)" 
 is "$(Q "SELECT tthub._scan_alert_events(interval '7 days', -1) + tthub._scan_alert_events(interval '1 day', 0)")" "0" \
    "no deadline: no day_incomplete; a shorter warning: no token_expiring"
 wait_for "$PORT" "SELECT count(*) FROM tthub.deliveries WHERE store_code = 'd1' AND webhook_id = $GOOD AND state = 'done'" 3 20
+# The warning is remembered with the account, not looked up in events: once the
+# event is pruned (tthub.log_retention), the scan must not send it again.
+Q "DELETE FROM tthub.events WHERE store_code = 'd1' AND event = 'account.token_expiring'" >/dev/null
+is "$(Q "SELECT tthub._scan_alert_events(interval '7 days', -1)")" "0" \
+   "token_expiring is not sent again once its event is pruned"
+Q "UPDATE tthub.store_accounts SET refresh_token_expires_at = refresh_token_expires_at + interval '1 day' WHERE store_code = 'd1'" >/dev/null
+is "$(Q "SELECT tthub._scan_alert_events(interval '7 days', -1)")" "1" "but is for a new expiry (a reconnect that still expires soon)"
 
 echo "# a slow endpoint: in flight at most tthub.webhook_max_in_flight, never slows a sync"
-SLOW=$(Q "SELECT tthub.tthub_add_webhook('$slow_URL', '$SECRET', ARRAY['sync.failed'])")
+SLOW=$(Q "SELECT tthub.tthub_add_webhook('$slow_URL', '$SECRET', ARRAY['sync.failed'], $LOCAL)")
 for i in 1 2 3 4; do Q "SELECT tthub._emit_event('sync.failed', 'a1', '{\"n\": $i}')" >/dev/null; done
 wait_for "$PORT" "SELECT count(*) FROM tthub.deliveries WHERE webhook_id = $SLOW AND state = 'running'" 2 10
 sleep 1

@@ -9,9 +9,11 @@ source test/lib/shim.sh
 
 itest_setup oauth "--accounts 4 --videos 25" || exit 1
 q "$PORT" tthub "INSERT INTO tthub.stores (store_code, store_name) VALUES ('s1', 'One'), ('s2', 'Two'), ('s3', 'Three'), ('cap', 'Cap')" >/dev/null
-# This suite logs in far more than 5 times a minute from one address; the limit
-# itself is tested on a second shim below, with the default.
-TTHUB_LOGIN_RATE_PER_MINUTE=10000 oauth_setup || exit 1
+# This suite logs in, calls back and holds connections far more than the per-address
+# limits allow from one address; the limits themselves are tested on shims of their
+# own below, with the defaults.
+TTHUB_LOGIN_RATE_PER_MINUTE=10000 TTHUB_CALLBACK_RATE_PER_MINUTE=10000 TTHUB_HEALTHZ_RATE_PER_MINUTE=10000 \
+  TTHUB_MAX_CONNECTIONS_PER_CLIENT=10000 oauth_setup || exit 1
 SHIM="http://127.0.0.1:$SHIM_PORT"
 status_of() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 json_code() { curl -s -H 'Accept: application/json' "$@" | grep -oE '"code":"[a-z_]+"' | cut -d'"' -f4; }
@@ -262,7 +264,40 @@ is "$(status_of -H 'X-Forwarded-For: 198.51.100.2' -H 'X-Forwarded-For: 203.0.11
    "nor does a line of its own before the one the proxy added"
 for i in 1 2 3 4 5; do from 2001:db8::1 >/dev/null; done
 is "$(from 2001:db8::2)" "429" "IPv6 addresses count by /64"
-is "$(status_of "http://127.0.0.1:$SHIM_PORT/healthz")" "200" "other paths are not limited"
+is "$(status_of "http://127.0.0.1:$SHIM_PORT/healthz")" "200" "a limited login does not count against other paths"
+
+echo "# callbacks and healthz are rate limited per client address"
+callback="http://127.0.0.1:$SHIM_PORT/auth/callback?error=access_denied"
+codes=$(for i in $(seq 1 20); do status_of -H 'X-Forwarded-For: 203.0.113.20' "$callback"; echo; done | sort | uniq -c | awk '{print $1 "x" $2}')
+is "$codes" "20x400" "20 callbacks a minute from one address are answered (here: access denied, 400)"
+is "$(status_of -H 'X-Forwarded-For: 203.0.113.20' "$callback")" "429" "the 21st is 429"
+is "$(json_code -H 'X-Forwarded-For: 203.0.113.20' "$callback")" "rate_limited" "with code rate_limited"
+is "$(status_of -H 'X-Forwarded-For: 203.0.113.21' "$callback")" "400" "another address's callback is answered"
+healthz="http://127.0.0.1:$SHIM_PORT/healthz"
+codes=$(for i in $(seq 1 60); do status_of -H 'X-Forwarded-For: 203.0.113.22' "$healthz"; echo; done | sort | uniq -c | awk '{print $1 "x" $2}')
+is "$codes" "60x200" "60 health checks a minute from one address are answered"
+is "$(status_of -H 'X-Forwarded-For: 203.0.113.22' "$healthz")" "429" "the 61st is 429 (it would have queried the database)"
+is "$(status_of -H 'X-Forwarded-For: 203.0.113.23' "$healthz")" "200" "another address's health check is answered"
+shim_stop
+
+echo "# one client address cannot hold every connection"
+# 127.0.0.2 is another client on loopback (Linux routes all of 127/8 there).
+TTHUB_MAX_CONNECTIONS=16 TTHUB_MAX_CONNECTIONS_PER_CLIENT=4 shim_start "$DIR/shim-capped" "$PORT" || exit 1
+capped="http://127.0.0.1:$SHIM_PORT/healthz"
+held=()
+for i in $(seq 1 16); do exec {fd}<>"/dev/tcp/127.0.0.1/$SHIM_PORT" && held+=("$fd"); done
+is "$(status_of --interface 127.0.0.2 "$capped")" "200" "with one address holding 16 connections (the shim's whole capacity), another is served"
+is "$(status_of "$capped")" "503" "the address holding its 4 is refused a 5th"
+for fd in "${held[@]}"; do exec {fd}>&-; done
+sleep 0.3
+is "$(status_of "$capped")" "200" "and served again once it closes them"
+shim_stop
+TTHUB_MAX_CONNECTIONS=16 TTHUB_MAX_CONNECTIONS_PER_CLIENT=4 TTHUB_TRUSTED_PROXY=127.0.0.1 \
+  shim_start "$DIR/shim-proxied" "$PORT" || exit 1
+held=()
+for i in $(seq 1 8); do exec {fd}<>"/dev/tcp/127.0.0.1/$SHIM_PORT" && held+=("$fd"); done
+is "$(status_of "http://127.0.0.1:$SHIM_PORT/healthz")" "200" "a trusted reverse proxy (every client's connections) is not capped"
+for fd in "${held[@]}"; do exec {fd}>&-; done
 shim_stop
 SHIM_PORT=$main_port SHIM_PID=$main_pid
 
@@ -285,6 +320,31 @@ got=$(curl -s -m 5 -o /dev/null -w '%{http_code} %{time_total}' "$link")
 like "$got" "^302 0\.[0-9]+$" "and so does a login ($got s)"
 wait "${pids[@]}"
 sim_config '{"latency_ms": 0}'
+
+echo "# disabling a store withdraws its connect links; the worker skips a disabled store"
+q "$PORT" tthub "INSERT INTO tthub.stores (store_code, store_name) VALUES ('dis', 'Disabled')" >/dev/null
+old_link=$(connect_link dis)
+sim_config '{"authorize_account": 4}'
+in_progress=$(callback_url dis)  # an authorization begun, TikTok answered, not yet back
+q "$PORT" tthub "SELECT tthub.tthub_disable_store('dis')" >/dev/null
+is "$(json_code "$old_link")" "invalid_invite" "a link issued before the store was disabled connects nothing"
+is "$(json_code "$in_progress")" "unknown_state" "nor does an authorization begun before"
+is "$(q "$PORT" tthub "SELECT count(*) FROM tthub.store_accounts WHERE store_code = 'dis'")/$(q "$PORT" tthub "SELECT count(*) FROM tthub.sync_jobs WHERE store_code = 'dis'")" \
+   "0/0" "the store has no account and no sync job"
+is "$(sqlstate "$PORT" tthub "SELECT tthub.tthub_connect_link('dis')")" "55000" "no new link is issued while it is disabled"
+q "$PORT" tthub "SELECT tthub.tthub_enable_store('dis')" >/dev/null
+like "$(json_code "$old_link")" "invalid_invite" "enabling it again revives no withdrawn link"
+like "$(follow "$(connect_link dis)")" "connected" "a new link connects it"
+wait_for "$PORT" "SELECT state FROM tthub.sync_jobs WHERE store_code = 'dis'" "done" 30
+is "$?" "0" "and its first sync runs"
+# A job queued as the store is disabled (a connection completing meanwhile): not claimed.
+job=$(q "$PORT" tthub "BEGIN; UPDATE tthub.stores SET disabled_at = now() WHERE store_code = 'dis';
+                       SELECT tthub._enqueue('dis', 'manual_sync'); COMMIT" | tail -1)
+sleep 3
+is "$(q "$PORT" tthub "SELECT state FROM tthub.sync_jobs WHERE job_id = $job")" "queued" "the worker does not claim a disabled store's job"
+q "$PORT" tthub "SELECT tthub.tthub_enable_store('dis')" >/dev/null
+wait_for "$PORT" "SELECT state FROM tthub.sync_jobs WHERE job_id = $job" "done" 30
+is "$?" "0" "and runs it once the store is enabled"
 
 echo "# health, database restarts and shutdown"
 is "$(status_of "$SHIM/healthz")" "200" "healthz is 200 with the database up"

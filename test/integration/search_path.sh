@@ -72,6 +72,79 @@ is "$(pinned "SELECT who || ' ' || what FROM public.pwned")" "attacker public.=(
    "planted code does run where names resolve through \"\$user\", public"
 pinned "TRUNCATE public.pwned" >/dev/null
 
+echo "# the tthub schema itself: refused if made beforehand by another role; overloads in it never chosen"
+# CREATE EXTENSION adopts an existing schema named tthub: one the attacker owns (or may
+# CREATE in) could hold the attacker's overloads of tthub's functions.
+pinned "CREATE DATABASE adopt" >/dev/null
+adopt() { PGOPTIONS="" psql -X -qAt -h 127.0.0.1 -p "$PORT" -U postgres -d adopt -v VERBOSITY=sqlstate -c "$1" 2>&1; }
+adopt "CREATE SCHEMA tthub AUTHORIZATION attacker" >/dev/null
+is "$(adopt "CREATE EXTENSION tthub")" "ERROR:  42501" "CREATE EXTENSION refuses a tthub schema the attacker owns"
+adopt "ALTER SCHEMA tthub OWNER TO postgres; GRANT CREATE ON SCHEMA tthub TO attacker" >/dev/null
+is "$(adopt "CREATE EXTENSION tthub")" "ERROR:  42501" "and one the attacker may create in"
+adopt "REVOKE CREATE ON SCHEMA tthub FROM attacker" >/dev/null
+is "$(adopt "CREATE EXTENSION tthub; SELECT extname FROM pg_extension WHERE extname = 'tthub'")" "tthub" \
+   "a schema a superuser made and keeps is used"
+pinned "DROP DATABASE adopt" >/dev/null
+
+# Someone who can create in tthub (a superuser here, standing for an owner of an older
+# install's schema) plants, beside every tthub function, overloads whose text/varchar
+# and integer/bigint arguments are swapped: a call whose arguments are not of the
+# declared types would choose one. tthub's own calls (SQL bodies, the worker's SPI
+# statements) cast to the declared types, so none may run. (The calls below that a DBA
+# types carry the declared types too: their literals would pick an overload as well.)
+planted=$(pinned "DO \$plant\$
+DECLARE
+  f record;
+  planted integer := 0;
+  swaps int[];
+  arity integer;
+  mask integer;
+  types text[];
+  args text;
+  body text;
+  i integer;
+BEGIN
+  FOR f IN SELECT p.proname, p.proargtypes::oid[] AS t, p.pronargs, p.pronargdefaults, p.proretset,
+                  p.prorettype = 'void'::regtype AS void, pg_get_function_result(p.oid) AS result
+             FROM pg_proc p
+            WHERE p.pronamespace = 'tthub'::regnamespace AND p.prokind = 'f' AND p.pronargs > 0
+  LOOP
+    FOR arity IN (f.pronargs - f.pronargdefaults) .. f.pronargs LOOP
+      CONTINUE WHEN arity = 0;
+      swaps := ARRAY(SELECT k FROM generate_series(1, arity) k
+                      WHERE f.t[k - 1] IN ('text'::regtype, 'varchar'::regtype, 'int4'::regtype, 'int8'::regtype)
+                      LIMIT 6);
+      FOR mask IN 1 .. (1 << cardinality(swaps)) - 1 LOOP
+        types := ARRAY(SELECT format_type(f.t[k - 1], NULL) FROM generate_series(1, arity) k);
+        FOR i IN 1 .. cardinality(swaps) LOOP
+          IF mask & (1 << (i - 1)) <> 0 THEN
+            types[swaps[i]] := CASE types[swaps[i]] WHEN 'text' THEN 'character varying' WHEN 'character varying' THEN 'text'
+                                                    WHEN 'integer' THEN 'bigint' ELSE 'integer' END;
+          END IF;
+        END LOOP;
+        args := array_to_string(types, ', ');
+        CONTINUE WHEN to_regprocedure(format('tthub.%I(%s)', f.proname, args)) IS NOT NULL;
+        body := CASE WHEN f.proretset OR f.void THEN 'RETURN;' ELSE 'RETURN NULL;' END;
+        BEGIN
+          EXECUTE format('CREATE FUNCTION tthub.%I(%s) RETURNS %s LANGUAGE plpgsql AS %L',
+                         f.proname, args, f.result,
+                         format('BEGIN PERFORM public.pwn(%L); %s END', format('tthub.%s(%s)', f.proname, args), body));
+          planted := planted + 1;
+        EXCEPTION WHEN others THEN
+          NULL;  -- a result type this cannot repeat (none of tthub's, so far)
+        END;
+      END LOOP;
+    END LOOP;
+  END LOOP;
+  RAISE NOTICE 'planted %', planted;
+END
+\$plant\$" 2>&1 | grep -oE 'planted [0-9]+')
+like "$planted" "^planted [1-9][0-9]+$" "overloads are planted in tthub beside its functions ($planted)"
+for sig in "token_context(character varying, character varying, text)" \
+           "_finish_delivery(text, bigint, boolean, integer, text, integer, bigint, integer)"; do
+  is "$(pinned "SELECT to_regprocedure('tthub.$sig') IS NOT NULL")" "t" "among them tthub.$sig"
+done
+
 # A fresh worker: it prepares its statements after the planting.
 cluster_stop "$DIR/pg" && cluster_start "$DIR/pg" || exit 1
 wait_for_worker
@@ -92,7 +165,7 @@ is "$(dba "SELECT status FROM tthub.tthub_sync_now('s2')")" "done" "tthub_sync_n
 
 # Retry of a dead job.
 pinned "UPDATE tthub.sync_jobs SET state = 'dead', finished_at = now() WHERE job_id = $job" >/dev/null
-dba "SELECT tthub.tthub_retry_job($job)" >/dev/null
+dba "SELECT tthub.tthub_retry_job($job::bigint)" >/dev/null
 wait_for "$PORT" "SELECT state FROM tthub.sync_jobs WHERE job_id = $job" "done" 30
 is "$?" "0" "the worker ran a retried dead job"
 
@@ -108,13 +181,19 @@ is "$?" "0" "the worker requeued an orphaned job and ran it"
 like "$(dba "SELECT tthub._prune(30)")" "^[0-9]+$" "prune ran"
 like "$(dba "SELECT tthub.tthub_prune_snapshots(3650)")" "^[0-9]+$" "snapshot pruning ran"
 
-# Key rotation (re-encrypts every token).
-like "$(dba "SELECT tthub.tthub_rotate_token_key()")" "^[0-9]+$" "key rotation ran"
+# Key rotation (re-encrypts every token): a new key, the old one kept for decryption.
+as_postgres mv "$DIR/pg/token.key" "$DIR/pg/key_a"
+as_postgres sh -c "umask 077; openssl rand -hex 32 > '$DIR/pg/key_b'"
+pinned "ALTER SYSTEM SET tthub.token_key_file = '$DIR/pg/key_b'" >/dev/null
+pinned "ALTER SYSTEM SET tthub.token_key_previous_file = '$DIR/pg/key_a'" >/dev/null
+cluster_stop "$DIR/pg" && cluster_start "$DIR/pg" || exit 1
+wait_for_worker
+like "$(dba "SELECT tthub.tthub_rotate_token_key()")" "^[1-9][0-9]*$" "key rotation re-encrypted the tokens"
 
 # Store management and import.
 dba "SELECT tthub.tthub_add_store('s4', 'Four'); SELECT tthub.tthub_update_store('s4', 'Four!');
                  SELECT tthub.tthub_disable_store('s4'); SELECT tthub.tthub_enable_store('s4')" >/dev/null
-dba "SELECT tthub.tthub_import_account('s4', 'sim-open-2', 'act.x', 'rft.x', 3600, 86400, 'video.list')" >/dev/null
+dba "SELECT tthub.tthub_import_account('s4', 'sim-open-2', 'act.x', 'rft.x', 3600::bigint, 86400::bigint, 'video.list')" >/dev/null
 like "$(dba "SELECT tthub.check_store_code('s4') AND tthub.snapshot_today() IS NOT NULL
                            AND tthub.token_context('a', 'b', 'c') = 'a/b/c'")" "^t$" "the helper functions ran"
 
@@ -145,6 +224,12 @@ if PGOPTIONS="" shim_start "$DIR/shim" "$PORT"; then
 else
   tap_result 1 "the shim starts"
 fi
+# A webhook delivery: the worker claims it, fails to connect, records the attempt.
+hook=$(pinned "SELECT tthub.tthub_add_webhook('http://127.0.0.1:1/hook', 'a-signing-secret-of-32-chars-xxx',
+                ARRAY['sync.day_incomplete'], allow_http => true, allow_private => true)")
+pinned "SELECT tthub._emit_event('sync.day_incomplete'::text, 's1'::varchar, '{}'::jsonb)" >/dev/null
+wait_for "$PORT" "SELECT attempts > 0 AND state <> 'running' FROM tthub.deliveries WHERE webhook_id = $hook" "t" 30
+is "$?" "0" "the worker sent a webhook delivery and recorded its outcome"
 
 echo "# the verdict"
 is "$(pinned "SELECT count(*) FROM public.pwned")" "0" "no planted function or operator ever ran"

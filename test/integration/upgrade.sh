@@ -41,6 +41,17 @@ is "$(s "SELECT count(*) || ' ' || max(follower_count) || ' ' || coalesce(max(fo
 s "SELECT tthub.tthub_disable_store('old-2')" >/dev/null
 is "$(s "SELECT count(*) FROM tthub.stores WHERE disabled_at IS NOT NULL")" "1" "0.2's store management works"
 
+echo "# a token_expiring warning 0.4 sent is not sent again after the update"
+q "$PORT" postgres "CREATE DATABASE warned" >/dev/null
+w() { q "$PORT" warned "$1"; }
+w "CREATE EXTENSION tthub VERSION '0.4'" >/dev/null
+w "INSERT INTO tthub.stores (store_code, store_name) VALUES ('exp-1', 'Expiring');
+   SELECT tthub.tthub_import_account('exp-1', 'sim-open-1', 'act.x', 'rft.x', 86400, 2 * 86400, 'video.list')" >/dev/null
+is "$(w "SELECT tthub._scan_alert_events(interval '7 days', -1)")" "1" "0.4 sends account.token_expiring"
+w "ALTER EXTENSION tthub UPDATE" >/dev/null
+is "$(w "SELECT tthub._scan_alert_events(interval '7 days', -1)")" "0" "after the update it is remembered with the account"
+q "$PORT" postgres "DROP DATABASE warned" >/dev/null
+
 echo "# a fresh install of $V and every released version upgraded to it have the same catalog"
 ext_dir=$(pg_config --sharedir)/extension
 is "$(ls "$ext_dir"/tthub--$V.sql 2>/dev/null | wc -l)" "1" "$V has an install script of its own"

@@ -1,6 +1,6 @@
 -- The sync engine's SQL surface: privileges, validation, views.
 BEGIN;
-SELECT plan(36);
+SELECT plan(41);
 
 INSERT INTO tthub.stores (store_code, store_name) VALUES ('tap-sync', 'pgTAP sync');
 
@@ -10,6 +10,18 @@ SELECT throws_ok($$ SELECT tthub.tthub_import_account('Bad Store', 'o', 'a', 'r'
 SELECT throws_ok($$ SELECT tthub.tthub_import_account('tap-sync', 'o', '', 'r', 60, 60, 's') $$, '22023', NULL, 'import without an access token');
 SELECT throws_ok($$ SELECT tthub.tthub_import_account('tap-sync', 'o', 'a', 'r', 0, 60, 's') $$, '22023', NULL, 'import with a zero lifetime');
 SELECT throws_ok($$ SELECT tthub.tthub_import_account('tap-sync', '', 'a', 'r', 60, 60, 's') $$, '22023', NULL, 'import without open_id');
+-- Tokens go into the Authorization header the worker builds: the rule of TikTok's own
+-- (the messages: sql/tokens_import.sql).
+SELECT throws_ok($$ SELECT tthub.tthub_import_account('tap-sync', 'o', E'act.x\r\nX-Injected: 1', 'r', 60, 60, 's') $$, '22023', NULL,
+                 'import refuses an access token with CR/LF');
+SELECT throws_ok($$ SELECT tthub.tthub_import_account('tap-sync', 'o', 'a', E'rft.x\n', 60, 60, 's') $$, '22023', NULL,
+                 'import refuses a refresh token with LF');
+SELECT throws_ok($$ SELECT tthub.tthub_import_account('tap-sync', 'o', 'act x', 'r', 60, 60, 's') $$, '22023', NULL,
+                 'import refuses a token with a space');
+SELECT throws_ok($$ SELECT tthub.tthub_import_account('tap-sync', 'o', repeat('a', 4097), 'r', 60, 60, 's') $$, '22023', NULL,
+                 'import refuses a token longer than 4096 bytes');
+SELECT throws_ok($$ SELECT tthub.tthub_import_account('tap-sync', E'o\tid', 'a', 'r', 60, 60, 's') $$, '22023', NULL,
+                 'import refuses an open_id with a control character');
 SELECT lives_ok($$ SELECT tthub.tthub_import_account('tap-sync', 'o1', 'act.tap', 'rft.tap', 3600, 86400, 'video.list') $$, 'import an account');
 SELECT is((SELECT status::text || '/' || (token_expires_at > now() + interval '59 minutes')::text
              FROM tthub.store_accounts WHERE store_code = 'tap-sync'), 'CONNECTED/true', 'imported as CONNECTED with its expiry');

@@ -195,3 +195,19 @@ TEST(Scopes, MissingScopeIsNamed) {
   EXPECT_EQ(missing_scope("user.info.basic,user.info.stats"), "video.list");
   EXPECT_EQ(missing_scope(""), "user.info.stats");
 }
+
+// The rule tthub_import_account shares with the token endpoint's answers: a token
+// goes into an Authorization header.
+TEST(TikTokValues, TokensAndOpenIdsAreVisibleAscii) {
+  using tthub::tiktok::is_tiktok_open_id;
+  using tthub::tiktok::is_tiktok_token;
+  EXPECT_TRUE(is_tiktok_token("act.1234567890abcdef!*"));
+  EXPECT_TRUE(is_tiktok_token(std::string(4096, 'a')));
+  for (const std::string &bad : {std::string(""), std::string("act.x\r\nX-Injected: 1"), std::string("act.x\n"),
+                                 std::string("act x"), std::string("act.\x7f"), std::string("act.\xc3\xa9"),
+                                 std::string("act.x\0y", 7), std::string(4097, 'a')})
+    EXPECT_FALSE(is_tiktok_token(bad)) << bad;
+  EXPECT_TRUE(is_tiktok_open_id("-000abc.def"));
+  EXPECT_FALSE(is_tiktok_open_id(std::string(129, 'a')));
+  EXPECT_FALSE(is_tiktok_open_id("open id"));
+}

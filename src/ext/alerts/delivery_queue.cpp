@@ -12,7 +12,9 @@ std::vector<Claimed> claim(int max_total, int per_webhook) {
   uint64_t n = spi::exec(
       "SELECT store_code, delivery_id, webhook_id, attempts, event, occurred_at, data, url, secret_enc, format, "
       "       allow_private::text "
-      "  FROM tthub._claim_deliveries($1, $2, make_interval(secs => $3), pg_backend_pid())",
+      "  FROM tthub._claim_deliveries($1::integer, $2::integer, "
+      "                            pg_catalog.make_interval(secs => $3::double precision)::interval, "
+      "                            pg_backend_pid()::integer)",
       {spi::int4(max_total), spi::int4(per_webhook), spi::int8(kLeaseSeconds)});
   std::vector<Claimed> out;
   for (uint64_t i = 0; i < n; ++i) {
@@ -36,12 +38,13 @@ std::vector<Claimed> claim(int max_total, int per_webhook) {
 }
 
 std::optional<int64_t> next_due_ms(int per_webhook) {
-  spi::exec("SELECT tthub._next_delivery_due_ms($1)", {spi::int4(per_webhook)});
+  spi::exec("SELECT tthub._next_delivery_due_ms($1::integer)", {spi::int4(per_webhook)});
   return spi::get_int8(0, 1);
 }
 
 std::string finish(const Attempt &a, int64_t retry_ms, int max_attempts) {
-  spi::exec("SELECT tthub._finish_delivery($1, $2, $3 <> 0, nullif($4, 0), nullif($5, ''), $6, $7, $8)",
+  spi::exec("SELECT tthub._finish_delivery($1::varchar, $2::bigint, ($3::integer <> 0)::boolean, nullif($4::integer, 0)::integer, "
+            "nullif($5::text, '')::text, $6::integer, $7::bigint, $8::integer)",
             {spi::text(a.store_code), spi::int8(a.delivery_id), spi::int4(a.ok ? 1 : 0),
              spi::int4(static_cast<int32_t>(a.http_status)), spi::text(a.error),
              spi::int4(static_cast<int32_t>(std::min<int64_t>(a.duration_ms, INT32_MAX))), spi::int8(retry_ms),
@@ -50,7 +53,7 @@ std::string finish(const Attempt &a, int64_t retry_ms, int max_attempts) {
 }
 
 int requeue_orphans(int max_attempts) {
-  spi::exec("SELECT tthub._requeue_orphan_deliveries($1)", {spi::int4(max_attempts)});
+  spi::exec("SELECT tthub._requeue_orphan_deliveries($1::integer)", {spi::int4(max_attempts)});
   return spi::get_int4(0, 1).value_or(0);
 }
 
@@ -65,7 +68,7 @@ void requeue_running() {
 }
 
 int64_t prune(int retention_days) {
-  spi::exec("SELECT tthub._prune_events($1)", {spi::int4(retention_days)});
+  spi::exec("SELECT tthub._prune_events($1::integer)", {spi::int4(retention_days)});
   return spi::get_int8(0, 1).value_or(0);
 }
 

@@ -11,7 +11,7 @@ void emit(const char *event, const std::string &store_code, const std::string &d
   // A server running this library over an extension not yet updated to 0.4 has no
   // outbox: the change still commits, without its event.
   if (!installed::sql().has_alerts()) return;
-  spi::exec("SELECT tthub._emit_event($1, $2::varchar, $3::jsonb)",
+  spi::exec("SELECT tthub._emit_event($1::text, $2::varchar, $3::jsonb)",
             {spi::text(event), spi::text(store_code), spi::text(data_json)});
 }
 

@@ -150,7 +150,7 @@ std::optional<Outcome> send(Dispatcher &d, deliveries::Claimed &c) {
 void scan(Dispatcher &d, int64_t now) {
   d.last_scan = now;
   deliveries::requeue_orphans(settings::max_attempts);
-  spi::exec("SELECT tthub._scan_alert_events(make_interval(secs => $1), $2)",
+  spi::exec("SELECT tthub._scan_alert_events(pg_catalog.make_interval(secs => $1::double precision)::interval, $2::integer)",
             {spi::int8(settings::token_expiry_warning_s), spi::int4(settings::day_complete_deadline_min)});
   if (now - d.last_prune >= kPruneEveryMs || d.last_prune == 0) {
     d.last_prune = now;

@@ -135,6 +135,7 @@ int webhook_retry_base_delay_ms = 10000;
 int tiktok_webhook_tolerance_s = 300;
 char *public_url = nullptr;
 bool reconnect_links = true;
+bool notify_events = true;
 int fresh_video_age_s = 48 * 3600;
 int fresh_video_interval_s = 3600;
 int young_video_age_s = 30 * 86400;
@@ -254,6 +255,10 @@ void define_all() {
                            "Whether account.need_reconnect and account.token_expiring events carry a fresh connect link.",
                            "Needs tthub.public_url; never for an account TikTok reports deleted or banned.",
                            &reconnect_links, true, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+  DefineCustomBoolVariable("tthub.notify_events", "Whether each event is also a NOTIFY on channel tthub_events.",
+                           "Any role may LISTEN, and any role may send on the channel: the payload is a hint to read "
+                           "tthub.events. Off: no NOTIFY at all.",
+                           &notify_events, true, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
   // ---- Refresh tiers (issue #19) ----
   // Time units, at least 1 s, so tests and benchmarks can compress days into seconds.
   // The upper bounds keep every product with the 1-day old-tier pace in an int.

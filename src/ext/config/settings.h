@@ -28,6 +28,7 @@ extern int day_complete_deadline_min;
 extern int webhook_max_in_flight;
 extern int webhook_timeout_ms;
 extern int webhook_retry_base_delay_ms;
+extern bool notify_events;
 
 // TikTok's webhook and reconnect links (issue #20).
 extern int tiktok_webhook_tolerance_s;

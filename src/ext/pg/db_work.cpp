@@ -21,12 +21,23 @@ void OwnTransactions::run(const std::function<void()> &fn) {
     });
     throw;
   }
-  pg_guard([&] {
-    SPI_finish();
-    PopActiveSnapshot();
-    CommitTransactionCommand();
-    MemoryContextSwitchTo(caller);  // commit leaves us in TopMemoryContext
-  });
+  try {
+    pg_guard([&] {
+      SPI_finish();
+      PopActiveSnapshot();
+      CommitTransactionCommand();
+      MemoryContextSwitchTo(caller);  // commit leaves us in TopMemoryContext
+    });
+  } catch (...) {
+    // The commit itself can fail (a NOTIFY the notification queue cannot take, a
+    // deferred check): the transaction still ends here, or the next unit of work
+    // would start inside a broken one.
+    pg_guard([&] {
+      AbortCurrentTransaction();
+      MemoryContextSwitchTo(caller);
+    });
+    throw;
+  }
 }
 
 void SubTransactions::run(const std::function<void()> &fn) {

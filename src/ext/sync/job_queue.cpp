@@ -9,14 +9,15 @@
 namespace tthub::queue {
 
 int64_t enqueue(const std::string &store_code, const char *job_type) {
-  spi::exec("SELECT tthub._enqueue($1, $2)", {spi::text(store_code), spi::text(job_type)});
+  spi::exec("SELECT tthub._enqueue($1::text, $2::text)", {spi::text(store_code), spi::text(job_type)});
   return spi::get_int8(0, 1).value_or(0);
 }
 
 std::vector<JobSpec> claim(int max_jobs) {
   uint64_t n = spi::exec(
       "SELECT store_code::text, job_id, snapshot_date, attempts, job_type "
-      "  FROM tthub._claim_jobs($1, make_interval(secs => $2), pg_backend_pid())",
+      "  FROM tthub._claim_jobs($1::integer, pg_catalog.make_interval(secs => $2::double precision)::interval, "
+      "                      pg_backend_pid()::integer)",
       {spi::int4(max_jobs), spi::int8(kLeaseSeconds)});
   std::vector<JobSpec> jobs;
   for (uint64_t i = 0; i < n; ++i) {
@@ -32,13 +33,15 @@ std::vector<JobSpec> claim(int max_jobs) {
 }
 
 int64_t next_due_ms() {
-  // A job whose store has a running job is not claimable: waking for it would spin.
+  // A job whose store has a running job, or is disabled, is not claimable: waking for
+  // it would spin.
   // No queued job gives NULL (-1 here), not 0: greatest(0, NULL) is 0, and an idle
   // worker that took it for "due now" polled the queue 20 times a second.
   spi::exec(
       "SELECT ceil(extract(epoch FROM min(q.run_after) - now()) * 1000)::bigint "
       "  FROM tthub.sync_jobs q WHERE q.state = 'queued' "
-      "   AND NOT EXISTS (SELECT 1 FROM tthub.sync_jobs r WHERE r.store_code = q.store_code AND r.state = 'running')",
+      "   AND NOT EXISTS (SELECT 1 FROM tthub.sync_jobs r WHERE r.store_code = q.store_code AND r.state = 'running') "
+      "   AND NOT EXISTS (SELECT 1 FROM tthub.stores s WHERE s.store_code = q.store_code AND s.disabled_at IS NOT NULL)",
       {});
   std::optional<int64_t> ms = spi::get_int8(0, 1);
   if (!ms) return -1;
@@ -161,7 +164,7 @@ void finish(const std::string &store_code, int64_t job_id, const jobs::Outcome &
 }
 
 int64_t prune(int retention_days) {
-  spi::exec("SELECT tthub._prune($1)", {spi::int4(retention_days)});
+  spi::exec("SELECT tthub._prune($1::integer)", {spi::int4(retention_days)});
   return spi::get_int8(0, 1).value_or(0);
 }
 

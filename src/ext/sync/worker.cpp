@@ -9,6 +9,7 @@
 #include "ext/citus/node_role.h"
 #include "ext/config/installed_sql.h"
 #include "ext/pg/db_work.h"
+#include "ext/alerts/event_notify.h"
 #include "ext/alerts/webhook_dispatcher.h"
 #include "ext/pg/lock_timeout.h"
 #include "ext/sync/engine_settings.h"
@@ -103,6 +104,8 @@ constexpr int64_t kPruneEveryMs = 3600 * 1000;
 // A claim that found fewer jobs than a "due now" promised (a race with another
 // claimer) is tried again after this, not at once.
 constexpr int64_t kClaimRetryMs = 1000;
+// Events whose wake-up the worker missed still get their NOTIFY within this.
+constexpr int64_t kNotifyCheckMs = 60000;
 
 // What the loop knows between its steps.
 struct Loop {
@@ -113,6 +116,7 @@ struct Loop {
   int64_t next_claim_at = -1;    // steady ms when the next queued job is due; -1: none queued
   int64_t drive_wait = -1;       // the engine's "next request due in" (ms), -1 idle
   int64_t hooks_wait = -1;       // the webhook dispatcher's "step again in" (ms)
+  int64_t next_notify_check = 0; // steady ms: look for events whose NOTIFY is pending
 };
 
 // Step 0: SIGHUP. A new configuration reaches an idle engine at once, a busy one when
@@ -148,6 +152,16 @@ void maintain(OwnTransactions &db, SyncEngine &engine, Loop &l) {
   if (!done) l.last_prune = -1;  // the prune may be the step that waited: next pass
   l.next_maintenance = now + (!done ? kClaimRetryMs : engine.active() > 0 ? kBusyMaintenanceMs : kIdleMaintenanceMs);
   l.claim_now = true;  // requeued orphans may be claimable
+}
+
+// Step 1a, notify: the NOTIFY tthub_events of events committed since, in a
+// transaction of the worker's own (alerts/event_notify.h). An event wakes the worker
+// at its commit (claim_now).
+void send_notifications(OwnTransactions &db, Loop &l) {
+  int64_t now = steady_ms();
+  if (!l.claim_now && now < l.next_notify_check) return;
+  l.next_notify_check = now + kNotifyCheckMs;
+  alerts::send_pending_notifications(db);
 }
 
 // Step 1b, deliver webhooks: record finished deliveries, claim and send due ones (the
@@ -254,6 +268,7 @@ void loop(OwnTransactions &db, std::unique_ptr<SyncEngine> &engine, alerts::Webh
       l.next_maintenance = 0;
       continue;
     }
+    send_notifications(db, l);
     deliver_webhooks(hooks, l);
     claim_and_start(db, *engine, l);
     drive_requests(*engine, l);

@@ -89,9 +89,16 @@ BEGIN
   END IF;
   -- Jobs not started yet are dropped; a running one finishes.
   PERFORM @extschema@._drop_queued_jobs(store_code);
+  -- Its connect links not spent yet, and the authorizations in progress, are withdrawn
+  -- (enabling the store again revives none: the admin issues new links). A connection
+  -- that completes regardless gets no sync: the claim skips a disabled store.
+  DELETE FROM @extschema@.oauth_states o
+   WHERE o.store_code = tthub_disable_store.store_code AND o.used_at IS NULL;
+  DELETE FROM @extschema@.oauth_invites i
+   WHERE i.store_code = tthub_disable_store.store_code AND i.used_at IS NULL;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.tthub_disable_store(text) IS 'Stop syncing a store (queued jobs are dropped); its accounts and snapshots stay.';
+COMMENT ON FUNCTION @extschema@.tthub_disable_store(text) IS 'Stop syncing a store (queued jobs are dropped, its connect links withdrawn); its accounts and snapshots stay.';
 REVOKE ALL ON FUNCTION @extschema@.tthub_disable_store(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.tthub_disable_store(text) TO tthub_admin;
 
@@ -103,6 +110,7 @@ BEGIN
   PERFORM @extschema@._require_store(store_code);
   UPDATE @extschema@.stores s SET disabled_at = NULL, updated_at = now()
    WHERE s.store_code = tthub_enable_store.store_code;
+  PERFORM @extschema@._wake_worker();  -- a job left queued while it was disabled can run now
 END
 $$;
 COMMENT ON FUNCTION @extschema@.tthub_enable_store(text) IS 'Sync a disabled store again.';

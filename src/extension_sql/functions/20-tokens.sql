@@ -92,12 +92,12 @@ BEGIN
     refresh_enc := r.refresh_token_enc;
     IF access_enc IS NOT NULL AND NOT @extschema@._token_key_is_current(access_enc) THEN
       access_enc := @extschema@._reencrypt_token(access_enc,
-                      @extschema@.token_context(r.store_code, r.open_id, 'access_token'));
+                      @extschema@.token_context(r.store_code::text, r.open_id::text, 'access_token'::text));
       rewritten := rewritten + 1;
     END IF;
     IF refresh_enc IS NOT NULL AND NOT @extschema@._token_key_is_current(refresh_enc) THEN
       refresh_enc := @extschema@._reencrypt_token(refresh_enc,
-                       @extschema@.token_context(r.store_code, r.open_id, 'refresh_token'));
+                       @extschema@.token_context(r.store_code::text, r.open_id::text, 'refresh_token'::text));
       rewritten := rewritten + 1;
     END IF;
     IF access_enc IS DISTINCT FROM r.access_token_enc OR refresh_enc IS DISTINCT FROM r.refresh_token_enc THEN

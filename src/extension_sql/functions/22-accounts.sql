@@ -55,6 +55,18 @@ GRANT SELECT ON @extschema@.accounts TO tthub_admin;
 -- (README: "Security"): log_statement = 'all' logs every statement before it runs.
 ------------------------------------------------------------------------------
 
+-- An imported account's open_id and tokens are held to the rule TikTok's answers are
+-- (core/tiktok_api.h): a token goes into an Authorization header, where a CR or LF
+-- would add headers of its own.
+CREATE OR REPLACE FUNCTION @extschema@._check_tiktok_account(open_id text, access_token text, refresh_token text)
+  RETURNS void
+  LANGUAGE c VOLATILE
+  SET search_path = pg_catalog, pg_temp
+  AS 'MODULE_PATHNAME', 'tthub_check_tiktok_account';
+COMMENT ON FUNCTION @extschema@._check_tiktok_account(text, text, text) IS
+  'Internal: raise 22023 unless open_id and both tokens look as TikTok issues them (visible ASCII, bounded); the error names the argument, never its value.';
+REVOKE ALL ON FUNCTION @extschema@._check_tiktok_account(text, text, text) FROM PUBLIC;
+
 -- Migration path for accounts connected elsewhere. Where events come from in SQL: an
 -- account imported is an account connected, with the event in its transaction.
 CREATE OR REPLACE FUNCTION @extschema@.tthub_import_account(store_code text, open_id text, access_token text,
@@ -78,6 +90,7 @@ BEGIN
   IF coalesce(expires_in, 0) <= 0 OR coalesce(refresh_expires_in, 0) <= 0 THEN
     RAISE EXCEPTION 'expires_in and refresh_expires_in must be positive seconds' USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  PERFORM @extschema@._check_tiktok_account(open_id, access_token, refresh_token);
   INSERT INTO @extschema@.store_accounts AS a
     (store_code, open_id, access_token_enc, refresh_token_enc, token_expires_at,
      refresh_token_expires_at, scope, status, status_reason, connected_at, updated_at)
@@ -92,7 +105,7 @@ BEGIN
          refresh_token_expires_at = EXCLUDED.refresh_token_expires_at,
          scope = EXCLUDED.scope, status = 'CONNECTED', status_reason = NULL,
          connected_at = EXCLUDED.connected_at, updated_at = EXCLUDED.updated_at;
-  PERFORM @extschema@._emit_event('account.connected', store_code,
+  PERFORM @extschema@._emit_event('account.connected'::text, store_code::varchar,
     pg_catalog.jsonb_build_object('open_id', open_id, 'via', 'import'));
 END
 $$;

@@ -23,6 +23,11 @@ DECLARE
   invite text := @extschema@._random_state();
 BEGIN
   PERFORM @extschema@._require_store(store_code);
+  IF EXISTS (SELECT 1 FROM @extschema@.stores s
+              WHERE s.store_code = tthub_connect_link.store_code AND s.disabled_at IS NOT NULL) THEN
+    RAISE EXCEPTION 'store "%" is disabled', store_code
+      USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'SELECT tthub.tthub_enable_store(...) first.';
+  END IF;
   IF valid_for IS NULL OR valid_for <= interval '0' OR valid_for > interval '90 days' THEN
     RAISE EXCEPTION 'valid_for must be positive and at most 90 days' USING ERRCODE = 'invalid_parameter_value';
   END IF;
@@ -66,6 +71,11 @@ BEGIN
   END IF;
   IF inv.expired THEN
     RAISE EXCEPTION 'invite expired' USING ERRCODE = 'TH107', HINT = 'Ask the store''s administrator for a new connect link.';
+  END IF;
+  -- Disabling a store withdraws its links; this holds even for one made in between.
+  IF EXISTS (SELECT 1 FROM @extschema@.stores s WHERE s.store_code = inv.store_code AND s.disabled_at IS NOT NULL) THEN
+    RAISE EXCEPTION 'invalid invite' USING ERRCODE = 'TH106', DETAIL = 'The store is disabled.',
+      HINT = 'Ask the store''s administrator for a new connect link.';
   END IF;
   -- TikTok's rules for a web redirect URI: https, absolute, no query, no fragment,
   -- under 512 characters. Plain http only for loopback (development, tests).

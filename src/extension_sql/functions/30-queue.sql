@@ -47,7 +47,7 @@ BEGIN
       USING ERRCODE = 'object_not_in_prerequisite_state',
             HINT = 'Connect an account (OAuth) or reconnect one in NEED_RECONNECT; see tthub.accounts.';
   END IF;
-  RETURN @extschema@._enqueue(store_code, 'manual_sync');
+  RETURN @extschema@._enqueue(store_code, 'manual_sync'::text);
 END
 $$;
 COMMENT ON FUNCTION @extschema@.tthub_sync(text) IS
@@ -171,6 +171,10 @@ BEGIN
      WHERE q.state = 'queued' AND q.run_after <= now()
        AND NOT EXISTS (SELECT 1 FROM @extschema@.sync_jobs r
                         WHERE r.store_code = q.store_code AND r.state = 'running')
+       -- A disabled store is not synced, whatever queued its job (a connection that
+       -- completed as the store was disabled, an old job).
+       AND NOT EXISTS (SELECT 1 FROM @extschema@.stores s
+                        WHERE s.store_code = q.store_code AND s.disabled_at IS NOT NULL)
      ORDER BY q.run_after, q.job_id
   LOOP
     CONTINUE WHEN c.store_code::text = ANY (picked);
@@ -190,7 +194,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@._claim_jobs(integer, interval, integer) IS
-  'Internal: lease up to max_jobs due jobs to a worker, at most one per store and none of a store that has a running job.';
+  'Internal: lease up to max_jobs due jobs to a worker, at most one per store, none of a store that has a running job or is disabled.';
 REVOKE ALL ON FUNCTION @extschema@._claim_jobs(integer, interval, integer) FROM PUBLIC;
 
 -- Process ids are node-local: only the coordinator, where the sync worker and

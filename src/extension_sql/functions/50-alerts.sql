@@ -21,7 +21,10 @@ CREATE OR REPLACE FUNCTION @extschema@._webhook_secret_context(webhook_id bigint
 COMMENT ON FUNCTION @extschema@._webhook_secret_context(bigint) IS
   'The authenticated context of a webhook''s encrypted signing secret.';
 
--- The event, its deliveries and its NOTIFY, in the caller's transaction.
+-- The event and its deliveries, in the caller's transaction. Its NOTIFY is not: a
+-- NOTIFY the notification queue cannot take fails the commit that carries it, and
+-- any role can fill that queue. The event is marked notify_pending instead, and the
+-- worker, woken at commit, sends it in a transaction of its own (_notify_events).
 CREATE OR REPLACE FUNCTION @extschema@._emit_event(event text, store_code varchar, data jsonb) RETURNS bigint
   LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
@@ -33,6 +36,7 @@ DECLARE
   note text;
   payload jsonb := coalesce(_emit_event.data, '{}');
   link text;
+  notify boolean := coalesce(current_setting('tthub.notify_events', true), 'on') <> 'off';
 BEGIN
   IF NOT (event = ANY (@extschema@._event_names())) THEN
     RAISE EXCEPTION 'unknown event "%"', event USING ERRCODE = 'invalid_parameter_value';
@@ -46,29 +50,61 @@ BEGIN
       payload := payload || pg_catalog.jsonb_build_object('reconnect_url', link);
     END IF;
   END IF;
-  INSERT INTO @extschema@.events (store_code, event, data, occurred_at)
-  VALUES (_emit_event.store_code, _emit_event.event, payload, at)
+  INSERT INTO @extschema@.events (store_code, event, data, occurred_at, notify_pending)
+  VALUES (_emit_event.store_code, _emit_event.event, payload, at, notify)
   RETURNING events.event_id INTO id;
   INSERT INTO @extschema@.deliveries (store_code, event_id, webhook_id, run_after, created_at, updated_at)
   SELECT _emit_event.store_code, id, w.webhook_id, at, at, at
     FROM @extschema@.webhooks w
    WHERE w.enabled AND (w.events IS NULL OR _emit_event.event = ANY (w.events));
   GET DIAGNOSTICS queued = ROW_COUNT;
-  -- Any role may LISTEN (Postgres checks no privilege on it), so the payload names the
-  -- event and nothing more: its data (open_id, errors, reasons) stays in tthub.events,
-  -- which only tthub_admin reads.
-  note := pg_catalog.json_build_object('id', id, 'event', event, 'store_code', _emit_event.store_code,
-                                       'occurred_at', at)::text;
-  PERFORM pg_catalog.pg_notify('tthub_events', note);
-  IF queued > 0 THEN
+  IF queued > 0 OR notify THEN
     PERFORM @extschema@._wake_worker();
   END IF;
   RETURN id;
 END
 $$;
 COMMENT ON FUNCTION @extschema@._emit_event(text, varchar, jsonb) IS
-  'Internal: record an event in the outbox, queue a delivery to each webhook that wants it and NOTIFY tthub_events, all in the caller''s transaction.';
+  'Internal: record an event in the outbox and queue a delivery to each webhook that wants it, in the caller''s transaction; the worker sends its NOTIFY tthub_events after the commit.';
 REVOKE ALL ON FUNCTION @extschema@._emit_event(text, varchar, jsonb) FROM PUBLIC;
+
+-- The worker's NOTIFYs: up to max_events pending events, oldest first, each sent
+-- (when send) and marked sent, in the worker's transaction; if its commit fails (the
+-- queue takes no more), the worker calls this again with send => false, which marks
+-- them without sending, so one refused NOTIFY never holds back the next.
+-- Any role may LISTEN and NOTIFY on the channel (Postgres checks no privilege on
+-- either), so the payload names the event and nothing more: its data (open_id,
+-- errors, reasons) stays in tthub.events, which only tthub_admin reads.
+CREATE OR REPLACE FUNCTION @extschema@._notify_events(max_events integer, send boolean) RETURNS integer
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  r record;
+  n integer := 0;
+BEGIN
+  FOR r IN
+    SELECT e.store_code, e.event_id, e.event, e.occurred_at
+      FROM @extschema@.events e
+     WHERE e.notify_pending
+     ORDER BY e.event_id
+     LIMIT max_events
+  LOOP
+    IF send THEN
+      PERFORM pg_catalog.pg_notify('tthub_events',
+        pg_catalog.json_build_object('id', r.event_id, 'event', r.event, 'store_code', r.store_code,
+                                     'occurred_at', r.occurred_at)::text);
+    END IF;
+    UPDATE @extschema@.events e SET notify_pending = false
+     WHERE e.store_code = r.store_code AND e.event_id = r.event_id;
+    n := n + 1;
+  END LOOP;
+  RETURN n;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._notify_events(integer, boolean) IS
+  'Internal (the worker): NOTIFY tthub_events for up to max_events pending events (send => false: mark them without sending); returns how many.';
+REVOKE ALL ON FUNCTION @extschema@._notify_events(integer, boolean) FROM PUBLIC;
 
 ------------------------------------------------------------------------------
 -- Managing webhooks (tthub_admin).
@@ -77,23 +113,22 @@ CREATE OR REPLACE FUNCTION @extschema@._check_webhook_url(url text, allow_http b
   LANGUAGE plpgsql IMMUTABLE
   SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-  host text := lower(substring(url FROM '^[A-Za-z]+://([^/?#]*)'));
 BEGIN
   IF url IS NULL OR length(url) > 2048 OR url !~ '^https?://[^/?#@\s]+(:[0-9]+)?([/?#]\S*)?$' THEN
     RAISE EXCEPTION 'a webhook URL is http(s)://host[:port]/path, without credentials or spaces, at most 2048 characters'
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  IF url ~ '^http://' AND NOT coalesce(allow_http, false)
-     AND host !~ '^(127(\.[0-9]{1,3}){3}|localhost|\[::1\])(:[0-9]+)?$' THEN
-    RAISE EXCEPTION 'a webhook URL must use https unless it is on loopback'
+  -- Loopback is no exception: it is the database host, whose ports the superuser
+  -- worker would reach on the webhook's owner's behalf.
+  IF url ~ '^http://' AND NOT coalesce(allow_http, false) THEN
+    RAISE EXCEPTION 'a webhook URL must use https'
       USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'A superuser may pass allow_http => true to send events in clear text to this host.';
+            HINT = 'A superuser may pass allow_http => true (and allow_private => true for a receiver on this host or the private network).';
   END IF;
 END
 $$;
 COMMENT ON FUNCTION @extschema@._check_webhook_url(text, boolean) IS
-  'Internal: refuse a webhook URL that is not http(s), carries credentials, or is plain http off loopback without allow_http.';
+  'Internal: refuse a webhook URL that is not http(s), carries credentials, or is plain http without allow_http.';
 
 CREATE OR REPLACE FUNCTION @extschema@.tthub_add_webhook(url text, signing_secret text, events text[] DEFAULT NULL,
     format text DEFAULT 'json', allow_http boolean DEFAULT false, allow_private boolean DEFAULT false) RETURNS bigint
@@ -108,7 +143,7 @@ DECLARE
   secret_enc bytea;
 BEGIN
   -- The worker that sends deliveries is a superuser: tthub_admin may not point it at
-  -- the private network (or in clear text across it); a superuser may.
+  -- this host or the private network (or in clear text across it); a superuser may.
   IF (coalesce(allow_http, false) OR coalesce(allow_private, false))
      AND NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = session_user) THEN
     RAISE EXCEPTION 'only a superuser may allow plain http or internal addresses for a webhook'
@@ -134,7 +169,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.tthub_add_webhook(text, text, text[], text, boolean, boolean) IS
-  'Add a webhook: POSTs each event (NULL events: every one) to url, signed with signing_secret (stored encrypted, never readable). format => ''slack'' sends {"text": ...}. allow_http, allow_private (superuser only): plain http off loopback, internal addresses. Returns its id.';
+  'Add a webhook: POSTs each event (NULL events: every one) to url, signed with signing_secret (stored encrypted, never readable). format => ''slack'' sends {"text": ...}. allow_http, allow_private (superuser only): plain http, internal addresses (loopback included). Returns its id.';
 REVOKE ALL ON FUNCTION @extschema@.tthub_add_webhook(text, text, text[], text, boolean, boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.tthub_add_webhook(text, text, text[], text, boolean, boolean) TO tthub_admin;
 
@@ -436,11 +471,13 @@ BEGIN
       FROM @extschema@.store_accounts a
       JOIN @extschema@.stores s ON s.store_code = a.store_code AND s.disabled_at IS NULL
      WHERE a.status IN ('CONNECTED', 'ERROR') AND a.refresh_token_expires_at < now() + expiry_warning
-       AND NOT EXISTS (SELECT 1 FROM @extschema@.events e
-                        WHERE e.store_code = a.store_code AND e.event = 'account.token_expiring'
-                          AND e.data ->> 'open_id' = a.open_id
-                          AND (e.data ->> 'refresh_token_expires_at')::timestamptz = a.refresh_token_expires_at)
+       AND a.token_expiry_warned_for IS DISTINCT FROM a.refresh_token_expires_at
   LOOP
+    -- Remembered with the account, not looked up in events: retention prunes those,
+    -- and the warning would go out again. Only if the expiry is still the one read.
+    UPDATE @extschema@.store_accounts a SET token_expiry_warned_for = r.expires
+     WHERE a.store_code = r.store_code AND a.open_id = r.open_id AND a.refresh_token_expires_at = r.expires;
+    CONTINUE WHEN NOT FOUND;
     PERFORM @extschema@._emit_event('account.token_expiring', r.store_code,
       pg_catalog.jsonb_build_object('open_id', r.open_id, 'refresh_token_expires_at', r.expires));
     n := n + 1;
@@ -475,7 +512,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@._scan_alert_events(interval, integer) IS
-  'Internal: emit account.token_expiring (refresh token expires within expiry_warning; once per account and expiry) and sync.day_incomplete (today not complete day_deadline_minutes after midnight in tthub.snapshot_timezone; once per store and day; negative: never).';
+  'Internal: emit account.token_expiring (refresh token expires within expiry_warning; once per account and expiry, remembered in store_accounts.token_expiry_warned_for) and sync.day_incomplete (today not complete day_deadline_minutes after midnight in tthub.snapshot_timezone; once per store and day; negative: never).';
 REVOKE ALL ON FUNCTION @extschema@._scan_alert_events(interval, integer) FROM PUBLIC;
 
 -- Events and finished deliveries older than the retention; an event with a

@@ -102,11 +102,24 @@ COMMENT ON COLUMN tthub_reporting.metrics_requests.requests IS 'Requests complet
 COMMENT ON COLUMN tthub_reporting.metrics_requests.duration_seconds IS 'Their total duration in seconds (a counter).';
 GRANT SELECT ON tthub_reporting.metrics_requests TO tthub_reader, tthub_admin;
 
+-- The counts are read with the extension owner's rights: on Citus a view's tables are
+-- checked with the reader's own on the shards, and readers get no grant on the
+-- webhook queue (only admins see deliveries).
+CREATE OR REPLACE FUNCTION @extschema@._delivery_counts() RETURNS TABLE (state text, deliveries bigint)
+  LANGUAGE sql STABLE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT d.state::text, count(*) FROM @extschema@.deliveries d GROUP BY d.state
+$$;
+COMMENT ON FUNCTION @extschema@._delivery_counts() IS
+  'Internal: webhook deliveries per state (no more), read with the extension owner''s rights for the metrics view.';
+REVOKE ALL ON FUNCTION @extschema@._delivery_counts() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@._delivery_counts() TO tthub_reader, tthub_admin;
+
 CREATE OR REPLACE VIEW tthub_reporting.metrics_webhook_deliveries AS
-  SELECT s.state, count(d.delivery_id)::float8 AS deliveries
+  SELECT s.state, coalesce(d.deliveries, 0)::float8 AS deliveries
     FROM unnest(ARRAY['queued', 'running', 'done', 'dead']) WITH ORDINALITY AS s(state, n)
-    LEFT JOIN @extschema@.deliveries d ON d.state::text = s.state
-   GROUP BY s.state, s.n
+    LEFT JOIN @extschema@._delivery_counts() d ON d.state = s.state
    ORDER BY s.n;
 COMMENT ON VIEW tthub_reporting.metrics_webhook_deliveries IS 'tthub_webhook_deliveries{state}: webhook deliveries in each state.';
 COMMENT ON COLUMN tthub_reporting.metrics_webhook_deliveries.state IS 'queued, running, done or dead.';

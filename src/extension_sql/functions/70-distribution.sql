@@ -257,12 +257,14 @@ BEGIN
 
   -- Citus checks the privileges of whoever reads a view on the shards themselves
   -- (citusdata/citus#1683), not the view owner's: readers of tthub_reporting need the
-  -- schema and the tables behind its views, none of which holds a secret (accounts
-  -- reach them through _accounts_without_tokens()).
+  -- schema and the tables behind its views, and nothing more. None of them holds a
+  -- secret; accounts reach the views through _accounts_without_tokens(), webhook
+  -- deliveries (admins' business) only as counts through _delivery_counts().
   GRANT USAGE ON SCHEMA @extschema@ TO tthub_reader;
   GRANT SELECT ON @extschema@.videos, @extschema@.video_observations, @extschema@.refresh_calls TO tthub_reader;
   GRANT SELECT ON @extschema@.stores, @extschema@.user_daily, @extschema@.video_daily, @extschema@.sync_logs,
-                  @extschema@.sync_jobs, @extschema@.sync_ledger, @extschema@.deliveries TO tthub_reader;
+                  @extschema@.sync_jobs, @extschema@.sync_ledger TO tthub_reader;
+  REVOKE SELECT ON @extschema@.deliveries FROM tthub_reader;  -- granted by 0.4's tthub_distribute
   -- Admins read webhook_deliveries (the webhooks' URLs come through _webhook_urls()).
   GRANT SELECT ON @extschema@.deliveries TO tthub_admin;
 

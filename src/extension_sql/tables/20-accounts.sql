@@ -19,6 +19,7 @@ CREATE TABLE @extschema@.store_accounts (
   last_sync_at             timestamptz,
   connected_at             timestamptz NOT NULL DEFAULT now(),
   updated_at               timestamptz NOT NULL DEFAULT now(),
+  token_expiry_warned_for  timestamptz,
   PRIMARY KEY (store_code, open_id)
 );
 COMMENT ON TABLE @extschema@.store_accounts IS 'TikTok accounts connected to a store, with their encrypted tokens. Token columns are readable by no tthub role.';
@@ -36,6 +37,8 @@ COMMENT ON COLUMN @extschema@.store_accounts.status_reason IS 'Why the account l
 COMMENT ON COLUMN @extschema@.store_accounts.last_sync_at IS 'When a sync of this account last succeeded.';
 COMMENT ON COLUMN @extschema@.store_accounts.connected_at IS 'When the account was (re)connected.';
 COMMENT ON COLUMN @extschema@.store_accounts.updated_at IS 'When the row last changed.';
+COMMENT ON COLUMN @extschema@.store_accounts.token_expiry_warned_for IS
+  'The refresh_token_expires_at that account.token_expiring was sent for (kept with the account: its event is pruned).';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.store_accounts', '');
 REVOKE ALL ON @extschema@.store_accounts FROM PUBLIC;
 -- Admins see accounts but never a token column.

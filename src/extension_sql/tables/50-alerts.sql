@@ -3,7 +3,8 @@
 -- the worker sends. Each event is one row written in the transaction that made the
 -- change it reports (no triggers: Citus refuses them; the code that changes the row
 -- calls tthub._emit_event), so a rolled-back change never sends one and a committed
--- one always does. Every event is also a NOTIFY on channel tthub_events.
+-- one always does. Every event is also a NOTIFY on channel tthub_events, which the
+-- worker sends in a transaction of its own (src/ext/notify/event_notify.h).
 ------------------------------------------------------------------------------
 
 -- Looked up without a store (by id, when delivering): a reference table on Citus.
@@ -22,12 +23,12 @@ CREATE TABLE @extschema@.webhooks (
 COMMENT ON TABLE @extschema@.webhooks IS
   'Endpoints that receive tthub''s events as signed HTTP POSTs (tthub_add_webhook). The signing secret is readable by no role.';
 COMMENT ON COLUMN @extschema@.webhooks.webhook_id IS 'Webhook number, as returned by tthub_add_webhook.';
-COMMENT ON COLUMN @extschema@.webhooks.url IS 'Where deliveries are POSTed: https, or http on loopback or when allow_http. Redirects are not followed.';
+COMMENT ON COLUMN @extschema@.webhooks.url IS 'Where deliveries are POSTed: https, or http when allow_http. Redirects are not followed.';
 COMMENT ON COLUMN @extschema@.webhooks.secret_enc IS 'Signing secret, AES-256-GCM envelope (context tthub._webhook_secret_context(webhook_id)).';
 COMMENT ON COLUMN @extschema@.webhooks.events IS 'Events sent to this webhook; NULL: every event.';
 COMMENT ON COLUMN @extschema@.webhooks.format IS 'json (tthub''s signed payload) or slack ({"text": ...}, for Slack incoming webhooks).';
-COMMENT ON COLUMN @extschema@.webhooks.allow_http IS 'Plain http allowed to a host other than loopback; only a superuser sets it.';
-COMMENT ON COLUMN @extschema@.webhooks.allow_private IS 'Deliveries may connect to internal addresses (private, link-local); only a superuser sets it.';
+COMMENT ON COLUMN @extschema@.webhooks.allow_http IS 'Plain http allowed; only a superuser sets it.';
+COMMENT ON COLUMN @extschema@.webhooks.allow_private IS 'Deliveries may connect to internal addresses (loopback, private, link-local); only a superuser sets it.';
 COMMENT ON COLUMN @extschema@.webhooks.enabled IS 'False: no new deliveries, and queued ones wait (tthub_disable_webhook).';
 COMMENT ON COLUMN @extschema@.webhooks.created_at IS 'When the webhook was added.';
 COMMENT ON COLUMN @extschema@.webhooks.updated_at IS 'When the row last changed.';
@@ -39,9 +40,11 @@ CREATE TABLE @extschema@.events (
   event       text        NOT NULL,
   data        jsonb       NOT NULL DEFAULT '{}',
   occurred_at timestamptz NOT NULL DEFAULT now(),
+  notify_pending boolean  NOT NULL DEFAULT false,
   PRIMARY KEY (store_code, event_id)
 );
 CREATE INDEX events_occurred_idx ON @extschema@.events (occurred_at);
+CREATE INDEX events_notify_pending_idx ON @extschema@.events (event_id) WHERE notify_pending;
 COMMENT ON TABLE @extschema@.events IS
   'The outbox: one row per event, written in the transaction of the change it reports. Kept tthub.log_retention days.';
 COMMENT ON COLUMN @extschema@.events.store_code IS 'Store the event concerns.';
@@ -49,6 +52,7 @@ COMMENT ON COLUMN @extschema@.events.event_id IS 'Event number (increasing); the
 COMMENT ON COLUMN @extschema@.events.event IS 'account.connected, account.need_reconnect, account.token_expiring, account.removed, sync.failed, job.dead or sync.day_incomplete.';
 COMMENT ON COLUMN @extschema@.events.data IS 'What happened (open_id, reason, error, job_id, ...); never a token or secret.';
 COMMENT ON COLUMN @extschema@.events.occurred_at IS 'When the transaction that made the change started.';
+COMMENT ON COLUMN @extschema@.events.notify_pending IS 'Its NOTIFY tthub_events is still to be sent by the worker (tthub.notify_events).';
 -- A sibling of sync_jobs rather than a job type in it: a sync claim hands out at most
 -- one job per store, max_concurrent_syncs slots and one pending job per store and day,
 -- and a delivery must wait for none of those. The semantics are the same: queued /
