@@ -29,7 +29,7 @@ Claimed claim_or_create(tthub::DbWork &db, const std::string &store) {
       throw tthub::Error("P0002", "store \"" + store + "\" does not exist");
     // The day first, passed in: Citus refuses snapshot_today() (COALESCE over a
     // setting) inside an UPDATE of sync_jobs.
-    int32_t today = tthub::snapshots::today();
+    int32_t today = tthub::snapshots::today(store);
     uint64_t n = tthub::spi::exec(
         "WITH claimed AS ( "
         "  UPDATE tthub.sync_jobs SET state = 'running', attempts = attempts + 1, worker_pid = pg_backend_pid(), "

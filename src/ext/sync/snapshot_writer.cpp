@@ -35,8 +35,14 @@ bool schema_has_checkpoints() {
              {}) == 1;
 }
 
-int32_t today() {
-  spi::exec("SELECT tthub.snapshot_today()", {});
+int32_t today(const std::string &store_code) {
+  // SQL older than 0.5 (before ALTER EXTENSION tthub UPDATE) has no per-store day:
+  // every store's day is then tthub.snapshot_timezone's.
+  if (spi::exec("SELECT 1 WHERE to_regprocedure('tthub.snapshot_today(text)') IS NOT NULL", {}) == 1) {
+    spi::exec("SELECT tthub.snapshot_today($1::text)", {spi::text(store_code)});
+  } else {
+    spi::exec("SELECT tthub.snapshot_today()", {});
+  }
   return spi::get_int4(0, 1).value_or(0);  // DateADT is an int4
 }
 

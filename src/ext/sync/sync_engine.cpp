@@ -224,7 +224,7 @@ void SyncEngine::start_next_account(Job &job) {
 // attempt's checkpoint of the same account-day is continued from.
 void SyncEngine::open_account_day(Job &job) {
   db(job, [&] {
-    job.target.snapshot_date = snapshots::today();
+    job.target.snapshot_date = snapshots::today(job.spec.store_code);
     job.target.checkpoints = snapshots::schema_has_checkpoints();
     snapshots::Checkpoint c = snapshots::ledger_open(job.target);
     if (c.next_cursor) {
