@@ -226,6 +226,22 @@ is "$(psql -X -qAt -h 127.0.0.1 -p "$PORT" -U analyst -d tthub -c "SELECT value 
    "1" "and sees the sync worker in health"
 is "$(psql -X -qAt -h 127.0.0.1 -p "$PORT" -U analyst -d tthub -v VERBOSITY=sqlstate -c "SELECT access_token_enc FROM tthub.store_accounts" 2>&1)" \
    "ERROR:  42501" "but no token column"
+# A client's BI login (issue 21): it reads its client's store through tthub_reporting,
+# and the shard-level grants of tthub_reader (above) do not reach it.
+Q "SELECT tthub.tthub_add_client('Acme'); SELECT tthub.tthub_set_store_client('s1', 'Acme');
+   CREATE ROLE acme_bi LOGIN; SELECT tthub.tthub_grant_client_reader('acme_bi', 'Acme')" >/dev/null
+for node in "$PORT" "$W1"; do
+  is "$(q "$node" tthub "SELECT count(*) FROM pg_class c WHERE c.relnamespace = 'tthub'::regnamespace AND c.relkind IN ('r', 'p')
+                          AND has_table_privilege('acme_bi', c.oid, 'SELECT')")|$(q "$node" tthub "SELECT has_schema_privilege('acme_bi', 'tthub', 'USAGE')")" \
+     "0|false" "the client reader holds no table of tthub, nor the schema, on node $node"
+done
+for v in $(Q "SELECT table_name FROM information_schema.views WHERE table_schema = 'tthub_reporting' ORDER BY 1"); do
+  got=$(psql -X -qAt -h 127.0.0.1 -p "$PORT" -U acme_bi -d tthub -c "SET client_min_messages = error;
+          SELECT count(*) FROM tthub_reporting.$v x WHERE x::text ~ '[(,]s[02-9][,)]'" 2>&1)
+  is "$got" "0" "a client reader reads tthub_reporting.$v on Citus without another client's row"
+done
+is "$(psql -X -qAt -h 127.0.0.1 -p "$PORT" -U acme_bi -d tthub -c "SELECT string_agg(DISTINCT store_code, ',') FROM tthub_reporting.video_daily" 2>&1)" \
+   "s1" "and its own store's rows"
 for view in "account_daily WHERE store_code = 's1'" "video_latest WHERE store_code = 's1'" \
             "video_daily WHERE store_code = 's1' AND snapshot_date > $TODAY - 90"; do
   like "$(Q "EXPLAIN SELECT * FROM tthub.$view")" "Task Count: 1$" "one task: $view"
