@@ -231,7 +231,9 @@ SELECT @extschema@._create_reporting_view('sync_progress', $q$
 
 -- Counts over every store: an operator's view, not a client's.
 CREATE OR REPLACE VIEW tthub_reporting.job_queue WITH (security_barrier) AS
+  SELECT * FROM (
   SELECT state::text AS state, jobs, next_run_after FROM @extschema@.job_queue
+  OFFSET 0) q
    WHERE (SELECT @extschema@._reads_all_stores(CURRENT_USER));
 
 SELECT @extschema@._create_reporting_view('dead_jobs', $q$
@@ -264,7 +266,9 @@ SELECT @extschema@._create_reporting_view('store_summary', $q$
 
 -- Counts over every store: an operator's view, not a client's.
 CREATE OR REPLACE VIEW tthub_reporting.health WITH (security_barrier) AS
+  SELECT * FROM (
   SELECT metric, value, help FROM @extschema@.health
+  OFFSET 0) q
    WHERE (SELECT @extschema@._reads_all_stores(CURRENT_USER));
 
 CREATE OR REPLACE FUNCTION tthub_reporting.snapshot_today() RETURNS date

@@ -15,20 +15,26 @@ COMMENT ON FUNCTION @extschema@._request_stats() IS
 REVOKE ALL ON FUNCTION @extschema@._request_stats() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@._request_stats() TO tthub_reader, tthub_admin;
 
+-- Counts over every store, not a client's: a client reader gets no row. The one-time
+-- filter sits above a fence (Citus refuses it beside an outer join).
 CREATE OR REPLACE VIEW tthub_reporting.metrics_worker WITH (security_barrier) AS
+  SELECT * FROM (
   SELECT @extschema@._sync_workers_running()::float8 AS up
+  OFFSET 0) q
    WHERE (SELECT @extschema@._reads_all_stores(CURRENT_USER));
 COMMENT ON VIEW tthub_reporting.metrics_worker IS 'tthub_worker_up: 1 when the sync worker serving this database runs.';
 COMMENT ON COLUMN tthub_reporting.metrics_worker.up IS '1: running, 0: not.';
 GRANT SELECT ON tthub_reporting.metrics_worker TO tthub_reader, tthub_admin;
 
 CREATE OR REPLACE VIEW tthub_reporting.metrics_jobs WITH (security_barrier) AS
+  SELECT * FROM (
   SELECT s.state::text AS state, count(j.job_id)::float8 AS jobs
     FROM unnest(enum_range(NULL::@extschema@.job_state)) AS s(state)
     LEFT JOIN @extschema@.sync_jobs j ON j.state = s.state
-   WHERE (SELECT @extschema@._reads_all_stores(CURRENT_USER))
    GROUP BY s.state
-   ORDER BY s.state;
+   ORDER BY s.state
+  OFFSET 0) q
+   WHERE (SELECT @extschema@._reads_all_stores(CURRENT_USER));
 COMMENT ON VIEW tthub_reporting.metrics_jobs IS 'tthub_jobs{state}: sync jobs in each state (every state, 0 included).';
 COMMENT ON COLUMN tthub_reporting.metrics_jobs.state IS 'Job state.';
 COMMENT ON COLUMN tthub_reporting.metrics_jobs.jobs IS 'Jobs in that state.';
@@ -73,14 +79,16 @@ COMMENT ON COLUMN tthub_reporting.metrics_accounts.refresh_token_expiry_timestam
 GRANT SELECT ON tthub_reporting.metrics_accounts TO tthub_reader, tthub_admin;
 
 CREATE OR REPLACE VIEW tthub_reporting.metrics_account_status WITH (security_barrier) AS
+  SELECT * FROM (
   SELECT s.status::text AS status, count(x.open_id)::float8 AS accounts
     FROM unnest(enum_range(NULL::@extschema@.account_status)) AS s(status)
     LEFT JOIN (SELECT a.status, a.open_id FROM @extschema@.accounts a
                  JOIN @extschema@.stores t ON t.store_code = a.store_code AND t.disabled_at IS NULL) x
            ON x.status = s.status
-   WHERE (SELECT @extschema@._reads_all_stores(CURRENT_USER))
    GROUP BY s.status
-   ORDER BY s.status;
+   ORDER BY s.status
+  OFFSET 0) q
+   WHERE (SELECT @extschema@._reads_all_stores(CURRENT_USER));
 COMMENT ON VIEW tthub_reporting.metrics_account_status IS
   'tthub_accounts{status}: accounts of active stores in each status (NEED_RECONNECT: their owner must reconnect).';
 COMMENT ON COLUMN tthub_reporting.metrics_account_status.status IS 'Account status.';
@@ -88,9 +96,11 @@ COMMENT ON COLUMN tthub_reporting.metrics_account_status.accounts IS 'Accounts i
 GRANT SELECT ON tthub_reporting.metrics_account_status TO tthub_reader, tthub_admin;
 
 CREATE OR REPLACE VIEW tthub_reporting.metrics_requests WITH (security_barrier) AS
+  SELECT * FROM (
   SELECT r.endpoint, r.status_class, r.requests::float8 AS requests, r.duration_seconds::float8 AS duration_seconds
     FROM jsonb_to_recordset(@extschema@._request_stats()::jsonb)
          AS r(endpoint text, status_class text, requests bigint, duration_seconds float8)
+  OFFSET 0) q
    WHERE (SELECT @extschema@._reads_all_stores(CURRENT_USER));
 COMMENT ON VIEW tthub_reporting.metrics_requests IS
   'tthub_requests_total{endpoint,status_class} and tthub_request_duration_seconds: TikTok requests since the server started.';
@@ -101,12 +111,14 @@ COMMENT ON COLUMN tthub_reporting.metrics_requests.duration_seconds IS 'Their to
 GRANT SELECT ON tthub_reporting.metrics_requests TO tthub_reader, tthub_admin;
 
 CREATE OR REPLACE VIEW tthub_reporting.metrics_webhook_deliveries WITH (security_barrier) AS
+  SELECT * FROM (
   SELECT s.state, count(d.delivery_id)::float8 AS deliveries
     FROM unnest(ARRAY['queued', 'running', 'done', 'dead']) WITH ORDINALITY AS s(state, n)
     LEFT JOIN @extschema@.deliveries d ON d.state::text = s.state
-   WHERE (SELECT @extschema@._reads_all_stores(CURRENT_USER))
    GROUP BY s.state, s.n
-   ORDER BY s.n;
+   ORDER BY s.n
+  OFFSET 0) q
+   WHERE (SELECT @extschema@._reads_all_stores(CURRENT_USER));
 COMMENT ON VIEW tthub_reporting.metrics_webhook_deliveries IS 'tthub_webhook_deliveries{state}: webhook deliveries in each state.';
 COMMENT ON COLUMN tthub_reporting.metrics_webhook_deliveries.state IS 'queued, running, done or dead.';
 COMMENT ON COLUMN tthub_reporting.metrics_webhook_deliveries.deliveries IS 'Deliveries in that state.';

@@ -124,6 +124,12 @@ BEGIN
     RAISE EXCEPTION 'tthub_distribute() must run on the Citus coordinator'
       USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'Connect to the coordinator and call it there.';
   END IF;
+  IF EXISTS (SELECT 1 FROM @extschema@.client_readers) THEN
+    RAISE EXCEPTION 'client readers are not supported on a Citus cluster yet'
+      USING ERRCODE = 'feature_not_supported',
+            DETAIL = 'Citus checks a reader''s rights on the shards, and a client reader may hold none of another client''s rows.',
+            HINT = 'SELECT * FROM tthub.client_readers lists them; tthub_revoke_client_reader each, then distribute.';
+  END IF;
   IF shard_count IS NULL OR shard_count < 1 OR shard_count > 64000 THEN
     RAISE EXCEPTION 'shard_count must be between 1 and 64000' USING ERRCODE = 'invalid_parameter_value';
   END IF;
@@ -257,7 +263,8 @@ BEGIN
   -- reach them through _accounts_without_tokens()).
   GRANT USAGE ON SCHEMA @extschema@ TO tthub_reader;
   GRANT SELECT ON @extschema@.stores, @extschema@.user_daily, @extschema@.video_daily, @extschema@.sync_logs,
-                  @extschema@.sync_jobs, @extschema@.sync_ledger, @extschema@.deliveries TO tthub_reader;
+                  @extschema@.sync_jobs, @extschema@.sync_ledger, @extschema@.deliveries, @extschema@.clients,
+                  @extschema@.video_labels TO tthub_reader;
   -- Admins read webhook_deliveries (the webhooks' URLs come through _webhook_urls()).
   GRANT SELECT ON @extschema@.deliveries TO tthub_admin;
 

@@ -14,6 +14,14 @@ DECLARE
   id constant bigint := @extschema@._require_client(client);
   r pg_catalog.pg_roles;
 BEGIN
+  -- On Citus a reader reads the shards with its own rights (citusdata/citus#1683), and
+  -- a client reader holds none: until the shards filter rows themselves, refuse.
+  IF @extschema@._citus_node_role() <> 'none' THEN
+    RAISE EXCEPTION 'client readers are not supported on a Citus cluster yet'
+      USING ERRCODE = 'feature_not_supported',
+            DETAIL = 'Citus checks a reader''s rights on the shards, and a client reader may hold none of another client''s rows.',
+            HINT = 'Keep the client''s stores in a database on one node, or give the client a login in tthub_reader on a database of its own.';
+  END IF;
   SELECT * INTO r FROM pg_catalog.pg_roles g WHERE g.oid = role;
   IF r.rolname IS NULL THEN
     RAISE EXCEPTION 'role % does not exist', role USING ERRCODE = 'undefined_object';
