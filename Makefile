@@ -20,7 +20,7 @@ OBJS = $(SRCS:.cpp=.o)
 # tthub--V.sql (CREATE EXTENSION) is tables/ then functions/; tthub--A--V.sql (ALTER
 # EXTENSION UPDATE from the last release) is upgrade/A--V/ then functions/. Each file's
 # own "\echo ... \quit" guard would be dropped; one at the top guards the whole.
-# test/integration/dba.sh checks that a fresh install and every released version
+# test/integration/upgrade.sh checks that a fresh install and every released version
 # upgraded to V have the same catalog.
 TTHUB_VERSION := $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" tthub.control)
 SQL_DIR        = src/extension_sql

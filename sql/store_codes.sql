@@ -1,4 +1,5 @@
 -- Store codes: 1-50 of a-z, 0-9, '_' and '-', with a clear error otherwise.
+CREATE EXTENSION tthub;
 INSERT INTO tthub.stores (store_code, store_name) VALUES ('jkt-01', 'Jakarta 1'), ('store_2', 'Second');
 SELECT store_code, store_name FROM tthub.stores ORDER BY 1;
 INSERT INTO tthub.stores (store_code, store_name) VALUES ('Jkt 01', 'upper case and a space');

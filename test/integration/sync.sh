@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The sync engine end to end: a real cluster with tthub and pg_cron, the worker, and
-# the TikTok simulator on loopback.
+# the TikTok simulator on loopback. (What tthub_sync refuses before anything runs:
+# test/pgtap/sync_sql.sql.)
 set -u
 cd "$(dirname "$0")/../.."
 source test/lib/itest.sh
@@ -12,13 +13,6 @@ sync_now() { q "$PORT" tthub "SELECT status || '|' || videos_written || '|' || p
 # ALTER SYSTEM cannot share a transaction (one psql -c) with anything else.
 set_conf() { q "$PORT" tthub "ALTER SYSTEM SET $1" >/dev/null; q "$PORT" tthub "SELECT pg_reload_conf()" >/dev/null; sleep 0.5; }
 idle_queue() { wait_for "$PORT" "SELECT count(*) FROM tthub.sync_jobs WHERE state IN ('queued', 'running')" 0 "$1"; }
-
-echo "# input validation"
-is "$(sqlstate "$PORT" tthub "SELECT tthub.tthub_sync('Bad Code!')")" "22023" "an invalid store code is rejected (22023)"
-is "$(sqlstate "$PORT" tthub "SELECT tthub.tthub_sync('nosuch')")" "P0002" "an unknown store is rejected (P0002)"
-is "$(sqlstate "$PORT" tthub "SELECT * FROM tthub.tthub_sync_now('nosuch')")" "P0002" "tthub_sync_now rejects an unknown store"
-q "$PORT" tthub "INSERT INTO tthub.stores VALUES ('empty', 'no accounts')" >/dev/null
-is "$(sqlstate "$PORT" tthub "SELECT tthub.tthub_sync('empty')")" "55000" "a store without connected accounts is refused (55000)"
 
 echo "# first sync: every page, every video, the account row"
 import_account s1 1
@@ -46,8 +40,8 @@ is "$(q "$PORT" tthub "SELECT bool_and(updated_at > created_at) FROM tthub.video
 
 echo "# the worker: enqueue, wake-up, idempotence"
 import_account s2 2
-is "$(q "$PORT" tthub "SELECT tthub.tthub_sync('s2') = tthub.tthub_sync('s2')")" "t" "enqueuing twice returns the pending job"
-J2=$(q "$PORT" tthub "SELECT max(job_id) FROM tthub.sync_jobs WHERE store_code = 's2'")
+# (That enqueuing twice returns the pending job: test/pgtap/sync_sql.sql.)
+J2=$(q "$PORT" tthub "SELECT tthub.tthub_sync('s2')")
 wait_for "$PORT" "SELECT state FROM tthub.sync_jobs WHERE job_id = $J2" "done" 20
 is "$(videos_of s2)" "45" "the worker synced the store"
 is "$(q "$PORT" tthub "SELECT started_at - created_at < interval '2 seconds' FROM tthub.sync_jobs WHERE job_id = $J2")" "t" \
@@ -123,9 +117,9 @@ is "$(q "$PORT" tthub "SELECT count(*) FROM tthub.sync_logs WHERE store_code = '
 sim_config '{"latency_ms": 0}'
 
 echo "# malformed responses: a clear error, a retry, never a partial row"
-# Without in-place retries (tested in retry_resume.sh), so that the attempt fails.
+# Without in-place retries (tested in sync_retry.sh), so that the attempt fails.
 set_conf "tthub.request_retries = 0"
-for kind in truncated negative badutf8 wrongtype oversize; do  # a NUL in a title is stored sanitised: hostile.sh
+for kind in truncated negative badutf8 wrongtype oversize; do  # a NUL in a title is stored sanitised: sync_hostile_responses.sh
   idle_queue 30 >/dev/null
   sim_config "{\"malformed_next\": 1, \"malformed_kind\": \"$kind\"}"
   like "$(q "$PORT" tthub "SELECT status || ': ' || coalesce(message, '') FROM tthub.tthub_sync_now('s2')")" "^queued: (malformed|response body exceeds)" \

@@ -14,9 +14,15 @@ as_postgres() {
 # outgoing connection (psql, the worker's HTTP, the simulator's port 0) may hold the
 # port when a server binds it, and the server fails with "Address already in use".
 # start keeps its last four digits: 55432 -> 25432, 58080 -> 28080.
+# Under test/run.sh, suites run side by side and a port is chosen seconds before its
+# server binds it: a port handed out once in a run ($TTHUB_TEST_WORK/.ports) is not
+# handed out again.
 free_port() {
-  local p=$(( 20000 + ${1:-55432} % 10000 + RANDOM % 400 ))
-  while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
+  local p=$(( 20000 + ${1:-55432} % 10000 + RANDOM % 400 )) taken=${TTHUB_TEST_WORK:+$TTHUB_TEST_WORK/.ports}
+  [ -z "$taken" ] || mkdir -p "$taken"
+  while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { [ -n "$taken" ] && ! mkdir "$taken/$p" 2>/dev/null; }; do
+    p=$((p + 1))
+  done
   echo "$p"
 }
 

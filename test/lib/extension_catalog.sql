@@ -3,7 +3,7 @@
 -- and privileges; constraints, indexes, triggers, view and function definitions with
 -- their settings; enum labels in order; sequences; the schemas' privileges; what
 -- pg_dump keeps). Names only, never an OID, so two databases compare with diff.
--- test/integration/dba.sh compares a fresh install with an upgraded one.
+-- test/integration/upgrade.sh compares a fresh install with an upgraded one.
 WITH ext AS (
   SELECT oid, extversion, extconfig, extcondition FROM pg_catalog.pg_extension WHERE extname = 'tthub'
 ), members AS (

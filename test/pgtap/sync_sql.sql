@@ -1,6 +1,6 @@
 -- The sync engine's SQL surface: privileges, validation, views.
 BEGIN;
-SELECT plan(32);
+SELECT plan(36);
 
 INSERT INTO tthub.stores (store_code, store_name) VALUES ('tap-sync', 'pgTAP sync');
 
@@ -15,6 +15,13 @@ SELECT is((SELECT status::text || '/' || (token_expires_at > now() + interval '5
              FROM tthub.store_accounts WHERE store_code = 'tap-sync'), 'CONNECTED/true', 'imported as CONNECTED with its expiry');
 SELECT is((SELECT tthub.tthub_decrypt_token(refresh_token_enc, tthub.token_context('tap-sync', 'o1', 'refresh_token'))
              FROM tthub.store_accounts WHERE store_code = 'tap-sync'), 'rft.tap', 'the refresh token is stored encrypted under its context');
+
+-- What tthub_sync and tthub_sync_now refuse before anything runs.
+SELECT throws_ok($$ SELECT tthub.tthub_sync('Bad Code!') $$, '22023', NULL, 'enqueuing with an invalid store code is refused (22023)');
+SELECT throws_ok($$ SELECT tthub.tthub_sync('nosuch') $$, 'P0002', NULL, 'enqueuing an unknown store is refused (P0002)');
+SELECT throws_ok($$ SELECT * FROM tthub.tthub_sync_now('nosuch') $$, 'P0002', NULL, 'tthub_sync_now refuses an unknown store');
+INSERT INTO tthub.stores (store_code, store_name) VALUES ('tap-empty', 'no accounts');
+SELECT throws_ok($$ SELECT tthub.tthub_sync('tap-empty') $$, '55000', NULL, 'a store without connected accounts is refused (55000)');
 
 -- Enqueue.
 SELECT ok(tthub.tthub_sync('tap-sync') = tthub.tthub_sync('tap-sync'), 'enqueuing twice returns one pending job');

@@ -24,4 +24,12 @@ SELECT bridge_throw('pg');
 SELECT bridge_throw('nothing');
 -- Every C++ object alive during those errors was destroyed: 4 catch calls + 6 throws.
 SELECT bridge_destructor_count();
+-- make_text, which builds every text tthub stores from outside bytes, refuses what
+-- pg_restore would reject (invalid UTF-8, a NUL byte) with 22021 and a message that
+-- does not echo the bytes; valid multi-byte text passes.
+SELECT bridge_make_text('\x61c328'::bytea);
+\echo :LAST_ERROR_SQLSTATE
+SELECT bridge_make_text('\x610062'::bytea);
+\echo :LAST_ERROR_SQLSTATE
+SELECT bridge_make_text(convert_to('caf' || chr(233) || ' ' || chr(128512), 'UTF8'));
 DROP EXTENSION tthub_bridge_test;

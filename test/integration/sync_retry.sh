@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Syncs that finish (issue #10): an idle worker that issues no query, statistics that
-# reach Postgres, a request retried in place, an attempt that resumes from the
-# ledger's checkpoint, a 429 storm within the rate window, and the snapshot day.
+# The sync engine finishing what it starts: an idle worker that issues no query,
+# statistics that reach Postgres, a request retried in place, an attempt that resumes
+# from the ledger's checkpoint, a 429 storm within the rate window, and the snapshot day.
 set -u
 cd "$(dirname "$0")/../.."
 source test/lib/itest.sh
 
-itest_setup retry_resume "--accounts 8 --videos 45" "autovacuum = off" || exit 1
+itest_setup sync_retry "--accounts 8 --videos 45" "autovacuum = off" || exit 1
 Q() { q "$PORT" tthub "$1"; }
 TODAY="tthub.snapshot_today()"
 set_conf() { Q "ALTER SYSTEM SET $1" >/dev/null; Q "SELECT pg_reload_conf()" >/dev/null; sleep 0.5; }

@@ -7,7 +7,7 @@ set -u
 cd "$(dirname "$0")/../.."
 source test/lib/itest.sh
 
-itest_setup hostile "--accounts 8 --videos 25" "tthub.max_concurrent_syncs = 2" || exit 1
+itest_setup sync_hostile_responses "--accounts 8 --videos 25" "tthub.max_concurrent_syncs = 2" || exit 1
 TODAY="tthub.snapshot_today()"
 sync_now() { q "$PORT" tthub "SELECT status || '|' || videos_written || '|' || pages FROM tthub.tthub_sync_now('$1')"; }
 set_conf() { q "$PORT" tthub "ALTER SYSTEM SET $1" >/dev/null; q "$PORT" tthub "SELECT pg_reload_conf()" >/dev/null; sleep 0.5; }
@@ -63,16 +63,8 @@ q "$PORT" tthub "ALTER SYSTEM RESET tthub.request_retries" >/dev/null
 q "$PORT" tthub "SELECT pg_reload_conf()" >/dev/null
 is "$(sync_now e1) $(sync_now h2)" "done|25|2 done|25|2" "the requeued jobs complete once TikTok behaves"
 
-echo "# the database edge refuses what pg_restore would reject"
-q "$PORT" postgres "CREATE DATABASE edge" >/dev/null
-q "$PORT" edge "CREATE EXTENSION tthub_bridge_test" >/dev/null
-is "$(sqlstate "$PORT" edge "SELECT bridge_make_text('\x61c328'::bytea)")" "22021" "invalid UTF-8 is refused (22021)"
-is "$(sqlstate "$PORT" edge "SELECT bridge_make_text('\x610062'::bytea)")" "22021" "a NUL byte is refused (22021)"
-like "$(q "$PORT" edge "SELECT bridge_make_text('\x61c328'::bytea)")" "not valid in the database encoding" \
-     "with a message that says why and does not echo the bytes"
-is "$(q "$PORT" edge "SELECT bridge_make_text(convert_to('caf' || chr(233) || ' ' || chr(128512), 'UTF8'))")" "café 😀" \
-   "valid multi-byte text passes"
-
+# (That the database edge refuses invalid UTF-8 and NUL bytes, what pg_restore would
+# reject: test/bridge/sql/bridge.sql.)
 echo "# pg_dump / pg_restore after hostile responses keeps every row"
 pg_dump -Fc -h 127.0.0.1 -p "$PORT" -U postgres -d tthub -f "$DIR/tthub.dump" 2>"$DIR/dump.err"
 is "$?" "0" "pg_dump succeeds"

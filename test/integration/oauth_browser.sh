@@ -14,7 +14,7 @@ if [ -z "$CHROMIUM" ]; then
   exit 1
 fi
 
-itest_setup browser "--accounts 2 --videos 5" || exit 1
+itest_setup oauth_browser "--accounts 2 --videos 5" || exit 1
 q "$PORT" tthub "INSERT INTO tthub.stores (store_code, store_name) VALUES ('web-1', 'Web One'), ('web-2', 'Web Two')" >/dev/null
 oauth_setup || exit 1
 

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # One sync per store, and stopping: two syncs of one store never overlap (in the
 # worker, or tthub_sync_now against the worker), a refresh token goes to TikTok at
-# most once, a job that finds its store busy runs afterwards, store codes never
-# change, and a cancel or SIGTERM ends a sync within seconds.
+# most once, a job that finds its store busy runs afterwards, and a cancel or SIGTERM
+# ends a sync within seconds. (That store codes never change: test/pgtap/stores.sql.)
 set -u
 cd "$(dirname "$0")/../.."
 source test/lib/itest.sh
 
-itest_setup one_sync "--accounts 8 --videos 45" || exit 1
+itest_setup sync_concurrency "--accounts 8 --videos 45" || exit 1
 TODAY="tthub.snapshot_today()"
 Q() { q "$PORT" tthub "$1"; }
 videos_on() { Q "SELECT count(*) FROM tthub.video_daily WHERE store_code = '$1' AND snapshot_date = $TODAY - $2"; }
@@ -99,28 +99,6 @@ wait_for "$PORT" "SELECT state FROM tthub.sync_jobs WHERE job_id = $JC2" "done" 
 is "$(max_refresh_uses)" "1" "the worker did not send the refresh token tthub_sync_now had already used"
 is "$(Q "SELECT status FROM tthub.store_accounts WHERE store_code = 'c2'")" "CONNECTED" "the account stays connected"
 is "$(videos_on c2 1)/$(videos_on c2 0)" "0/45" "and the day of observation is complete"
-
-echo "# store codes never change"
-is "$(sqlstate "$PORT" tthub "UPDATE tthub.stores SET store_code = 'a1-renamed' WHERE store_code = 'a1'")" "TH002" \
-   "renaming a store code fails with TH002"
-like "$(Q "UPDATE tthub.stores SET store_code = 'a1-renamed' WHERE store_code = 'a1'")" \
-     'the code of store "a1" cannot be changed' "with a message naming the store"
-Q "INSERT INTO tthub.stores (store_code, store_name) VALUES ('lonely', 'nothing refers to it')" >/dev/null
-is "$(sqlstate "$PORT" tthub "UPDATE tthub.stores SET store_code = 'lonely-2' WHERE store_code = 'lonely'")" "TH002" \
-   "even a store nothing refers to keeps its code"
-is "$(Q "UPDATE tthub.stores SET store_name = 'Still a1' WHERE store_code = 'a1' RETURNING store_name")" "Still a1" \
-   "its other columns change as before"
-is "$(Q "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND confupdtype = 'c'
-           AND confrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'tthub'::regnamespace)")" "0" \
-   "no foreign key to a tthub table cascades updates"
-is "$(Q "SELECT string_agg(conrelid::regclass::text || ':' || confdeltype::text, ',' ORDER BY conrelid::regclass::text)
-           FROM pg_constraint WHERE contype = 'f' AND confrelid = 'tthub.stores'::regclass
-            AND conrelid::regclass::text IN ('tthub.store_accounts', 'tthub.user_daily', 'tthub.video_daily',
-                                             'tthub.sync_jobs', 'tthub.sync_ledger', 'tthub.oauth_states')")" \
-   "tthub.oauth_states:c,tthub.store_accounts:c,tthub.sync_jobs:c,tthub.sync_ledger:c,tthub.user_daily:a,tthub.video_daily:a" \
-   "the six foreign keys to stores are there, ON DELETE as before"
-is "$(sqlstate "$PORT" tthub "INSERT INTO tthub.user_daily (store_code, open_id, snapshot_date) VALUES ('nosuch', 'x', $TODAY)")" \
-   "23503" "and still enforced"
 
 echo "# a cancel or statement timeout ends tthub_sync_now within a second or two"
 import_account d1 5

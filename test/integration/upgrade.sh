@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# For DBAs: the upgrade path 0.1 -> current on a filled database, a fresh install of the current version
-# with the same catalog as every released version upgraded to it, a pg_dump / pg_restore round trip that
-# keeps stores, encrypted tokens, snapshots and logs, and a health view that tells
-# every role whether the worker runs.
+# A database carried across versions and servers: the upgrade path 0.1 -> current on a
+# filled database, a fresh install of the current version with the same catalog as
+# every released version upgraded to it, and a pg_dump / pg_restore round trip that
+# keeps stores, encrypted tokens, snapshots and logs.
 set -u
 cd "$(dirname "$0")/../.."
 source test/lib/itest.sh
 V=$(sed -n "s/^default_version *= *'\(.*\)'/\1/p" tthub.control)  # the version under work
 
-itest_setup dba "--accounts 2 --videos 25" || exit 1
+itest_setup upgrade "--accounts 2 --videos 25" || exit 1
 # A database of its own, without pg_cron (which lives only in cron.database_name).
 q "$PORT" postgres "CREATE DATABASE shop" >/dev/null
 s() { q "$PORT" shop "$1"; }
@@ -138,23 +138,4 @@ is "$(r "SELECT has_table_privilege('tthub_reader', 'tthub_reporting.video_daily
 is "$(r "SET ROLE dba_old_client_bi; SELECT string_agg(DISTINCT store_code || ' ' || client || ' ' || labels::text, ',') FROM tthub_reporting.video_daily")" \
    "old-1 Old Client {spring}" "the restored client reader reads its client's store only"
 is "$(r "SELECT count(*) FROM tthub_reporting.video_daily WHERE video_labels = '{hero}'")" "1" "video labels come back"
-
-echo "# health tells every role whether the worker runs"
-q "$PORT" tthub "CREATE ROLE bi LOGIN IN ROLE tthub_reader; CREATE ROLE ops LOGIN IN ROLE tthub_admin" >/dev/null
-as() {  # as ROLE DB SQL
-  psql -X -qAt -h 127.0.0.1 -p "$PORT" -U "$1" -d "$2" -v ON_ERROR_STOP=1 -c "$3" 2>&1
-}
-running="SELECT value FROM tthub_reporting.health WHERE metric = 'tthub_worker_running'"
-is "$(as bi tthub "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'tthub sync worker'")" "0" \
-   "pg_stat_activity hides the worker from a reader"
-is "$(as bi tthub "$running")" "1" "yet a reader's health says the worker runs"
-is "$(as ops tthub "SELECT value FROM tthub.health WHERE metric = 'tthub_worker_running'")" "1" "and so does an admin's"
-is "$(as bi tthub "SELECT tthub.worker_pid()" | grep -c 'permission denied for schema tthub')" "1" "readers still cannot touch tthub itself"
-is "$(q "$PORT" shop "SELECT value FROM tthub.health WHERE metric = 'tthub_worker_running'")" "0" \
-   "in a database the worker does not serve, health says 0"
-q "$PORT" tthub "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'tthub sync worker'" >/dev/null
-ok=1; for _ in $(seq 1 25); do [ "$(as bi tthub "$running")" = 0 ] && { ok=0; break; }; sleep 0.2; done
-tap_result "$ok" "a reader sees 0 once the worker is stopped"
-ok=1; for _ in $(seq 1 75); do [ "$(as bi tthub "$running")" = 1 ] && { ok=0; break; }; sleep 0.2; done
-tap_result "$ok" "and 1 again once the postmaster restarted it"
 tap_done

@@ -1,0 +1,48 @@
+-- CREATE EXTENSION builds the documented catalog; DROP EXTENSION ... CASCADE removes
+-- it and CREATE EXTENSION works again (in this transaction, rolled back). The tables,
+-- columns and what pg_dump keeps: schema.sql; tthub_reporting: reader.sql.
+BEGIN;
+SELECT plan(10);
+
+SELECT is((SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'tthub'), 'tthub',
+          'the extension lives in schema tthub');
+SELECT views_are('tthub', ARRAY['account_daily', 'accounts', 'dead_jobs', 'health', 'job_queue', 'store_summary',
+                                'sync_progress', 'video_daily_delta', 'video_latest', 'webhook_deliveries'],
+                 'tthub holds the documented views');
+-- Every primary key and unique constraint of a store-data table includes store_code
+-- (Citus distributes by it).
+SELECT set_eq($$ SELECT conrelid::regclass::text, conname::text, pg_get_constraintdef(oid) FROM pg_constraint
+                  WHERE connamespace = 'tthub'::regnamespace AND contype IN ('p', 'u') $$,
+              $$ VALUES ('tthub.stores', 'stores_pkey', 'PRIMARY KEY (store_code)'),
+                        ('tthub.store_accounts', 'store_accounts_pkey', 'PRIMARY KEY (store_code, open_id)'),
+                        ('tthub.user_daily', 'user_daily_pkey', 'PRIMARY KEY (store_code, open_id, snapshot_date)'),
+                        ('tthub.video_daily', 'video_daily_pkey', 'PRIMARY KEY (store_code, video_id, snapshot_date)'),
+                        ('tthub.sync_logs', 'sync_logs_pkey', 'PRIMARY KEY (store_code, log_id)'),
+                        ('tthub.sync_jobs', 'sync_jobs_pkey', 'PRIMARY KEY (store_code, job_id)'),
+                        ('tthub.sync_ledger', 'sync_ledger_pkey', 'PRIMARY KEY (store_code, open_id, snapshot_date)'),
+                        ('tthub.oauth_states', 'oauth_states_pkey', 'PRIMARY KEY (state_hash)'),
+                        ('tthub.oauth_invites', 'oauth_invites_pkey', 'PRIMARY KEY (invite_hash)'),
+                        ('tthub.webhooks', 'webhooks_pkey', 'PRIMARY KEY (webhook_id)'),
+                        ('tthub.events', 'events_pkey', 'PRIMARY KEY (store_code, event_id)'),
+                        ('tthub.deliveries', 'deliveries_pkey', 'PRIMARY KEY (store_code, delivery_id)') $$,
+              'the primary and unique keys of tthub''s tables');
+-- The exceptions: oauth_states and oauth_invites are looked up by a random token
+-- alone, and webhooks by their id (Citus reference tables).
+SELECT set_eq($$ SELECT conrelid::regclass::text FROM pg_constraint
+                  WHERE connamespace = 'tthub'::regnamespace AND contype IN ('p', 'u')
+                    AND NOT EXISTS (SELECT 1 FROM unnest(conkey) k
+                                      JOIN pg_attribute a ON a.attrelid = conrelid AND a.attnum = k
+                                     WHERE a.attname = 'store_code') $$,
+              ARRAY['tthub.oauth_states', 'tthub.oauth_invites', 'tthub.webhooks'],
+              'every key includes store_code but those of the reference tables');
+
+SELECT lives_ok('DROP EXTENSION tthub CASCADE', 'DROP EXTENSION tthub CASCADE');
+SELECT is((SELECT count(*)::int FROM pg_class WHERE relnamespace = to_regnamespace('tthub')), 0, 'it leaves no relation in tthub');
+SELECT is((SELECT count(*)::int FROM pg_proc WHERE pronamespace = to_regnamespace('tthub')), 0, 'and no function');
+SELECT ok(to_regnamespace('tthub_reporting') IS NULL, 'and drops tthub_reporting');
+SELECT lives_ok('CREATE EXTENSION tthub', 'CREATE EXTENSION tthub works again');
+SELECT set_eq($$ SELECT rolname::text FROM pg_roles WHERE rolname LIKE 'tthub\_%' $$,
+              ARRAY['tthub_admin', 'tthub_oauth', 'tthub_reader'], 'the extension''s roles exist, and no other tthub_ role');
+
+SELECT * FROM finish();
+ROLLBACK;
