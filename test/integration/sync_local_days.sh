@@ -18,7 +18,7 @@ fi
 D=$(date -u +%F)
 off=$(( $(date -u -d "$D 23:58:30" +%s) - $(date -u +%s) ))
 export LD_PRELOAD=$FAKETIME_LIB FAKETIME="$(printf '%+d' "$off")" FAKETIME_DONT_RESET=1 FAKETIME_NO_CACHE=1
-itest_setup store_days "--accounts 6 --videos 45" || exit 1
+itest_setup sync_local_days "--accounts 6 --videos 45" || exit 1
 unset LD_PRELOAD FAKETIME   # this script's own date and psql: the real clock
 Q() { q "$PORT" tthub "$1"; }
 DAY=$(Q "SELECT (now() AT TIME ZONE 'UTC')::date")
