@@ -7,7 +7,8 @@ SELECT plan(10);
 SELECT is((SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'tthub'), 'tthub',
           'the extension lives in schema tthub');
 SELECT views_are('tthub', ARRAY['account_daily', 'accounts', 'dead_jobs', 'health', 'job_queue', 'store_summary',
-                                'sync_progress', 'video_daily_delta', 'video_latest', 'webhook_deliveries'],
+                                'sync_progress', 'video_daily_delta', 'video_latest', 'webhook_deliveries',
+                                'reader_stores'],
                  'tthub holds the documented views');
 -- Every primary key and unique constraint of a store-data table includes store_code
 -- (Citus distributes by it).
@@ -24,16 +25,21 @@ SELECT set_eq($$ SELECT conrelid::regclass::text, conname::text, pg_get_constrai
                         ('tthub.oauth_invites', 'oauth_invites_pkey', 'PRIMARY KEY (invite_hash)'),
                         ('tthub.webhooks', 'webhooks_pkey', 'PRIMARY KEY (webhook_id)'),
                         ('tthub.events', 'events_pkey', 'PRIMARY KEY (store_code, event_id)'),
-                        ('tthub.deliveries', 'deliveries_pkey', 'PRIMARY KEY (store_code, delivery_id)') $$,
+                        ('tthub.deliveries', 'deliveries_pkey', 'PRIMARY KEY (store_code, delivery_id)'),
+                        ('tthub.clients', 'clients_pkey', 'PRIMARY KEY (client_id)'),
+                        ('tthub.clients', 'clients_name_key', 'UNIQUE (name)'),
+                        ('tthub.video_labels', 'video_labels_pkey', 'PRIMARY KEY (store_code, video_id)'),
+                        ('tthub.client_readers', 'client_readers_pkey', 'PRIMARY KEY (role_name, client_id)') $$,
               'the primary and unique keys of tthub''s tables');
 -- The exceptions: oauth_states and oauth_invites are looked up by a random token
--- alone, and webhooks by their id (Citus reference tables).
+-- alone, webhooks by their id, clients and client_readers by client and role (Citus
+-- reference tables).
 SELECT set_eq($$ SELECT conrelid::regclass::text FROM pg_constraint
                   WHERE connamespace = 'tthub'::regnamespace AND contype IN ('p', 'u')
                     AND NOT EXISTS (SELECT 1 FROM unnest(conkey) k
                                       JOIN pg_attribute a ON a.attrelid = conrelid AND a.attnum = k
                                      WHERE a.attname = 'store_code') $$,
-              ARRAY['tthub.oauth_states', 'tthub.oauth_invites', 'tthub.webhooks'],
+              ARRAY['tthub.oauth_states', 'tthub.oauth_invites', 'tthub.webhooks', 'tthub.clients', 'tthub.client_readers'],
               'every key includes store_code but those of the reference tables');
 
 SELECT lives_ok('DROP EXTENSION tthub CASCADE', 'DROP EXTENSION tthub CASCADE');
@@ -42,7 +48,7 @@ SELECT is((SELECT count(*)::int FROM pg_proc WHERE pronamespace = to_regnamespac
 SELECT ok(to_regnamespace('tthub_reporting') IS NULL, 'and drops tthub_reporting');
 SELECT lives_ok('CREATE EXTENSION tthub', 'CREATE EXTENSION tthub works again');
 SELECT set_eq($$ SELECT rolname::text FROM pg_roles WHERE rolname LIKE 'tthub\_%' $$,
-              ARRAY['tthub_admin', 'tthub_oauth', 'tthub_reader'], 'the extension''s roles exist, and no other tthub_ role');
+              ARRAY['tthub_admin', 'tthub_oauth', 'tthub_reader', 'tthub_client_reader'], 'the extension''s roles exist, and no other tthub_ role');
 
 SELECT * FROM finish();
 ROLLBACK;
