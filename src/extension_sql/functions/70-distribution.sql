@@ -251,6 +251,14 @@ BEGIN
             DETAIL = 'Each references a table that is neither distributed nor a reference table.';
   END IF;
 
+  -- A 0.4 install updated on Citus has stores.client_id without its foreign key
+  -- (upgrade/0.4--0.5/15-clients.sql): clients is a reference table now, so it can go on.
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint
+                  WHERE conrelid = '@extschema@.stores'::regclass AND conname = 'stores_client_id_fkey') THEN
+    ALTER TABLE @extschema@.stores ADD CONSTRAINT stores_client_id_fkey
+      FOREIGN KEY (client_id) REFERENCES @extschema@.clients (client_id) ON DELETE SET NULL;
+  END IF;
+
   -- The rows were copied into the shards; the coordinator's local copies go.
   FOR r IN SELECT unnest(new_reference || new_distributed) AS name LOOP
     PERFORM pg_catalog.truncate_local_data_after_distributing_table(format('@extschema@.%I', r.name)::regclass);

@@ -34,8 +34,27 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.clients_client_id_seq', 
 GRANT SELECT ON @extschema@.clients TO tthub_admin;
 
 ALTER TABLE @extschema@.stores
-  ADD COLUMN IF NOT EXISTS client_id bigint REFERENCES @extschema@.clients (client_id) ON DELETE SET NULL,
+  ADD COLUMN IF NOT EXISTS client_id bigint,
   ADD COLUMN IF NOT EXISTS labels text[] NOT NULL DEFAULT '{}';
+-- The foreign key as a fresh install has it; on Citus, where stores is a reference
+-- table and clients still a local one, Citus refuses it: tthub_distribute() adds it
+-- once clients is a reference table too.
+DO $fk$
+DECLARE
+  stores_on_citus boolean := false;
+BEGIN
+  IF to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+    EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid = $1)'
+      INTO stores_on_citus USING '@extschema@.stores'::regclass;
+  END IF;
+  IF NOT stores_on_citus AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint
+                                          WHERE conrelid = '@extschema@.stores'::regclass
+                                            AND conname = 'stores_client_id_fkey') THEN
+    ALTER TABLE @extschema@.stores ADD CONSTRAINT stores_client_id_fkey
+      FOREIGN KEY (client_id) REFERENCES @extschema@.clients (client_id) ON DELETE SET NULL;
+  END IF;
+END
+$fk$;
 COMMENT ON COLUMN @extschema@.stores.client_id IS 'The client owning the store (tthub_set_store_client); NULL: none.';
 COMMENT ON COLUMN @extschema@.stores.labels IS
   'Free-text labels of the store (tthub_label_store: a campaign, a product line, a region), sorted, each once.';
