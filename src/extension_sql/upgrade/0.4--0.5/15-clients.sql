@@ -1,5 +1,7 @@
 -- Clients and labels (issue 21): the same as tables/15-clients.sql (written re-runnable)
--- for an install of 0.4.
+-- for an install of 0.4. What touches stores or tthub_reporting goes through EXECUTE:
+-- on Citus they exist on every node, and a statement of an extension script that
+-- Citus sends to the workers would otherwise carry the whole script.
 
 ------------------------------------------------------------------------------
 -- tthub_client_reader: the group of every role granted a client. It may read
@@ -14,7 +16,11 @@ BEGIN
   END IF;
 END
 $roles$;
-GRANT USAGE ON SCHEMA tthub_reporting TO tthub_client_reader;
+DO $grant$
+BEGIN
+  EXECUTE 'GRANT USAGE ON SCHEMA tthub_reporting TO tthub_client_reader';
+END
+$grant$;
 
 CREATE TABLE IF NOT EXISTS @extschema@.clients (
   client_id  bigserial   PRIMARY KEY,
@@ -33,16 +39,18 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.clients', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.clients_client_id_seq', '');
 GRANT SELECT ON @extschema@.clients TO tthub_admin;
 
-ALTER TABLE @extschema@.stores
-  ADD COLUMN IF NOT EXISTS client_id bigint,
-  ADD COLUMN IF NOT EXISTS labels text[] NOT NULL DEFAULT '{}';
--- The foreign key as a fresh install has it; on Citus, where stores is a reference
--- table and clients still a local one, Citus refuses it: tthub_distribute() adds it
--- once clients is a reference table too.
-DO $fk$
+DO $stores$
 DECLARE
   stores_on_citus boolean := false;
 BEGIN
+  EXECUTE $s$ALTER TABLE @extschema@.stores ADD COLUMN IF NOT EXISTS client_id bigint,
+                                           ADD COLUMN IF NOT EXISTS labels text[] NOT NULL DEFAULT '{}'$s$;
+  EXECUTE $s$COMMENT ON COLUMN @extschema@.stores.client_id IS 'The client owning the store (tthub_set_store_client); NULL: none.'$s$;
+  EXECUTE $s$COMMENT ON COLUMN @extschema@.stores.labels IS
+  'Free-text labels of the store (tthub_label_store: a campaign, a product line, a region), sorted, each once.'$s$;
+  -- The foreign key as a fresh install has it. On Citus, where stores is a reference
+  -- table and clients still a local one, Citus refuses it: tthub_distribute() adds it
+  -- once clients is a reference table too.
   IF to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
     EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid = $1)'
       INTO stores_on_citus USING '@extschema@.stores'::regclass;
@@ -50,14 +58,11 @@ BEGIN
   IF NOT stores_on_citus AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint
                                           WHERE conrelid = '@extschema@.stores'::regclass
                                             AND conname = 'stores_client_id_fkey') THEN
-    ALTER TABLE @extschema@.stores ADD CONSTRAINT stores_client_id_fkey
-      FOREIGN KEY (client_id) REFERENCES @extschema@.clients (client_id) ON DELETE SET NULL;
+    EXECUTE 'ALTER TABLE @extschema@.stores ADD CONSTRAINT stores_client_id_fkey
+               FOREIGN KEY (client_id) REFERENCES @extschema@.clients (client_id) ON DELETE SET NULL';
   END IF;
 END
-$fk$;
-COMMENT ON COLUMN @extschema@.stores.client_id IS 'The client owning the store (tthub_set_store_client); NULL: none.';
-COMMENT ON COLUMN @extschema@.stores.labels IS
-  'Free-text labels of the store (tthub_label_store: a campaign, a product line, a region), sorted, each once.';
+$stores$;
 
 CREATE TABLE IF NOT EXISTS @extschema@.video_labels (
   store_code varchar(50) NOT NULL REFERENCES @extschema@.stores (store_code) ON DELETE CASCADE,
