@@ -5,9 +5,8 @@ EXTENSION  = tthub
 MODULE_big = tthub
 
 # src/core: pure C++ (no Postgres headers, unit-tested); src/ext: Postgres-facing C++,
-# in rooms: pg/ (the error bridge, SPI, values, transactions), sync/ (worker, engine,
-# queue, writer, account store, store lock), sql_api/ (SQL-callable entry points),
-# config/ (settings and secrets).
+# one room (folder) per subject, listed in README.md (Development). Every room's
+# files are compiled: a new room needs no change here.
 SRCS = $(sort $(wildcard src/core/*.cpp)) $(sort $(wildcard src/ext/*.cpp src/ext/*/*.cpp))
 OBJS = $(SRCS:.cpp=.o)
 # SQL (README: Development, "Where SQL goes"). Released scripts are installed as they

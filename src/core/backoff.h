@@ -10,4 +10,8 @@ namespace tthub {
 // that failed together spread out instead of returning together.
 int64_t backoff_delay_ms(int attempt, int64_t base_ms, int64_t cap_ms, double unit);
 
+// The jitter every tthub delay draws (job retries, request retries, 429 pauses,
+// webhook retries): uniform in [0,1), from one generator seeded once per process.
+double jitter_unit();
+
 }  // namespace tthub

@@ -25,7 +25,7 @@ struct Transfer {
   bool oversized = false;
   bool refuse_internal = false;
   bool refused_address = false;  // the connection was refused by the address policy
-  tiktok::HttpResponse response;
+  HttpResponse response;
 };
 
 // libcurl calls these from C: they must not throw.
@@ -95,7 +95,7 @@ HttpClient::~HttpClient() {
 
 size_t HttpClient::in_flight() const { return impl_->transfers.size(); }
 
-void HttpClient::submit(const tiktok::HttpRequest &request, uint64_t tag) {
+void HttpClient::submit(const HttpRequest &request, uint64_t tag) {
   auto t = std::make_unique<Transfer>();
   t->tag = tag;
   t->max_body = impl_->options.max_body_bytes;

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/tiktok_api.h"
+#include "core/http_message.h"
 
 namespace tthub {
 
@@ -21,7 +21,7 @@ class HttpClient {
     size_t max_body_bytes = 8 << 20;
     long max_connections = 16;
   };
-  using Completed = std::pair<uint64_t, tiktok::HttpResponse>;
+  using Completed = std::pair<uint64_t, HttpResponse>;
 
   explicit HttpClient(Options options);
   ~HttpClient();
@@ -29,7 +29,7 @@ class HttpClient {
   HttpClient &operator=(const HttpClient &) = delete;
 
   // Starts a transfer; tag comes back with its response.
-  void submit(const tiktok::HttpRequest &request, uint64_t tag);
+  void submit(const HttpRequest &request, uint64_t tag);
   // Drives transfers for at most timeout_ms; returns those that finished.
   std::vector<Completed> poll(int timeout_ms);
   size_t in_flight() const;

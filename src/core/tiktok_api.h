@@ -18,26 +18,9 @@
 #include <string>
 #include <vector>
 
+#include "core/http_message.h"
+
 namespace tthub::tiktok {
-
-struct HttpRequest {
-  std::string method;  // GET or POST
-  std::string url;
-  std::vector<std::string> headers;  // "Name: value"
-  std::string body;
-  // Never logged: the URL holds no token (tokens travel in headers or form bodies).
-  // Webhooks of a non-superuser: never connect to an internal address (core/address_policy.h).
-  bool refuse_internal_addresses = false;
-};
-
-struct HttpResponse {
-  long status = 0;            // 0 when no HTTP response arrived
-  std::string body;
-  std::string transport_error;  // non-empty for network errors, timeouts, oversized bodies
-  bool timed_out = false;
-  std::optional<long> retry_after_seconds;  // Retry-After, when the server sent one
-  int64_t elapsed_us = 0;  // wall time of the transfer (request-duration metrics)
-};
 
 // How a failed call should be handled.
 enum class FailureKind {

@@ -55,9 +55,9 @@ std::string slack_body(const Event &e) {
 
 std::string body(const Event &e, Format f) { return f == Format::kSlack ? slack_body(e) : json_body(e); }
 
-tiktok::HttpRequest request(const std::string &url, const Event &e, const std::string &body,
+HttpRequest request(const std::string &url, const Event &e, const std::string &body,
                             std::string_view secret, int64_t unix_seconds) {
-  tiktok::HttpRequest r;
+  HttpRequest r;
   r.method = "POST";
   r.url = url;
   r.body = body;

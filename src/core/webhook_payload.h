@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/tiktok_api.h"
+#include "core/http_message.h"
 
 namespace tthub::webhook {
 
@@ -28,7 +28,7 @@ std::string slack_body(const Event &e);
 std::string body(const Event &e, Format f);
 
 // POST to url with Content-Type, X-Tthub-Delivery and X-Tthub-Signature.
-tiktok::HttpRequest request(const std::string &url, const Event &e, const std::string &body,
+HttpRequest request(const std::string &url, const Event &e, const std::string &body,
                             std::string_view secret, int64_t unix_seconds);
 
 }  // namespace tthub::webhook

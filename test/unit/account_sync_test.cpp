@@ -5,6 +5,7 @@
 #include "http_fixtures.h"
 
 using namespace tthub::tiktok;
+using tthub::HttpResponse;
 using testing_fixtures::resp;
 
 namespace {

@@ -10,8 +10,8 @@
 #include <thread>
 
 using tthub::HttpClient;
-using tthub::tiktok::HttpRequest;
-using tthub::tiktok::HttpResponse;
+using tthub::HttpRequest;
+using tthub::HttpResponse;
 
 namespace {
 

@@ -7,8 +7,8 @@
 
 namespace testing_fixtures {
 
-inline tthub::tiktok::HttpResponse resp(long status, std::string body) {
-  tthub::tiktok::HttpResponse r;
+inline tthub::HttpResponse resp(long status, std::string body) {
+  tthub::HttpResponse r;
   r.status = status;
   r.body = std::move(body);
   return r;

@@ -8,6 +8,7 @@
 #include "core/tiktok_api.h"
 
 using namespace tthub::tiktok;
+using tthub::HttpRequest;
 using testing_fixtures::resp;
 
 TEST(OAuthRequests, AuthorizationCodeFollowsTheReference) {

@@ -5,6 +5,8 @@
 #include "http_fixtures.h"
 
 using namespace tthub::tiktok;
+using tthub::HttpResponse;
+using tthub::HttpRequest;
 using testing_fixtures::resp;
 
 namespace {

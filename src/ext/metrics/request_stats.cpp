@@ -37,7 +37,7 @@ void install_hooks() {
   shmem::request_struct("tthub request stats", sizeof(Counters), init_counters, reinterpret_cast<void **>(&g_counters));
 }
 
-void record_request(int endpoint, const tiktok::HttpResponse &response) noexcept {
+void record_request(int endpoint, const HttpResponse &response) noexcept {
   if (!g_counters || endpoint < 0 || endpoint >= tiktok::kEndpointCount) return;
   int c = status_class(response.transport_error.empty() ? response.status : 0);
   pg_atomic_fetch_add_u64(&g_counters->requests[endpoint][c], 1);

@@ -15,7 +15,7 @@ void install_hooks();
 
 // One completed TikTok request (endpoint: tiktok::Endpoint as an int). Lock-free;
 // never throws, never calls Postgres.
-void record_request(int endpoint, const tiktok::HttpResponse &response) noexcept;
+void record_request(int endpoint, const HttpResponse &response) noexcept;
 
 // The counters as a JSON array of {endpoint, status_class, requests, duration_seconds}.
 std::string snapshot_json();

@@ -6,7 +6,7 @@
 
 namespace tthub {
 
-tiktok::HttpResponse http_call(const tiktok::HttpRequest &request) {
+HttpResponse http_call(const HttpRequest &request) {
   HttpClient client(HttpClient::Options{10000, settings::http_timeout_ms, 1 << 20, 1});
   client.submit(request, 1);
   for (;;) {

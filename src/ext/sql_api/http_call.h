@@ -2,10 +2,10 @@
 // statement timeout interrupts it.
 #pragma once
 
-#include "core/tiktok_api.h"
+#include "core/http_message.h"
 
 namespace tthub {
 
-tiktok::HttpResponse http_call(const tiktok::HttpRequest &request);
+HttpResponse http_call(const HttpRequest &request);
 
 }  // namespace tthub

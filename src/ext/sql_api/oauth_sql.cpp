@@ -10,12 +10,13 @@
 #include "core/clock.h"
 #include "core/random_token.h"
 #include "core/store_code.h"
-#include "ext/sync/account_store.h"
+#include "ext/accounts/account_store.h"
 #include "ext/pg/db_work.h"
 #include "ext/sql_api/http_call.h"
 #include "ext/config/server_secrets.h"
 #include "ext/config/settings.h"
-#include "ext/sync/snapshot_writer.h"
+#include "ext/sync/job_queue.h"
+#include "ext/sync/sync_log.h"
 #include "ext/pg/spi.h"
 #include "ext/pg/sql_values.h"
 
@@ -153,11 +154,11 @@ TTHUB_SQL_FUNCTION(tthub_oauth_complete) {
                   {spi::bytea(pending.invite_hash), spi::text(tokens.value->open_id), spi::int4(missing.empty() ? 1 : 0)}) == 0)
       invite_used();
     tthub::accounts::connect(pending.store_code, *tokens.value, display_name, avatar_url, status, reason);
-    tthub::snapshots::log_attempt(pending.store_code, 0, tokens.value->open_id,
+    tthub::sync_log::write(pending.store_code, 0, tokens.value->open_id,
                                   {"oauth_connect", missing.empty() ? "SUCCESS" : "FAILED",
                                    missing.empty() ? "account connected" : "account connected without " + missing,
                                    0, 200, started});
-    if (missing.empty()) spi::exec("SELECT tthub._enqueue($1, 'first_sync')", {spi::text(pending.store_code)});
+    if (missing.empty()) tthub::queue::enqueue(pending.store_code, "first_sync");
   });
   return result_row(fcinfo, {pending.store_code, display_name, std::string(status),
                              reason.empty() ? std::nullopt : std::optional<std::string>(reason)});
@@ -195,7 +196,7 @@ TTHUB_SQL_FUNCTION(tthub_disconnect) {
     if (t.access) {
       try {
         std::string token = tthub::accounts::decrypt_access_token(store, t.open_id, *t.access);
-        tthub::tiktok::HttpResponse r = tthub::http_call(
+        tthub::HttpResponse r = tthub::http_call(
             tthub::tiktok::revoke_request(api_base(), client_key(), tthub::secrets::client_secret(), token));
         OPENSSL_cleanse(token.data(), token.size());
         http = r.status;
@@ -208,7 +209,7 @@ TTHUB_SQL_FUNCTION(tthub_disconnect) {
     }
     db.run([&] {
       tthub::accounts::disconnect(store, t.open_id, "disconnected; " + outcome);
-      tthub::snapshots::log_attempt(store, 0, t.open_id,
+      tthub::sync_log::write(store, 0, t.open_id,
                                     {"oauth_disconnect", outcome == "revoked at TikTok" ? "SUCCESS" : "FAILED",
                                      outcome, 0, http, started});
     });

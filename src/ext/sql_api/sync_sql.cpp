@@ -5,7 +5,9 @@
 #include "ext/pg/db_work.h"
 #include "ext/sync/engine_settings.h"
 #include "ext/sync/shared_state.h"
+#include "ext/sync/job_queue.h"
 #include "ext/sync/snapshot_writer.h"
+#include "ext/sync/sync_log.h"
 #include "ext/pg/spi.h"
 #include "ext/sync/store_lock.h"
 #include "ext/pg/sql_values.h"
@@ -30,30 +32,10 @@ Claimed claim_or_create(tthub::DbWork &db, const std::string &store) {
     // The day first, passed in: Citus refuses snapshot_today() (COALESCE over a
     // setting) inside an UPDATE of sync_jobs.
     int32_t today = tthub::snapshots::today(store);
-    uint64_t n = tthub::spi::exec(
-        "WITH claimed AS ( "
-        "  UPDATE tthub.sync_jobs SET state = 'running', attempts = attempts + 1, worker_pid = pg_backend_pid(), "
-        "         started_at = now(), lease_until = now() + interval '10 minutes', updated_at = now() "
-        "   WHERE store_code = $1 AND snapshot_date = $2::date AND state = 'queued' "
-        "  RETURNING store_code, job_id, snapshot_date, attempts, job_type), "
-        "created AS ( "
-        "  INSERT INTO tthub.sync_jobs (store_code, snapshot_date, job_type, state, attempts, worker_pid, "
-        "                               started_at, lease_until) "
-        "  SELECT $1, $2::date, 'manual_sync', 'running', 1, pg_backend_pid(), now(), "
-        "         now() + interval '10 minutes' "
-        "   WHERE NOT EXISTS (SELECT 1 FROM claimed) "
-        "  ON CONFLICT (store_code, snapshot_date) WHERE state IN ('queued', 'running') DO NOTHING "
-        "  RETURNING store_code, job_id, snapshot_date, attempts, job_type) "
-        "SELECT store_code::text, job_id, snapshot_date, attempts, job_type FROM claimed "
-        "UNION ALL SELECT store_code::text, job_id, snapshot_date, attempts, job_type FROM created",
-        {tthub::spi::text(store), tthub::spi::date(today)});
-    if (n == 0) return;
+    std::optional<tthub::JobSpec> job = tthub::queue::claim_or_create(store, today);
+    if (!job) return;
     c.found = true;
-    c.spec.store_code = store;
-    c.spec.job_id = tthub::spi::get_int8(0, 2).value_or(0);
-    c.spec.snapshot_date = tthub::spi::get_int4(0, 3).value_or(0);
-    c.spec.attempts = tthub::spi::get_int4(0, 4).value_or(1);
-    c.spec.job_type = tthub::spi::get_text(0, 5).value_or("manual_sync");
+    c.spec = *job;
   });
   return c;
 }
@@ -109,7 +91,7 @@ TTHUB_SQL_FUNCTION(tthub_sync_now) {
     summary.state = "busy";
     summary.message = "another sync of this store is running; nothing was synced";
     db.run([&] {
-      tthub::snapshots::log_attempt(store, 0, "", {"manual_sync", "SKIPPED", summary.message, 0, 0,
+      tthub::sync_log::write(store, 0, "", {"manual_sync", "SKIPPED", summary.message, 0, 0,
           tthub::epoch_ms()});
     });
   } else {
@@ -132,4 +114,19 @@ TTHUB_SQL_FUNCTION(tthub_sync_now) {
 TTHUB_SQL_FUNCTION(tthub_wake_worker) {
   tthub::shared::wake_worker_at_commit();
   PG_RETURN_VOID();
+}
+
+// tthub._requeue_orphans(max_attempts integer) RETURNS integer: jobs whose worker is
+// gone back to the queue, or dead when their attempts are spent; the worker's
+// maintenance does the same (queue::requeue_orphans, by the one outcome rule).
+// Nothing on a Citus worker node: process ids there are not the coordinator's.
+TTHUB_SQL_FUNCTION(tthub_requeue_orphans) {
+  tthub::SubTransactions db;
+  tthub::jobs::Policy policy = tthub::engine_config_from_settings().jobs;
+  policy.max_attempts = PG_GETARG_INT32(0);
+  int n = 0;
+  db.run([&] {
+    if (!tthub::citus::is_worker_node()) n = tthub::queue::requeue_orphans(policy);
+  });
+  PG_RETURN_INT32(n);
 }

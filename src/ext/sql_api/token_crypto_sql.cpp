@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "core/secret_context.h"
 #include "ext/config/server_secrets.h"
 #include "ext/pg/sql_values.h"
 
@@ -53,4 +54,16 @@ TTHUB_SQL_FUNCTION(tthub_token_key_is_current) {
 TTHUB_SQL_FUNCTION(tthub_reencrypt_token) {
   WipedString plain{decrypt_arg(fcinfo)};
   PG_RETURN_BYTEA_P(encrypt_to_bytea(plain.value, tthub::arg_bytes(fcinfo, 1)));
+}
+
+// tthub.token_context(store_code text, open_id text, token_kind text) RETURNS text
+// The context of a stored token, as the C++ that encrypts it writes it.
+TTHUB_SQL_FUNCTION(tthub_token_context) {
+  PG_RETURN_TEXT_P(tthub::make_text(tthub::secret_context::token(
+      tthub::arg_bytes(fcinfo, 0), tthub::arg_bytes(fcinfo, 1), tthub::arg_bytes(fcinfo, 2))));
+}
+
+// tthub._webhook_secret_context(webhook_id bigint) RETURNS text
+TTHUB_SQL_FUNCTION(tthub_webhook_secret_context) {
+  PG_RETURN_TEXT_P(tthub::make_text(tthub::secret_context::webhook_secret(PG_GETARG_INT64(0))));
 }

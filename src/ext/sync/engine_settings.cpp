@@ -17,11 +17,11 @@ EngineConfig engine_config_from_settings() {
     // syncs with valid access tokens still run.
   }
   c.requests_per_minute = settings::requests_per_minute;
-  c.max_attempts = settings::max_attempts;
+  c.jobs.max_attempts = settings::max_attempts;
   c.http_timeout_ms = settings::http_timeout_ms;
   c.max_concurrent = settings::max_concurrent_syncs;
   c.sync.retry.max_retries = settings::request_retries;
-  c.retry_base_ms = settings::retry_base_delay_ms;
+  c.jobs.retry_base_ms = settings::retry_base_delay_ms;
   c.max_retry_after_ms = static_cast<int64_t>(settings::max_retry_after_s) * 1000;
   return c;
 }

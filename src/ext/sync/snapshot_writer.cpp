@@ -2,7 +2,9 @@
 
 #include <unordered_set>
 
+#include "ext/config/installed_sql.h"
 #include "ext/pg/spi.h"
+#include "ext/sync/job_queue.h"
 
 namespace tthub::snapshots {
 
@@ -19,26 +21,12 @@ void write_user(const Target &t, const tiktok::UserInfo &u) {
       {spi::text(t.store_code), spi::text(t.open_id), spi::date(t.snapshot_date), spi::text(u.display_name),
        spi::text(u.avatar_url), spi::int8(u.follower_count), spi::int8(u.following_count),
        spi::int8(u.likes_count), spi::int8(u.video_count)});
-  spi::exec(
-      "UPDATE tthub.store_accounts SET display_name = coalesce($3, display_name), "
-      "       avatar_url = coalesce($4, avatar_url), updated_at = now() "
-      " WHERE store_code = $1 AND open_id = $2",
-      {spi::text(t.store_code), spi::text(t.open_id), spi::text(u.display_name), spi::text(u.avatar_url)});
-}
-
-bool schema_has_checkpoints() {
-  // A library newer than the extension's SQL (before ALTER EXTENSION tthub UPDATE)
-  // must still sync. One catalog lookup per account or log line, not per page.
-  return spi::exec(
-             "SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('tthub.sync_ledger') "
-             "   AND attname = 'next_cursor' AND NOT attisdropped",
-             {}) == 1;
 }
 
 int32_t today(const std::string &store_code) {
   // SQL older than 0.5 (before ALTER EXTENSION tthub UPDATE) has no per-store day:
   // every store's day is then tthub.snapshot_timezone's.
-  if (spi::exec("SELECT 1 WHERE to_regprocedure('tthub.snapshot_today(text)') IS NOT NULL", {}) == 1) {
+  if (installed::sql().has_store_days()) {
     spi::exec("SELECT tthub.snapshot_today($1::text)", {spi::text(store_code)});
   } else {
     spi::exec("SELECT tthub.snapshot_today()", {});
@@ -78,17 +66,15 @@ Checkpoint ledger_open(const Target &t) {
   return c;
 }
 
-// The ledger and job CTEs of a page's statement; the checkpoint column is named only
-// when the extension's SQL has it (0.4 on).
+// The ledger and job CTEs of a page's statement (the job's progress is the queue's
+// text, job_queue.h); the checkpoint column is named only when the extension's SQL
+// has it (0.4 on).
 #define WITH_LEDGER(CURSOR)                                                                         \
   "WITH ledger AS ( "                                                                              \
   "  UPDATE tthub.sync_ledger SET pages_fetched = $15, videos_seen = $16, complete = $17::int4 = 1, " \
   "         " CURSOR "finished_at = to_timestamp($19 / 1000.0), updated_at = now() "              \
   "   WHERE store_code = $1 AND open_id = $2 AND snapshot_date = $3), "                  \
-  "job AS ( "                                                                                      \
-  "  UPDATE tthub.sync_jobs SET current_open_id = $2, pages_fetched = $15, videos_seen = $16, "    \
-  "         lease_until = now() + interval '10 minutes', updated_at = now() "                     \
-  "   WHERE store_code = $1 AND job_id = $20) "
+  TTHUB_JOB_PROGRESS_CTE("$1", "$20", "$2", "$15", "$16", "$21") " "
 #define kUpsertPage                                                                                \
   "INSERT INTO tthub.video_daily AS d (store_code, video_id, snapshot_date, open_id, title, description, " \
   "       cover_image_url, share_url, create_time, duration, view_count, like_count, comment_count, " \
@@ -135,38 +121,13 @@ int64_t write_page(const Target &t, const tiktok::VideoPage &page, const PagePro
       spi::int8_array(created), spi::int8_array(durations), spi::int8_array(views), spi::int8_array(likes),
       spi::int8_array(comments), spi::int8_array(share_counts), spi::int4(p.pages), spi::int8(videos),
       spi::int4(p.complete ? 1 : 0), spi::int8(p.next_cursor),
-      p.complete ? spi::int8(p.now_epoch_ms) : spi::int8(std::optional<int64_t>()), spi::int8(t.job_id)};
+      p.complete ? spi::int8(p.now_epoch_ms) : spi::int8(std::optional<int64_t>()), spi::int8(t.job_id),
+      spi::int8(queue::kLeaseSeconds)};
   if (t.checkpoints)
     spi::exec(WITH_LEDGER("next_cursor = $18, ") kUpsertPage, params);
   else  // the extension's SQL predates 0.4: $18 goes unused
     spi::exec(WITH_LEDGER("") kUpsertPage, params);
   return written;
-}
-
-void job_progress(const Target &t, int pages, int64_t videos) {
-  spi::exec(
-      "UPDATE tthub.sync_jobs SET current_open_id = $3, pages_fetched = $4, videos_seen = $5, "
-      "       lease_until = now() + interval '10 minutes', updated_at = now() "
-      " WHERE store_code = $1 AND job_id = $2",
-      {spi::text(t.store_code), spi::int8(t.job_id), spi::text(t.open_id), spi::int4(pages), spi::int8(videos)});
-}
-
-// sync_logs' INSERT; request_retries is named only when the extension's SQL has it.
-#define INSERT_LOG(COLUMN, VALUE)                                                                    \
-  "INSERT INTO tthub.sync_logs (store_code, job_id, open_id, job_type, status, message, "           \
-  "       records_processed, http_status, started_at, completed_at" COLUMN ") "                     \
-  "VALUES ($1, $2, nullif($3, ''), $4, $5::tthub.sync_status, nullif($6, ''), $7, nullif($8, 0), "  \
-  "        to_timestamp($9 / 1000.0), now()" VALUE ")"
-
-void log_attempt(const std::string &store_code, int64_t job_id, const std::string &open_id, const LogEntry &e) {
-  std::vector<spi::Param> params{spi::text(store_code), spi::int8(job_id), spi::text(open_id),
-                                 spi::text(e.job_type), spi::text(e.status), spi::text(e.message),
-                                 spi::int8(e.records), spi::int4(static_cast<int32_t>(e.http_status)),
-                                 spi::int8(e.started_at_ms), spi::int4(e.request_retries)};
-  if (schema_has_checkpoints())
-    spi::exec(INSERT_LOG(", request_retries", ", $10"), params);
-  else  // the extension's SQL predates 0.4: $10 goes unused
-    spi::exec(INSERT_LOG("", ""), params);
 }
 
 }  // namespace tthub::snapshots

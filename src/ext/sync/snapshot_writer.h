@@ -1,7 +1,9 @@
-// Writes a sync's results: the day's account row, one page of videos per statement
+// Writes a sync's snapshots: the day's account row, one page of videos per statement
 // (INSERT ... SELECT FROM unnest(...) ON CONFLICT DO UPDATE, with the completeness
-// ledger's checkpoint and the job's progress in the same statement), and sync_logs. Statements keep store_code in every key and
-// take timestamps from EXCLUDED in DO UPDATE, so they are valid on Citus as well.
+// ledger's checkpoint and the job's progress in the same statement), and the ledger
+// line of each account-day. Statements keep store_code in every key and take
+// timestamps from EXCLUDED in DO UPDATE, so they are valid on Citus as well.
+// sync_logs is written by sync_log.h, the job by job_queue.h.
 // Call inside a unit of DbWork.
 #pragma once
 
@@ -18,13 +20,8 @@ struct Target {
   std::string open_id;
   int32_t snapshot_date;  // DateADT
   int64_t job_id;
-  bool checkpoints = true;  // the extension's SQL has 0.4's checkpoint columns
+  bool checkpoints = true;  // the installed SQL has 0.4's checkpoint columns (installed_sql.h)
 };
-
-// Whether the installed extension SQL has 0.4's sync_ledger.next_cursor and
-// sync_logs.request_retries: a library newer than its SQL (before ALTER EXTENSION
-// tthub UPDATE) still syncs, without checkpoints.
-bool schema_has_checkpoints();
 
 // The store's snapshot day as of now: tthub.snapshot_today(store_code), in the store's
 // time zone (else tthub.snapshot_timezone), the one home of that rule. A sync writes an
@@ -54,18 +51,5 @@ struct PageProgress {
 // One page: its videos, the ledger line and the job's progress in one statement.
 // Returns the number of rows written (duplicate ids within a page count once).
 int64_t write_page(const Target &t, const tiktok::VideoPage &page, const PageProgress &p);
-void job_progress(const Target &t, int pages, int64_t videos);
-
-struct LogEntry {
-  std::string job_type;
-  const char *status;  // RUNNING, SUCCESS, FAILED, SKIPPED
-  std::string message;
-  int64_t records = 0;
-  long http_status = 0;  // 0: none
-  int64_t started_at_ms = 0;  // epoch ms
-  int request_retries = 0;
-};
-void log_attempt(const std::string &store_code, int64_t job_id, const std::string &open_id,
-                 const LogEntry &e);
 
 }  // namespace tthub::snapshots

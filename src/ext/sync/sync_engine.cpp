@@ -3,18 +3,19 @@
 #include <algorithm>
 #include <deque>
 #include <optional>
-#include <random>
 
 #include "core/backoff.h"
 #include "core/clock.h"
 #include "core/retry_policy.h"
 #include "core/error.h"
+#include "ext/config/installed_sql.h"
 #include "ext/metrics/request_stats.h"
 #include "ext/pg/postgres_headers.h"
 #include "ext/pg/spi.h"
-#include "ext/sync/account_store.h"
+#include "ext/accounts/account_store.h"
 #include "ext/sync/job_queue.h"
 #include "ext/sync/snapshot_writer.h"
+#include "ext/sync/sync_log.h"
 #include "ext/sync/store_lock.h"
 
 namespace tthub {
@@ -31,11 +32,6 @@ constexpr int64_t kWindowMarginMs = 500;
 // The concurrency controller's latency guess before the first response: low, so that
 // a fast API is not flooded with stores at start; the first response corrects it.
 constexpr int64_t kInitialLatencyMs = 100;
-
-double jitter() {
-  static std::mt19937_64 rng{std::random_device{}()};
-  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
-}
 
 const char *kind_name(FailureKind k) {
   switch (k) {
@@ -225,13 +221,13 @@ void SyncEngine::start_next_account(Job &job) {
 void SyncEngine::open_account_day(Job &job) {
   db(job, [&] {
     job.target.snapshot_date = snapshots::today(job.spec.store_code);
-    job.target.checkpoints = snapshots::schema_has_checkpoints();
+    job.target.checkpoints = installed::sql().has_checkpoints();
     snapshots::Checkpoint c = snapshots::ledger_open(job.target);
     if (c.next_cursor) {
       job.sync->resume_from(*c.next_cursor, c.pages, c.videos);
       job.account_videos = c.videos;
     }
-    snapshots::job_progress(job.target, c.pages, c.videos);
+    queue::progress(job.target.store_code, job.target.job_id, job.target.open_id, c.pages, c.videos);
   });
 }
 
@@ -293,13 +289,13 @@ int64_t SyncEngine::step(int max_wait_ms, const std::function<void()> &check_int
 
 // Every completed TikTok response passes here once, with its endpoint, status and
 // duration: the concurrency controller learns the latency and the 429s from it.
-void SyncEngine::response_completed(Job &, tiktok::Endpoint endpoint, const tiktok::HttpResponse &response,
+void SyncEngine::response_completed(Job &, tiktok::Endpoint endpoint, const HttpResponse &response,
                                     int64_t duration_ms) {
   controller_.on_response(steady_ms(), duration_ms, response.status == 429);
   metrics::record_request(static_cast<int>(endpoint), response);
 }
 
-void SyncEngine::apply(Job &job, const tiktok::HttpResponse &response) {
+void SyncEngine::apply(Job &job, const HttpResponse &response) {
   job.in_flight = false;
   response_completed(job, job.sync->endpoint(), response, steady_ms() - job.sent_ms);
   if (response.status) {
@@ -318,7 +314,10 @@ void SyncEngine::apply(Job &job, const tiktok::HttpResponse &response) {
     });
   } else if (auto *e = std::get_if<tiktok::event::UserFetched>(&event)) {
     job.rate_limited = 0;
-    db(job, [&] { snapshots::write_user(job.target, e->user); });
+    db(job, [&] {
+      snapshots::write_user(job.target, e->user);
+      accounts::save_profile(job.target.store_code, job.target.open_id, e->user.display_name, e->user.avatar_url);
+    });
   } else if (auto *e = std::get_if<tiktok::event::PageFetched>(&event)) {
     job.rate_limited = 0;
     int64_t written = 0;
@@ -341,7 +340,7 @@ void SyncEngine::apply(Job &job, const tiktok::HttpResponse &response) {
       int64_t cap = config_.max_retry_after_ms;
       int64_t delay = e->failure.retry_after_seconds
                           ? std::min<int64_t>(*e->failure.retry_after_seconds * 1000, cap)
-                          : backoff_delay_ms(job.rate_limited, 1000, std::min<int64_t>(60000, cap), jitter());
+                          : backoff_delay_ms(job.rate_limited, 1000, std::min<int64_t>(60000, cap), jitter_unit());
       int64_t until = steady_ms() + delay;
       limiters_[static_cast<int>(job.sync->endpoint())].block_until(until);
       job.due_ms = until;
@@ -354,7 +353,7 @@ void SyncEngine::apply(Job &job, const tiktok::HttpResponse &response) {
       // Sent again in place after a backoff; the attempt fails only once the
       // request's retries are spent (AccountSync counts them).
       job.due_ms = steady_ms() + full_jitter_delay_ms(e->retry_number, config_.sync.retry.base_ms,
-                                                      config_.sync.retry.cap_ms, jitter());
+                                                      config_.sync.retry.cap_ms, jitter_unit());
     }
     // access_token_invalid: the refresh request is due at once.
   } else if (auto *e = std::get_if<tiktok::event::Failed>(&event)) {
@@ -372,7 +371,7 @@ void SyncEngine::account_succeeded(Job &job) {
   job.summary.videos += job.account_videos;
   db(job, [&] {
     accounts::mark_synced(job.target.store_code, job.target.open_id);
-    snapshots::log_attempt(job.target.store_code, job.spec.job_id, job.target.open_id,
+    sync_log::write(job.target.store_code, job.spec.job_id, job.target.open_id,
                            {job.spec.job_type, "SUCCESS",
                             std::to_string(job.sync->pages()) + " pages, " + std::to_string(job.account_videos) + " videos",
                             job.account_videos + 1, job.last_http, job.account_started_ms, job.account_retries});
@@ -386,14 +385,11 @@ void SyncEngine::account_failed(Job &job, const ApiFailure &f) {
   job.summary.message = f.message;
   if (f.http_status) job.summary.http_status = f.http_status;
   std::string message = f.message + (f.log_id.empty() ? "" : " (log_id " + f.log_id + ")");
-  bool retry = f.kind == FailureKind::kRetryable || f.kind == FailureKind::kMalformed ||
-               f.kind == FailureKind::kRateLimited;
+  bool retry = jobs::retries_job(f.kind);
   db(job, [&] {
-    if (f.kind == FailureKind::kReconnect)
-      accounts::set_status(job.target.store_code, job.target.open_id, "NEED_RECONNECT", f.message);
-    else if (f.kind == FailureKind::kFatal || f.kind == FailureKind::kTokenInvalid)
-      accounts::set_status(job.target.store_code, job.target.open_id, "ERROR", f.message);
-    snapshots::log_attempt(job.target.store_code, job.spec.job_id, job.target.open_id,
+    if (std::optional<const char *> status = jobs::account_status_after(f.kind))
+      accounts::set_status(job.target.store_code, job.target.open_id, *status, f.message);
+    sync_log::write(job.target.store_code, job.spec.job_id, job.target.open_id,
                            {job.spec.job_type, "FAILED", std::string(kind_name(f.kind)) + ": " + message,
                             job.account_videos, f.http_status, job.account_started_ms, job.account_retries});
   });
@@ -401,36 +397,25 @@ void SyncEngine::account_failed(Job &job, const ApiFailure &f) {
 }
 
 void SyncEngine::finish(Job &job) {
-  queue::Finish f;
   const JobSpec &s = job.spec;
+  jobs::Attempt a;
+  a.attempts = s.attempts;
   if (job.retry) {
-    f.error = job.retry->message;
-    f.http_status = job.retry->http_status;
-    if (job.retry->kind == FailureKind::kRateLimited) {
-      f.state = "queued";  // rate limited: the next free slot, no attempt spent
-      f.refund_attempt = true;
-      f.run_after_ms = std::max<int64_t>(1000, job.due_ms - steady_ms());
-    } else if (s.attempts >= config_.max_attempts) {
-      f.state = "dead";
-      f.error = "gave up after " + std::to_string(s.attempts) + " attempts: " + f.error;
-    } else {
-      f.state = "queued";
-      f.run_after_ms = backoff_delay_ms(s.attempts, config_.retry_base_ms, config_.retry_cap_ms, jitter());
-    }
-  } else if (job.summary.accounts == 0) {
-    f.state = "failed";
-    f.error = "the store has no connected TikTok account";
-  } else if (job.summary.accounts_failed == job.summary.accounts) {
-    f.state = "failed";
-    f.error = job.summary.message;
+    a.ending = job.retry->kind == FailureKind::kRateLimited ? jobs::Ending::kRateLimited : jobs::Ending::kRetryLater;
+    a.error = job.retry->message;
+    a.http_status = job.retry->http_status;
+    a.resume_in_ms = job.due_ms - steady_ms();
   } else {
-    f.state = "done";
-    if (job.summary.accounts_failed) f.error = job.summary.message;
+    a.ending = jobs::Ending::kAccountsTried;
+    a.accounts = job.summary.accounts;
+    a.accounts_failed = job.summary.accounts_failed;
+    a.error = job.summary.message;
   }
-  job.summary.state = f.state;
-  if (!f.error.empty()) job.summary.message = f.error;
+  jobs::Outcome o = jobs::decide(a, config_.jobs, jitter_unit());
+  job.summary.state = jobs::state_name(o.state);
+  if (!o.error.empty()) job.summary.message = o.error;
   job.summary.duration_ms = steady_ms() - job.started_ms;
-  db_.run([&] { queue::finish(s.store_code, s.job_id, f); });
+  db_.run([&] { queue::finish(s.store_code, s.job_id, o); });
   job.done = true;  // only once written: a shutdown in between requeues the job
   job.lock.release();
   finished_.push_back(job.summary);
@@ -442,20 +427,23 @@ void SyncEngine::finish(Job &job) {
 // sync_logs shows the wait as SKIPPED.
 void SyncEngine::requeue_busy(Job &job) {
   const JobSpec &s = job.spec;
-  std::string message = "another sync of this store is running; this job waits for it";
+  jobs::Attempt a;
+  a.ending = jobs::Ending::kStoreBusy;
+  a.attempts = s.attempts;
+  jobs::Outcome o = jobs::decide(a, config_.jobs, jitter_unit());
   db_.run([&] {
-    snapshots::log_attempt(s.store_code, s.job_id, "", {s.job_type, "SKIPPED", message, 0, 0, epoch_ms()});
-    queue::finish(s.store_code, s.job_id, {"queued", true, config_.store_busy_retry_ms, message, 0});
+    sync_log::write(s.store_code, s.job_id, "", {s.job_type, "SKIPPED", o.error, 0, 0, epoch_ms()});
+    queue::finish(s.store_code, s.job_id, o);
   });
-  job.summary.state = "queued";
-  job.summary.message = message;
+  job.summary.state = jobs::state_name(o.state);
+  job.summary.message = o.error;
   job.summary.duration_ms = steady_ms() - job.started_ms;
   finished_.push_back(job.summary);
 }
 
-void SyncEngine::requeue_all(const std::string &reason, int lock_timeout_ms) {
+void SyncEngine::requeue_all(const std::string &reason) {
   // By process rather than by jobs_: a job claimed but not yet added is running too.
-  db_.run([&] { queue::requeue_running(reason, lock_timeout_ms); });
+  db_.run([&] { queue::requeue_running(reason); });
   for (auto &[tag, job] : jobs_) job->lock.release();
   jobs_.clear();
 }

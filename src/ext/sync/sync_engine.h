@@ -26,6 +26,7 @@
 #include "core/account_sync.h"
 #include "core/concurrency_controller.h"
 #include "core/error.h"
+#include "core/job_outcome.h"
 #include "core/http_client.h"
 #include "core/rate_limiter.h"
 #include "ext/pg/db_work.h"
@@ -35,13 +36,10 @@ namespace tthub {
 struct EngineConfig {
   tiktok::SyncConfig sync;
   int requests_per_minute = 600;
-  int max_attempts = 5;
   long http_timeout_ms = 30000;
   int max_concurrent = 64;  // most requests in flight, so most stores syncing at once
-  int64_t retry_base_ms = 30000;        // first retry of a failed job
-  int64_t retry_cap_ms = 3600000;       // longest wait between retries
   int max_rate_limited_responses = 20;  // 429s in a row before the job is rescheduled
-  int64_t store_busy_retry_ms = 5000;   // a job whose store another sync holds waits this long
+  jobs::Policy jobs;  // attempts, retry backoff, a busy store's wait (core/job_outcome.h)
   int64_t max_retry_after_ms = 60000;  // longest pause of an endpoint after one 429
   // A job waits out a 429 pause up to this long in place; a longer one gives its slot
   // to another store (the job is requeued for when the pause ends), so a 429 storm on
@@ -96,17 +94,19 @@ class SyncEngine {
   // saves what they return (TikTok has rotated the refresh token they answer).
   void finish_token_requests(int64_t max_wait_ms);
   // Shutdown: every job this process runs (active, or claimed and not yet added)
-  // goes back to the queue without spending an attempt. Waits at most
-  // lock_timeout_ms for row locks; on failure it throws and the jobs stay running
+  // goes back to the queue without spending an attempt. Waits for row locks at most
+  // as long as lock_waits allows; on failure it throws and the jobs stay running
   // until the orphan requeue takes them.
-  void requeue_all(const std::string &reason, int lock_timeout_ms);
+  void requeue_all(const std::string &reason);
+
+  const EngineConfig &config() const { return config_; }
 
  private:
   struct Job;
   void start_next_account(Job &job);
   void send_due(int64_t now, int64_t *next_due);
-  void apply(Job &job, const tiktok::HttpResponse &response);
-  void response_completed(Job &job, tiktok::Endpoint endpoint, const tiktok::HttpResponse &response,
+  void apply(Job &job, const HttpResponse &response);
+  void response_completed(Job &job, tiktok::Endpoint endpoint, const HttpResponse &response,
                           int64_t duration_ms);
   void open_account_day(Job &job);
   void apply_batch(std::vector<HttpClient::Completed> done, const std::function<void()> &check_interrupts);

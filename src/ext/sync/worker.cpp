@@ -5,8 +5,9 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "ext/citus/node_role.h"
+#include "ext/config/installed_sql.h"
 #include "ext/pg/db_work.h"
-#include "ext/notify/webhook_dispatcher.h"
+#include "ext/alerts/webhook_dispatcher.h"
 #include "ext/sync/engine_settings.h"
 #include "ext/sync/job_queue.h"
 #include "ext/pg/pg_bridge.h"
@@ -25,8 +26,6 @@ volatile sig_atomic_t g_stop_requested = false;
 // sends more than one) must not cancel the requeue and the token saves.
 volatile sig_atomic_t g_stop_handled = false;
 
-// Longest wait for a row lock while putting the jobs back at shutdown.
-constexpr int kShutdownLockTimeoutMs = 2000;
 // Longest wait at shutdown for a token refresh already sent, so its answer is saved.
 constexpr int64_t kShutdownTokenWaitMs = 10000;
 
@@ -75,7 +74,7 @@ void log_finished(const JobSummary &s) {
 }
 
 // Maintenance (orphan requeue, lease heartbeat, pruning) runs this often while jobs
-// run (their 10-minute leases need renewing) and this often when idle: an idle worker
+// run (their leases, queue::kLeaseSeconds, need renewing) and this often when idle: an idle worker
 // costs nothing between, it sleeps on its latch.
 constexpr int64_t kBusyMaintenanceMs = 10000;
 constexpr int64_t kIdleMaintenanceMs = 60000;
@@ -111,10 +110,10 @@ void maintain(OwnTransactions &db, SyncEngine &engine, Loop &l) {
   if (now < l.next_maintenance) return;
   report_activity("tthub: maintenance");
   db.run([&] {
-    l.installed = spi::exec("SELECT 1 FROM pg_extension WHERE extname = 'tthub'", {}) == 1;
+    l.installed = installed::sql().present;
     if (l.installed && citus::is_worker_node()) { g_stop_requested = true; l.installed = false; }  // node_role.h
     if (!l.installed) return;
-    queue::requeue_orphans(settings::max_attempts);
+    queue::requeue_orphans(engine.config().jobs);
     queue::heartbeat(engine.active_jobs());
     if (l.last_prune < 0 || now - l.last_prune >= kPruneEveryMs) {
       l.last_prune = now;
@@ -129,7 +128,7 @@ void maintain(OwnTransactions &db, SyncEngine &engine, Loop &l) {
 // dispatcher has its own connections and never waits on the network), and once a
 // minute scan for token_expiring / day_incomplete events. A latch set by an event
 // (claim_now) also means deliveries may be queued.
-void deliver_webhooks(OwnTransactions &db, Loop &l) { l.hooks_wait = notify::webhooks_step(db, l.claim_now); }
+void deliver_webhooks(alerts::WebhookDispatcher &hooks, Loop &l) { l.hooks_wait = hooks.step(l.claim_now); }
 
 // Step 2, claim and start: as many due jobs as the engine wants (the concurrency
 // controller's target less those running), when woken, a slot freed, or the next
@@ -211,7 +210,7 @@ void sleep_until_work(SyncEngine &engine, Loop &l) {
 
 // The life of a job, one pass per loop: claimed, started, its requests driven until
 // it finishes, then logged; maintenance and sleep around them. Add steps here.
-void loop(OwnTransactions &db, std::unique_ptr<SyncEngine> &engine) {
+void loop(OwnTransactions &db, std::unique_ptr<SyncEngine> &engine, alerts::WebhookDispatcher &hooks) {
   Loop l;
   while (!g_stop_requested) {
     check_interrupts();
@@ -223,7 +222,7 @@ void loop(OwnTransactions &db, std::unique_ptr<SyncEngine> &engine) {
       l.next_maintenance = 0;
       continue;
     }
-    deliver_webhooks(db, l);
+    deliver_webhooks(hooks, l);
     claim_and_start(db, *engine, l);
     drive_requests(*engine, l);
     finish_jobs(*engine, l);
@@ -234,9 +233,12 @@ void loop(OwnTransactions &db, std::unique_ptr<SyncEngine> &engine) {
 
 void run() {
   OwnTransactions db;
+  // The worker owns what it drives: the sync engine and the webhook dispatcher, each
+  // with its own connections, both stepped by the loop and stopped here.
   std::unique_ptr<SyncEngine> engine = std::make_unique<SyncEngine>(db, engine_config_from_settings());
+  alerts::WebhookDispatcher hooks(db);
   try {
-    loop(db, engine);
+    loop(db, engine, hooks);
   } catch (const Error &e) {
     // SIGTERM (or an operator's cancel) interrupted a wait: stop. Any other error
     // leaves through tthub_worker_main; its jobs are requeued as orphans.
@@ -245,9 +247,9 @@ void run() {
   report_activity("tthub: stopping");
   g_stop_handled = true;       // before the clear: a later SIGTERM raises no new cancel
   QueryCancelPending = false;  // the stop is being handled: let the requeue run
-  notify::webhooks_shutdown(db);
+  hooks.shutdown();
   engine->finish_token_requests(std::min<int64_t>(settings::http_timeout_ms, kShutdownTokenWaitMs));
-  engine->requeue_all("the worker was stopped before the job finished", kShutdownLockTimeoutMs);
+  engine->requeue_all("the worker was stopped before the job finished");
 }
 
 }  // namespace

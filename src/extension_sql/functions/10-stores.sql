@@ -88,7 +88,7 @@ BEGIN
     UPDATE @extschema@.stores s SET updated_at = now() WHERE s.store_code = tthub_disable_store.store_code;
   END IF;
   -- Jobs not started yet are dropped; a running one finishes.
-  DELETE FROM @extschema@.sync_jobs j WHERE j.store_code = tthub_disable_store.store_code AND j.state = 'queued';
+  PERFORM @extschema@._drop_queued_jobs(store_code);
 END
 $$;
 COMMENT ON FUNCTION @extschema@.tthub_disable_store(text) IS 'Stop syncing a store (queued jobs are dropped); its accounts and snapshots stay.';

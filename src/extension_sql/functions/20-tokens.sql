@@ -33,10 +33,12 @@ COMMENT ON FUNCTION @extschema@._reencrypt_token(bytea, text) IS
   'Internal: decrypts with the current or previous key and encrypts again with the current key.';
 REVOKE ALL ON FUNCTION @extschema@._reencrypt_token(bytea, text) FROM PUBLIC;
 
+-- Defined once, in C++ (src/core/secret_context.h): the worker and OAuth encrypt with
+-- the same string without asking the database for it.
 CREATE OR REPLACE FUNCTION @extschema@.token_context(store_code text, open_id text, token_kind text)
-  RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+  RETURNS text LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
   SET search_path = pg_catalog, pg_temp
-  RETURN store_code || '/' || open_id || '/' || token_kind;
+  AS 'MODULE_PATHNAME', 'tthub_token_context';
 COMMENT ON FUNCTION @extschema@.token_context(text, text, text) IS
   'The authenticated context of a stored token: a ciphertext copied to another store, account or column fails to decrypt.';
 

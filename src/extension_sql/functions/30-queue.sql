@@ -223,49 +223,51 @@ REVOKE ALL ON FUNCTION @extschema@._claim_jobs(integer, interval, integer) FROM 
 -- Process ids are node-local: only the coordinator, where the sync worker and
 -- tthub_sync_now run, can tell whether a job's process is gone. On a worker node the
 -- requeue does nothing (it would take the coordinator's live jobs for orphans).
+-- The worker's maintenance and this function run the same C++ (job_queue.h): what
+-- becomes of an orphan, and its events, is decided by the rule every attempt follows
+-- (src/core/job_outcome.h).
 CREATE OR REPLACE FUNCTION @extschema@._requeue_orphans(max_attempts integer) RETURNS integer
+  LANGUAGE c VOLATILE STRICT
+  SET search_path = pg_catalog, pg_temp
+  AS 'MODULE_PATHNAME', 'tthub_requeue_orphans';
+COMMENT ON FUNCTION @extschema@._requeue_orphans(integer) IS
+  'Internal: put running jobs whose process is gone (or whose lease passed) back in the queue, or mark them dead when their attempts are spent. Does nothing on a Citus worker node.';
+REVOKE ALL ON FUNCTION @extschema@._requeue_orphans(integer) FROM PUBLIC;
+
+-- The queue's writes from other subjects' functions (a disabled store, retention)
+-- are these, so that every SQL write to sync_jobs is in this file.
+CREATE OR REPLACE FUNCTION @extschema@._drop_queued_jobs(store_code text) RETURNS bigint
   LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  lost constant text := 'the worker running this job stopped';
-  stores varchar[];
-  jobs bigint[];
-  states @extschema@.job_state[];
-  data jsonb;
+  n bigint;
 BEGIN
-  IF @extschema@._citus_node_role() = 'worker' THEN
-    RETURN 0;
-  END IF;
-  -- Collected first, the events emitted after: Citus allows no stable function (the
-  -- enum's text) in RETURNING, nor another distributed statement while one is open.
-  WITH orphans AS (
-    UPDATE @extschema@.sync_jobs j
-       SET state = CASE WHEN j.attempts >= max_attempts THEN 'dead'::@extschema@.job_state
-                        ELSE 'queued'::@extschema@.job_state END,
-           finished_at = now() + CASE WHEN j.attempts >= max_attempts THEN interval '0' END,
-           last_error = lost,
-           lease_until = NULL, worker_pid = NULL, current_open_id = NULL, run_after = now(), updated_at = now()
-     WHERE j.state = 'running'
-       AND (j.lease_until < now()
-            OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a
-                            WHERE a.pid = j.worker_pid AND a.backend_start <= j.started_at))
-    RETURNING j.store_code, j.job_id, j.state)
-  SELECT array_agg(o.store_code), array_agg(o.job_id), array_agg(o.state) INTO stores, jobs, states FROM orphans o;
-  FOR i IN 1 .. coalesce(cardinality(jobs), 0) LOOP
-    -- The attempt is spent, as queue::finish's failed attempts are: the same events.
-    data := pg_catalog.jsonb_build_object('job_id', jobs[i], 'error', lost, 'next_state', states[i]::text);
-    PERFORM @extschema@._emit_event('sync.failed', stores[i], data);
-    IF states[i] = 'dead' THEN
-      PERFORM @extschema@._emit_event('job.dead', stores[i], data);
-    END IF;
-  END LOOP;
-  RETURN coalesce(cardinality(jobs), 0);
+  DELETE FROM @extschema@.sync_jobs j WHERE j.store_code = _drop_queued_jobs.store_code AND j.state = 'queued';
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN n;
 END
 $$;
-COMMENT ON FUNCTION @extschema@._requeue_orphans(integer) IS
-  'Internal: put running jobs whose process is gone (or whose lease passed) back in the queue, or mark them dead when their attempts are spent. Does nothing on a Citus worker node.';
-REVOKE ALL ON FUNCTION @extschema@._requeue_orphans(integer) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@._drop_queued_jobs(text) IS
+  'Internal: delete the store''s jobs not started yet (a running one finishes); returns how many.';
+REVOKE ALL ON FUNCTION @extschema@._drop_queued_jobs(text) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION @extschema@._prune_jobs(cutoff timestamptz) RETURNS bigint
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  n bigint;
+BEGIN
+  DELETE FROM @extschema@.sync_jobs
+   WHERE state IN ('done', 'failed', 'dead', 'skipped') AND finished_at < cutoff;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN n;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._prune_jobs(timestamptz) IS
+  'Internal: delete jobs that finished before cutoff; returns how many.';
+REVOKE ALL ON FUNCTION @extschema@._prune_jobs(timestamptz) FROM PUBLIC;
 
 CREATE OR REPLACE VIEW @extschema@.sync_progress AS
   SELECT j.store_code, j.job_id, j.current_open_id AS open_id, j.pages_fetched, j.videos_seen,

@@ -80,10 +80,7 @@ DECLARE
   n bigint;
   total bigint := 0;
 BEGIN
-  DELETE FROM @extschema@.sync_jobs
-   WHERE state IN ('done', 'failed', 'dead', 'skipped') AND finished_at < cutoff;
-  GET DIAGNOSTICS n = ROW_COUNT;
-  total := total + n;
+  total := total + @extschema@._prune_jobs(cutoff);
   DELETE FROM @extschema@.sync_logs WHERE started_at < cutoff;
   GET DIAGNOSTICS n = ROW_COUNT;
   total := total + n;

@@ -11,16 +11,13 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@._event_names() IS 'The events tthub emits.';
 
+-- Defined once, in C++ (src/core/secret_context.h), where the worker decrypts it. A
+-- colon never occurs in a token's context (store codes exclude it): a secret's
+-- ciphertext copied into a token column fails to decrypt, and the reverse.
 CREATE OR REPLACE FUNCTION @extschema@._webhook_secret_context(webhook_id bigint) RETURNS text
-  LANGUAGE plpgsql IMMUTABLE
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
   SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-  -- A colon never occurs in a token's context (store codes exclude it): a secret's
-  -- ciphertext copied into a token column fails to decrypt, and the reverse.
-  RETURN 'tthub-webhook:' || webhook_id || ':signing_secret';
-END
-$$;
+  AS 'MODULE_PATHNAME', 'tthub_webhook_secret_context';
 COMMENT ON FUNCTION @extschema@._webhook_secret_context(bigint) IS
   'The authenticated context of a webhook''s encrypted signing secret.';
 

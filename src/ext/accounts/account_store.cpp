@@ -1,16 +1,13 @@
-#include "ext/sync/account_store.h"
+#include "ext/accounts/account_store.h"
 
+#include "core/secret_context.h"
 #include "core/token_crypto.h"
 #include "ext/config/server_secrets.h"
-#include "ext/notify/events.h"
+#include "ext/alerts/events.h"
 #include "ext/pg/spi.h"
 
 namespace tthub::accounts {
 namespace {
-
-std::string context(const std::string &store, const std::string &open_id, const char *kind) {
-  return store + "/" + open_id + "/" + kind;  // same as tthub.token_context()
-}
 
 std::string decrypt(const std::vector<uint8_t> &ct, const std::string &ctx) {
   return crypto::decrypt(secrets::current_key(), secrets::previous_key(), ct.data(), ct.size(), ctx);
@@ -20,7 +17,7 @@ std::string decrypt(const std::vector<uint8_t> &ct, const std::string &ctx) {
 
 std::string decrypt_access_token(const std::string &store_code, const std::string &open_id,
                                  const std::vector<uint8_t> &ciphertext) {
-  return decrypt(ciphertext, context(store_code, open_id, "access_token"));
+  return decrypt(ciphertext, secret_context::access_token(store_code, open_id));
 }
 
 std::vector<Stored> load_syncable(const std::string &store_code) {
@@ -41,8 +38,8 @@ std::vector<Stored> load_syncable(const std::string &store_code) {
     auto access = spi::get_bytea(i, 2);
     auto refresh = spi::get_bytea(i, 3);
     try {
-      if (access) c.access_token = decrypt(*access, context(store_code, c.open_id, "access_token"));
-      if (refresh) c.refresh_token = decrypt(*refresh, context(store_code, c.open_id, "refresh_token"));
+      if (access) c.access_token = decrypt(*access, secret_context::access_token(store_code, c.open_id));
+      if (refresh) c.refresh_token = decrypt(*refresh, secret_context::refresh_token(store_code, c.open_id));
     } catch (const Error &e) {
       // One account's bad ciphertext (or a missing key) must not stop the others.
       s.decrypt_error = std::string(e.what()) + (e.detail().empty() ? "" : ": " + e.detail());
@@ -61,8 +58,8 @@ void save_tokens(const std::string &store_code, const std::string &open_id, cons
       "       scope = coalesce(nullif($7, ''), scope), updated_at = now() "
       " WHERE store_code = $1 AND open_id = $2",
       {spi::text(store_code), spi::text(open_id),
-       spi::bytea(crypto::encrypt(key, t.access_token, context(store_code, open_id, "access_token"))),
-       spi::bytea(crypto::encrypt(key, t.refresh_token, context(store_code, open_id, "refresh_token"))),
+       spi::bytea(crypto::encrypt(key, t.access_token, secret_context::access_token(store_code, open_id))),
+       spi::bytea(crypto::encrypt(key, t.refresh_token, secret_context::refresh_token(store_code, open_id))),
        spi::int8(t.expires_in), spi::int8(t.refresh_expires_in), spi::text(t.scope)});
 }
 
@@ -83,11 +80,11 @@ void connect(const std::string &store_code, const tiktok::TokenSet &t, const std
       "  status = EXCLUDED.status, status_reason = EXCLUDED.status_reason, connected_at = EXCLUDED.connected_at, "
       "  updated_at = EXCLUDED.updated_at",
       {spi::text(store_code), spi::text(t.open_id), spi::text(display_name), spi::text(avatar_url),
-       spi::bytea(crypto::encrypt(key, t.access_token, context(store_code, t.open_id, "access_token"))),
-       spi::bytea(crypto::encrypt(key, t.refresh_token, context(store_code, t.open_id, "refresh_token"))),
+       spi::bytea(crypto::encrypt(key, t.access_token, secret_context::access_token(store_code, t.open_id))),
+       spi::bytea(crypto::encrypt(key, t.refresh_token, secret_context::refresh_token(store_code, t.open_id))),
        spi::int8(t.expires_in), spi::int8(t.refresh_expires_in), spi::text(t.scope), spi::text(status),
        spi::text(reason)});
-  notify::account_status_changed(store_code, t.open_id, status, reason);
+  alerts::account_status_changed(store_code, t.open_id, status, reason);
 }
 
 void disconnect(const std::string &store_code, const std::string &open_id, const std::string &reason) {
@@ -104,7 +101,16 @@ void set_status(const std::string &store_code, const std::string &open_id, const
       "UPDATE tthub.store_accounts SET status = $3::tthub.account_status, status_reason = $4, updated_at = now() "
       " WHERE store_code = $1 AND open_id = $2",
       {spi::text(store_code), spi::text(open_id), spi::text(status), spi::text(reason)});
-  notify::account_status_changed(store_code, open_id, status, reason);
+  alerts::account_status_changed(store_code, open_id, status, reason);
+}
+
+void save_profile(const std::string &store_code, const std::string &open_id,
+                  const std::optional<std::string> &display_name, const std::optional<std::string> &avatar_url) {
+  spi::exec(
+      "UPDATE tthub.store_accounts SET display_name = coalesce($3, display_name), "
+      "       avatar_url = coalesce($4, avatar_url), updated_at = now() "
+      " WHERE store_code = $1 AND open_id = $2",
+      {spi::text(store_code), spi::text(open_id), spi::text(display_name), spi::text(avatar_url)});
 }
 
 void mark_synced(const std::string &store_code, const std::string &open_id) {

@@ -15,8 +15,7 @@ struct Stored {
   std::optional<std::string> decrypt_error;  // the tokens could not be decrypted
 };
 
-// Decrypts a stored access token of the account (the context is the one every stored
-// token uses, as tthub.token_context()). Throws tthub::Error (TH001, 55000) on failure.
+// Decrypts a stored access token of the account (its context: core/secret_context.h). Throws tthub::Error (TH001, 55000) on failure.
 std::string decrypt_access_token(const std::string &store_code, const std::string &open_id,
                                  const std::vector<uint8_t> &ciphertext);
 
@@ -36,6 +35,10 @@ void connect(const std::string &store_code, const tiktok::TokenSet &t, const std
 
 // Forgets the tokens of a disconnected account; status DISABLED.
 void disconnect(const std::string &store_code, const std::string &open_id, const std::string &reason);
+
+// The profile a sync read (display name, avatar); an absent field keeps the stored one.
+void save_profile(const std::string &store_code, const std::string &open_id,
+                  const std::optional<std::string> &display_name, const std::optional<std::string> &avatar_url);
 
 void mark_synced(const std::string &store_code, const std::string &open_id);
 

@@ -6,20 +6,21 @@
 #include <cstdint>
 #include <string>
 
-namespace tthub::notify {
+#include "core/job_outcome.h"
+
+namespace tthub::alerts {
 
 // Event data is a JSON object built by the caller (never a token or secret).
 void emit(const char *event, const std::string &store_code, const std::string &data_json);
 
-// An account's status was written: CONNECTED -> account.connected, NEED_RECONNECT ->
-// account.need_reconnect (with the reason); other statuses emit nothing.
+// An account's status was written: the event core/job_outcome.h's account_event
+// names (account.need_reconnect carries the reason).
 void account_status_changed(const std::string &store_code, const std::string &open_id, const char *status,
                             const std::string &reason);
 
-// A sync job's attempt was written (queue::finish): a failed attempt is sync.failed
-// (a rate-limited or interrupted one, which costs nothing, is not), and a job out
-// of attempts is job.dead too.
-void job_finished(const std::string &store_code, int64_t job_id, const std::string &state, bool refunded,
-                  const std::string &error, long http_status);
+// A sync job's attempt was written (queue::finish): the events its outcome names
+// (core/job_outcome.h: sync.failed for an attempt that cost one and failed, job.dead
+// for a job out of attempts).
+void job_finished(const std::string &store_code, int64_t job_id, const jobs::Outcome &outcome);
 
-}  // namespace tthub::notify
+}  // namespace tthub::alerts
