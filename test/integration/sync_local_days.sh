@@ -35,7 +35,7 @@ out=$(Q "SET client_min_messages = notice; SELECT tthub.tthub_set_store_timezone
 like "$out" "NOTICE:  store \"e7\" now has its days in Asia/Jakarta: today is $NEXT there" \
      "setting a zone says what today is there"
 like "$out" "days already stored keep their dates" "and that stored days keep their dates"
-is "$(Q "SELECT string_agg(store_code || '=' || tthub.snapshot_today(store_code), ' ' ORDER BY store_code) FROM tthub.stores")" \
+is "$(Q "SELECT string_agg(store_code || '=' || tthub.store_today(store_code), ' ' ORDER BY store_code) FROM tthub.stores")" \
    "e7=$NEXT u0=$DAY w5=$DAY" "each store's today: UTC+7 is already on the next day"
 
 echo "# before midnight UTC: one daily run"
@@ -53,7 +53,7 @@ is "$(Q "SELECT tthub.tthub_sync_day_turned()")" "0" "the local-midnight run fin
 
 echo "# across midnight UTC"
 wait_for "$PORT" "SELECT now() AT TIME ZONE 'UTC' >= '$NEXT'" "t" 150
-is "$(Q "SELECT string_agg(store_code || '=' || tthub.snapshot_today(store_code), ' ' ORDER BY store_code) FROM tthub.stores")" \
+is "$(Q "SELECT string_agg(store_code || '=' || tthub.store_today(store_code), ' ' ORDER BY store_code) FROM tthub.stores")" \
    "e7=$NEXT u0=$NEXT w5=$DAY" "after midnight UTC only the UTC store's day turned"
 # Stores never synced, connected long ago, for the day-incomplete alert.
 import_account x7 4
@@ -81,13 +81,13 @@ is "$(Q "SELECT string_agg(store_code || '=' || m.latest_snapshot_date || '/' ||
            FROM tthub_reporting.store_summary m JOIN tthub_reporting.stores s USING (store_code)
           WHERE store_code IN ('e7', 'u0', 'w5')")" \
    "e7=$NEXT/Asia/Jakarta u0=$NEXT/UTC w5=$DAY/America/Bogota" "reporting views show each store's local dates and zone"
-is "$(Q "SELECT string_agg(store_code || '=' || tthub_reporting.snapshot_today(store_code), ' ' ORDER BY store_code) FROM tthub_reporting.stores WHERE store_code IN ('e7', 'u0', 'w5')")" \
-   "e7=$NEXT u0=$NEXT w5=$DAY" "tthub_reporting.snapshot_today(store_code) too"
+is "$(Q "SELECT string_agg(store_code || '=' || tthub_reporting.store_today(store_code), ' ' ORDER BY store_code) FROM tthub_reporting.stores WHERE store_code IN ('e7', 'u0', 'w5')")" \
+   "e7=$NEXT u0=$NEXT w5=$DAY" "tthub_reporting.store_today(store_code) too"
 
 echo "# changing a zone moves days from then on, never stored ones"
 n_w5=$(Q "SELECT count(*) FROM tthub.video_daily WHERE store_code = 'w5' AND snapshot_date = '$DAY'")
 Q "SELECT tthub.tthub_set_store_timezone('w5', 'Asia/Jakarta')" >/dev/null
-is "$(Q "SELECT tthub.snapshot_today('w5')")" "$NEXT" "the store's today follows its new zone"
+is "$(Q "SELECT tthub.store_today('w5')")" "$NEXT" "the store's today follows its new zone"
 is "$(Q "SELECT count(*) FROM tthub.video_daily WHERE store_code = 'w5' AND snapshot_date = '$DAY'")" "$n_w5" \
    "its stored day keeps its date and rows ($n_w5)"
 is "$(Q "SELECT tthub.tthub_sync_day_turned()")" "1" "its new day has no job yet: the next run enqueues it"

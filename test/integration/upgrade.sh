@@ -32,7 +32,7 @@ is "$(s "SELECT (SELECT count(*) FROM tthub.video_daily) || '/' || (SELECT count
 is "$(s "SELECT count(*) FILTER (WHERE disabled_at IS NULL) FROM tthub.stores")" "2" "existing stores are active (new column)"
 is "$(s "SELECT count(*) FILTER (WHERE client_id IS NULL AND timezone IS NULL AND labels = '{}') FROM tthub.stores")" "2" \
    "existing stores have no client, no label and no zone of their own (0.5's columns)"
-is "$(s "SELECT tthub.snapshot_today('old-1') = tthub.snapshot_today() AND
+is "$(s "SELECT tthub.store_today('old-1') = tthub.snapshot_today() AND
                 (SELECT timezone FROM tthub_reporting.stores WHERE store_code = 'old-1') = current_setting('tthub.snapshot_timezone')")" \
    "t" "so their day is tthub.snapshot_timezone's, as before"
 is "$(s "SELECT store_code || ' ' || followers || ' ' || accounts_connected FROM tthub.store_summary WHERE store_code = 'old-1'")" \

@@ -214,7 +214,7 @@ GRANT EXECUTE ON FUNCTION pg_temp.call_all_functions() TO PUBLIC;
 SET LOCAL ROLE tap_acme_bi;
 SELECT is_empty('SELECT * FROM pg_temp.call_all_functions()',
                 'every function of tthub_reporting answers a client reader about another client''s store as about no store');
-SELECT isnt(tthub_reporting.snapshot_today('ac-one'), NULL, 'and about its own store, it answers');
+SELECT isnt(tthub_reporting.store_today('ac-one'), NULL, 'and about its own store, it answers');
 SELECT throws_ok($$ SELECT 1 FROM tthub.stores LIMIT 0 $$, '42501', NULL, 'a client reader cannot query tthub');
 RESET ROLE;
 

@@ -75,13 +75,13 @@ SELECT throws_ok($$ SELECT tthub.tthub_set_store_timezone('cl-a', 'UTC+7') $$, '
 SELECT throws_ok($$ SELECT tthub.tthub_set_store_timezone('cl-zz', 'UTC') $$, 'P0002', NULL, 'an unknown store: P0002');
 SET LOCAL client_min_messages = notice;
 SELECT lives_ok($$ SELECT tthub.tthub_set_store_timezone('cl-a', 'Pacific/Kiritimati') $$, 'a real zone is set');
-SELECT is(tthub.snapshot_today('cl-a'), (now() AT TIME ZONE 'Pacific/Kiritimati')::date, 'the store''s day is in it');
-SELECT is(tthub.snapshot_today('cl-b'), tthub.snapshot_today(), 'a store without one keeps tthub.snapshot_timezone''s day');
+SELECT is(tthub.store_today('cl-a'), (now() AT TIME ZONE 'Pacific/Kiritimati')::date, 'the store''s day is in it');
+SELECT is(tthub.store_today('cl-b'), tthub.snapshot_today(), 'a store without one keeps tthub.snapshot_timezone''s day');
 SELECT is((SELECT timezone FROM tthub_reporting.stores WHERE store_code = 'cl-a'), 'Pacific/Kiritimati', 'reporting shows the zone');
-SELECT is(tthub_reporting.snapshot_today('cl-a'), (now() AT TIME ZONE 'Pacific/Kiritimati')::date,
-          'tthub_reporting.snapshot_today(store_code)');
+SELECT is(tthub_reporting.store_today('cl-a'), (now() AT TIME ZONE 'Pacific/Kiritimati')::date,
+          'tthub_reporting.store_today(store_code)');
 SELECT lives_ok($$ SELECT tthub.tthub_set_store_timezone('cl-a', NULL) $$, 'NULL returns it to the default');
-SELECT is(tthub.snapshot_today('cl-a'), tthub.snapshot_today(), 'the default day again');
+SELECT is(tthub.store_today('cl-a'), tthub.snapshot_today(), 'the default day again');
 
 -- removing
 SELECT throws_ok($$ SELECT tthub.tthub_remove_client('Nobody') $$, 'TH201', NULL, 'removing an unknown client: TH201');

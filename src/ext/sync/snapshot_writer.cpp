@@ -27,7 +27,7 @@ int32_t today(const std::string &store_code) {
   // SQL older than 0.5 (before ALTER EXTENSION tthub UPDATE) has no per-store day:
   // every store's day is then tthub.snapshot_timezone's.
   if (installed::sql().has_store_days()) {
-    spi::exec("SELECT tthub.snapshot_today($1::text)", {spi::text(store_code)});
+    spi::exec("SELECT tthub.store_today($1::text)", {spi::text(store_code)});
   } else {
     spi::exec("SELECT tthub.snapshot_today()", {});
   }

@@ -23,7 +23,7 @@ struct Target {
   bool checkpoints = true;  // the installed SQL has 0.4's checkpoint columns (installed_sql.h)
 };
 
-// The store's snapshot day as of now: tthub.snapshot_today(store_code), in the store's
+// The store's snapshot day as of now: tthub.store_today(store_code), in the store's
 // time zone (else tthub.snapshot_timezone), the one home of that rule. A sync writes an
 // account under the day it starts observing it, whatever day its job was enqueued for
 // (README, "The snapshot day").

@@ -12,7 +12,7 @@ CREATE OR REPLACE FUNCTION @extschema@._enqueue(p_store_code text, p_job_type te
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  day date := @extschema@.snapshot_today(p_store_code);
+  day date := @extschema@.store_today(p_store_code);
   jid bigint;
 BEGIN
   INSERT INTO @extschema@.sync_jobs (store_code, snapshot_date, job_type)
@@ -83,8 +83,10 @@ COMMENT ON FUNCTION @extschema@._stores_to_sync() IS
   'Internal: active stores with an account to sync (CONNECTED or ERROR), and today in each one''s time zone.';
 REVOKE ALL ON FUNCTION @extschema@._stores_to_sync() FROM PUBLIC;
 
-CREATE OR REPLACE FUNCTION @extschema@.tthub_sync_all() RETURNS integer
-  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+-- The daily jobs of the stores to sync, each for its today; only_turned: only the
+-- stores whose today has no job yet (any state: a day is enqueued once that way).
+CREATE OR REPLACE FUNCTION @extschema@._enqueue_daily(only_turned boolean) RETURNS integer
+  LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -95,6 +97,10 @@ BEGIN
   WITH enqueued AS (
     INSERT INTO @extschema@.sync_jobs (store_code, snapshot_date, job_type)
     SELECT x.store_code, x.day, 'daily_sync' FROM unnest(t.store_codes, t.days) AS x(store_code, day)
+     WHERE NOT only_turned
+        OR (x.store_code, x.day) NOT IN (  -- uncorrelated: Citus plans it on its own
+             SELECT j.store_code::text, j.snapshot_date FROM @extschema@.sync_jobs j
+              WHERE j.snapshot_date >= (SELECT min(d) FROM unnest(t.days) d))
     ON CONFLICT (store_code, snapshot_date) WHERE state IN ('queued', 'running') DO NOTHING
     RETURNING 1)
   SELECT count(*) INTO created FROM enqueued;
@@ -102,6 +108,18 @@ BEGIN
     PERFORM @extschema@._wake_worker();
   END IF;
   RETURN created;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._enqueue_daily(boolean) IS
+  'Internal: enqueue the daily sync of every store to sync for its today (only_turned: only those whose today has no job yet); returns how many jobs were created.';
+REVOKE ALL ON FUNCTION @extschema@._enqueue_daily(boolean) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION @extschema@.tthub_sync_all() RETURNS integer
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  RETURN @extschema@._enqueue_daily(false);
 END
 $$;
 COMMENT ON FUNCTION @extschema@.tthub_sync_all() IS
@@ -341,24 +359,8 @@ CREATE OR REPLACE FUNCTION @extschema@.tthub_sync_day_turned() RETURNS integer
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-  created integer;
-  t record;
 BEGIN
-  SELECT * INTO t FROM @extschema@._stores_to_sync();
-  WITH enqueued AS (
-    INSERT INTO @extschema@.sync_jobs (store_code, snapshot_date, job_type)
-    SELECT x.store_code, x.day, 'daily_sync' FROM unnest(t.store_codes, t.days) AS x(store_code, day)
-     WHERE (x.store_code, x.day) NOT IN (  -- uncorrelated: Citus plans it on its own
-             SELECT j.store_code::text, j.snapshot_date FROM @extschema@.sync_jobs j
-              WHERE j.snapshot_date >= (SELECT min(d) FROM unnest(t.days) d))
-    ON CONFLICT (store_code, snapshot_date) WHERE state IN ('queued', 'running') DO NOTHING
-    RETURNING 1)
-  SELECT count(*) INTO created FROM enqueued;
-  IF created > 0 THEN
-    PERFORM @extschema@._wake_worker();
-  END IF;
-  RETURN created;
+  RETURN @extschema@._enqueue_daily(true);
 END
 $$;
 COMMENT ON FUNCTION @extschema@.tthub_sync_day_turned() IS

@@ -9,21 +9,21 @@ COMMENT ON FUNCTION @extschema@.snapshot_today() IS
   'Today in tthub.snapshot_timezone: the snapshot day of a store without a time zone of its own.';
 
 -- PL/pgSQL: Citus cannot plan a parameterised LANGUAGE sql function over its tables.
-CREATE OR REPLACE FUNCTION @extschema@.snapshot_today(store_code text) RETURNS date
+CREATE OR REPLACE FUNCTION @extschema@.store_today(store_code text) RETURNS date
   LANGUAGE plpgsql STABLE
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   tz text;
 BEGIN
-  SELECT s.timezone INTO tz FROM @extschema@.stores s WHERE s.store_code = snapshot_today.store_code;
+  SELECT s.timezone INTO tz FROM @extschema@.stores s WHERE s.store_code = store_today.store_code;
   RETURN @extschema@._day_in(tz);
 END
 $$;
-COMMENT ON FUNCTION @extschema@.snapshot_today(text) IS
+COMMENT ON FUNCTION @extschema@.store_today(text) IS
   'Today in the store''s time zone (tthub.snapshot_timezone when it has none): the snapshot day a sync of the store started now writes.';
-REVOKE ALL ON FUNCTION @extschema@.snapshot_today(text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION @extschema@.snapshot_today(text) TO tthub_admin;
+REVOKE ALL ON FUNCTION @extschema@.store_today(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.store_today(text) TO tthub_admin;
 
 ------------------------------------------------------------------------------
 -- Retention of snapshots (for pg_cron)

@@ -282,16 +282,16 @@ GRANT EXECUTE ON FUNCTION tthub_reporting.snapshot_today() TO tthub_reader, tthu
 
 -- Through tthub_reporting.stores: NULL for a store the reader may not read, as for
 -- one that does not exist.
-CREATE OR REPLACE FUNCTION tthub_reporting.snapshot_today(store_code text) RETURNS date
+CREATE OR REPLACE FUNCTION tthub_reporting.store_today(store_code text) RETURNS date
   LANGUAGE sql STABLE
   SET search_path = pg_catalog, pg_temp
   BEGIN ATOMIC
-    SELECT @extschema@._day_in(s.timezone) FROM tthub_reporting.stores s WHERE s.store_code = snapshot_today.store_code;
+    SELECT @extschema@._day_in(s.timezone) FROM tthub_reporting.stores s WHERE s.store_code = store_today.store_code;
   END;
-COMMENT ON FUNCTION tthub_reporting.snapshot_today(text) IS
+COMMENT ON FUNCTION tthub_reporting.store_today(text) IS
   'Today in the store''s time zone: the snapshot day a sync of it started now writes. NULL for a store you cannot read.';
-REVOKE ALL ON FUNCTION tthub_reporting.snapshot_today(text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tthub_reporting.snapshot_today(text) TO tthub_reader, tthub_admin;
+REVOKE ALL ON FUNCTION tthub_reporting.store_today(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tthub_reporting.store_today(text) TO tthub_reader, tthub_admin;
 
 -- Each reporting view and column says what its tthub namesake says: one text to
 -- keep right. Views whose column lacks a comment there are caught by

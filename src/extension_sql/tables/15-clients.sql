@@ -1,8 +1,7 @@
 -- Clients and labels (issue 21): an agency's customers own stores (a store belongs to
 -- at most one client), free-text labels on stores and on videos, and the roles that
 -- read one client's stores only (tthub_grant_client_reader). Nothing here is secret.
--- Written re-runnable (IF NOT EXISTS): upgrade/0.4--0.5/15-clients.sql is the same
--- change for an existing install.
+-- upgrade/0.4--0.5/15-clients.sql is the same change for an existing install.
 
 ------------------------------------------------------------------------------
 -- tthub_client_reader: the group of every role granted a client. It may read
@@ -19,7 +18,7 @@ END
 $roles$;
 GRANT USAGE ON SCHEMA tthub_reporting TO tthub_client_reader;
 
-CREATE TABLE IF NOT EXISTS @extschema@.clients (
+CREATE TABLE @extschema@.clients (
   client_id  bigserial   PRIMARY KEY,
   name       text        NOT NULL UNIQUE CONSTRAINT clients_name_valid
                CHECK (name = btrim(name) AND length(name) BETWEEN 1 AND 100 AND name !~ '[[:cntrl:]]'),
@@ -37,13 +36,13 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.clients_client_id_seq', 
 GRANT SELECT ON @extschema@.clients TO tthub_admin;
 
 ALTER TABLE @extschema@.stores
-  ADD COLUMN IF NOT EXISTS client_id bigint REFERENCES @extschema@.clients (client_id) ON DELETE SET NULL,
-  ADD COLUMN IF NOT EXISTS labels text[] NOT NULL DEFAULT '{}';
+  ADD COLUMN client_id bigint REFERENCES @extschema@.clients (client_id) ON DELETE SET NULL,
+  ADD COLUMN labels text[] NOT NULL DEFAULT '{}';
 COMMENT ON COLUMN @extschema@.stores.client_id IS 'The client owning the store (tthub_set_store_client); NULL: none.';
 COMMENT ON COLUMN @extschema@.stores.labels IS
   'Free-text labels of the store (tthub_label_store: a campaign, a product line, a region), sorted, each once.';
 
-CREATE TABLE IF NOT EXISTS @extschema@.video_labels (
+CREATE TABLE @extschema@.video_labels (
   store_code varchar(50) NOT NULL REFERENCES @extschema@.stores (store_code) ON DELETE CASCADE,
   video_id   varchar(64) NOT NULL,
   labels     text[]      NOT NULL CONSTRAINT video_labels_not_empty CHECK (cardinality(labels) > 0),
@@ -60,7 +59,7 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.video_labels', '');
 GRANT SELECT ON @extschema@.video_labels TO tthub_admin;
 
 -- By role name, not oid: a pg_dump restored elsewhere (other oids) keeps the grant.
-CREATE TABLE IF NOT EXISTS @extschema@.client_readers (
+CREATE TABLE @extschema@.client_readers (
   role_name  name        NOT NULL,
   client_id  bigint      NOT NULL REFERENCES @extschema@.clients (client_id) ON DELETE CASCADE,
   granted_at timestamptz NOT NULL DEFAULT now(),
