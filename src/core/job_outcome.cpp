@@ -46,7 +46,10 @@ Outcome decide(const Attempt &a, const Policy &p, double jitter) {
       if (a.accounts == 0) {
         o.state = State::kFailed;
         o.error = kNoAccount;
-      } else if (a.accounts_failed == a.accounts) {
+      } else if (a.accounts_superseded == a.accounts) {
+        o.state = State::kDone;  // their owners' disconnect or reconnect won: nothing failed
+        o.error = kAllSupersededError;
+      } else if (a.accounts_failed > 0 && a.accounts_failed + a.accounts_superseded == a.accounts) {
         o.state = State::kFailed;
         o.error = a.error;
       } else {
@@ -78,6 +81,21 @@ Outcome decide(const Attempt &a, const Policy &p, double jitter) {
     case Ending::kWorkerStopped:
       o.state = State::kQueued;
       o.refund_attempt = true;
+      o.error = a.error;
+      return o;
+    case Ending::kLockBusy:
+      // Someone else's open transaction, not the store's failure: no attempt, no event.
+      o.state = State::kQueued;
+      o.refund_attempt = true;
+      o.run_after_ms = p.store_busy_retry_ms;
+      o.error = a.error;
+      return o;
+    case Ending::kConfiguration:
+      // The server's, not the store's: never dead, no event (one alert watches the
+      // key: tthub_token_key_loaded); retried after the first retry's backoff.
+      o.state = State::kQueued;
+      o.refund_attempt = true;
+      o.run_after_ms = backoff_delay_ms(std::max(a.attempts, 1), p.retry_base_ms, p.retry_cap_ms, jitter);
       o.error = a.error;
       return o;
   }

@@ -26,6 +26,8 @@ enum class Ending {
   kStoreBusy,      // another sync holds the store: back shortly
   kWorkerStopped,  // the worker is shutting down: back at once
   kWorkerLost,     // the worker running it died (the orphan requeue found it)
+  kLockBusy,       // another transaction held a row past the lock timeout: back shortly
+  kConfiguration,  // the server's configuration (the token key): retried until fixed
 };
 
 struct Attempt {
@@ -34,6 +36,7 @@ struct Attempt {
   // kAccountsTried: accounts tried and how many failed; the last failure's message.
   int accounts = 0;
   int accounts_failed = 0;
+  int accounts_superseded = 0;  // disconnected or reconnected during the sync: neither synced nor failed
   std::string error;     // the failure (kRetryLater, kRateLimited, failed accounts)
   long http_status = 0;  // of the failing response, 0 for none
   int64_t resume_in_ms = 0;  // kRateLimited: when the pause ends, from now
@@ -65,6 +68,8 @@ Outcome decide(const Attempt &a, const Policy &p, double jitter);
 inline constexpr const char *kNoAccount = "the store has no connected TikTok account";
 inline constexpr const char *kWorkerLostError = "the worker running this job stopped";
 inline constexpr const char *kStoreBusyError = "another sync of this store is running; this job waits for it";
+inline constexpr const char *kAllSupersededError =
+    "every account was disconnected or reconnected during the sync";
 
 // An account whose request failed for good: the status it takes (NEED_RECONNECT or
 // ERROR), or none (a transient failure leaves it as it is).

@@ -1,5 +1,5 @@
 // What a valid value of each tthub string setting looks like. The GUC check hooks
-// (src/ext/settings.cpp) refuse anything else, so a typo in postgresql.conf or ALTER
+// (src/ext/config/settings.cpp) refuse anything else, so a typo in postgresql.conf or ALTER
 // SYSTEM is refused when it is set or reloaded instead of failing every sync later.
 // Each check returns "" for a valid value, else one sentence saying what is wrong.
 #pragma once

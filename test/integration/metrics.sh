@@ -41,6 +41,9 @@ is "$(metric0 pg_exporter_user_queries_load_error)" "0" "it loaded the queries f
 is "$(metric0 pg_exporter_last_scrape_error)" "0" "the last scrape had no error"
 unlike "$(cat "$DIR/exporter.log")" "level=error" "and logged none"
 is "$(metric0 tthub_worker_up)" "1" "tthub_worker_up 1"
+like "$(metric0 tthub_worker_heartbeat_age_seconds)" "^[0-9.e+-]+$" "tthub_worker_heartbeat_age_seconds is served"
+is "$(awk -v v="$(metric0 tthub_worker_heartbeat_age_seconds)" 'BEGIN { print (v < 70) }')" "1" "and is under 70 s"
+is "$(metric0 tthub_token_key_loaded)" "1" "tthub_token_key_loaded 1"
 is "$(metric tthub_jobs 'state="done"')" "1" "tthub_jobs{state=\"done\"} 1"
 is "$(metric tthub_jobs 'state="dead"')" "0" "tthub_jobs{state=\"dead\"} 0 (every state is present)"
 LAST=$(metric tthub_store_last_success_timestamp_seconds 'store_code="m1"')

@@ -24,6 +24,12 @@ session() {
 # waits until session NAME runs a statement matching LIKE pattern
 running() { wait_for "$PORT" "SELECT count(*) FROM pg_stat_activity WHERE application_name = '$1' AND state = 'active' AND query LIKE '$2'" 1 "${3:-20}"; }
 max_refresh_uses() { sim_json "max_refresh_token_uses"; }
+# queue_yesterday STORE: queues the store's job for yesterday, wakes the worker, prints the job's id
+queue_yesterday() {
+  Q "INSERT INTO tthub.sync_jobs (store_code, snapshot_date, job_type) VALUES ('$1', $TODAY - 1, 'daily_sync');
+     SELECT tthub._wake_worker()" >/dev/null
+  Q "SELECT job_id FROM tthub.sync_jobs WHERE store_code = '$1' AND snapshot_date = $TODAY - 1"
+}
 
 echo "# two jobs of one store queued together run one after the other"
 sim_config '{"latency_ms": 150}'
@@ -69,9 +75,7 @@ import_account c1 3 60
 session c1now "BEGIN" "SELECT status FROM tthub.tthub_sync_now('c1')" "SELECT pg_sleep(5)" "COMMIT"
 c1now=$!
 running c1now '%tthub_sync_now%'
-Q "INSERT INTO tthub.sync_jobs (store_code, snapshot_date, job_type) VALUES ('c1', $TODAY - 1, 'daily_sync');
-   SELECT tthub._wake_worker()" >/dev/null
-JC=$(Q "SELECT job_id FROM tthub.sync_jobs WHERE store_code = 'c1' AND snapshot_date = $TODAY - 1")
+JC=$(queue_yesterday c1)
 wait_for "$PORT" "SELECT count(*) > 0 FROM tthub.sync_logs WHERE job_id = $JC AND status = 'SKIPPED'" "t" 20
 is "$(Q "SELECT state || ' ' || attempts FROM tthub.sync_jobs WHERE job_id = $JC")" "queued 0" \
    "the worker found the store busy: the job is back in the queue, no attempt spent"
@@ -90,9 +94,7 @@ import_account c2 4 60
 session c2now "BEGIN" "SELECT status FROM tthub.tthub_sync_now('c2')" "SELECT pg_sleep(7)" "COMMIT"
 c2now=$!
 running c2now 'SELECT pg_sleep%'
-Q "INSERT INTO tthub.sync_jobs (store_code, snapshot_date, job_type) VALUES ('c2', $TODAY - 1, 'daily_sync');
-   SELECT tthub._wake_worker()" >/dev/null
-JC2=$(Q "SELECT job_id FROM tthub.sync_jobs WHERE store_code = 'c2' AND snapshot_date = $TODAY - 1")
+JC2=$(queue_yesterday c2)
 wait "$c2now"
 is "$(cat "$DIR/c2now.out")" "done" "tthub_sync_now synced the store"
 wait_for "$PORT" "SELECT state FROM tthub.sync_jobs WHERE job_id = $JC2" "done" 40

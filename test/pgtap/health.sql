@@ -1,6 +1,6 @@
 -- tthub.health: the metrics a DBA is paged for, each counting what its help says.
 BEGIN;
-SELECT plan(9);
+SELECT plan(12);
 
 CREATE FUNCTION pg_temp.metric(name text) RETURNS float8 LANGUAGE sql
   RETURN (SELECT value FROM tthub.health WHERE metric = name);
@@ -40,6 +40,15 @@ SELECT is(pg_temp.metric('tthub_refresh_tokens_expiring_7d'), 2::float8,
 SELECT is((SELECT count(*)::int FROM tthub.health WHERE help IS NULL OR help = ''), 0, 'every metric says what it measures');
 SELECT is((SELECT count(*)::int FROM tthub.health WHERE metric !~ '^tthub_[a-z0-9_]+$'), 0, 'metric names are Prometheus names');
 SELECT is((SELECT count(DISTINCT metric)::int FROM tthub.health), (SELECT count(*)::int FROM tthub.health), 'metric names are unique');
+
+-- The token key: loaded (the test cluster has one), and every stored token's key id known.
+SELECT is(pg_temp.metric('tthub_token_key_loaded'), 1::float8, 'tthub_token_key_loaded: the key reads every stored token');
+-- An envelope naming a key id the server does not have (a rotation without
+-- tthub.token_key_previous_file): version 1, key id de ad be ef, IV and tag.
+UPDATE tthub.store_accounts SET refresh_token_enc = '\x01deadbeef'::bytea || convert_to(repeat('x', 28), 'UTF8')
+ WHERE store_code = 'h-a' AND open_id = 'a1';
+SELECT is(pg_temp.metric('tthub_token_key_loaded'), 0::float8, 'tthub_token_key_loaded is 0 when a stored token''s key id is unknown');
+SELECT is(pg_temp.metric('tthub_worker_heartbeat_age_seconds'), NULL::float8, 'no worker serves this database: no heartbeat age');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -93,7 +93,7 @@ SELECT is((SELECT count(*)::int FROM tthub.video_daily WHERE store_code = 'rep')
 SELECT is((SELECT count(*)::int FROM tthub.user_daily WHERE store_code = 'rep'), 5, 'user_daily untouched when only video_daily is named');
 
 -- Health.
-SELECT is((SELECT count(*)::int FROM tthub.health), 14, 'fourteen health metrics');
+SELECT is((SELECT count(*)::int FROM tthub.health), 16, 'sixteen health metrics');
 SELECT is((SELECT value FROM tthub.health WHERE metric = 'tthub_accounts_need_reconnect'),
           (SELECT count(*)::float8 FROM tthub.store_accounts WHERE status = 'NEED_RECONNECT'), 'need_reconnect counts accounts');
 SELECT ok((SELECT value > 0 FROM tthub.health WHERE metric = 'tthub_jobs_queued'), 'queued jobs are counted');

@@ -54,6 +54,9 @@ struct State {
   int malformed_next = 0;
   std::string malformed_kind = "truncated";
   int slow_next = 0, slow_ms = 0;
+  // endpoint -> ms: its next request is processed at once (a refresh rotates the
+  // tokens) and answered only after ms: a response on the wire for that long.
+  std::map<std::string, int> hold_next;
   std::map<std::string, Account> accounts;     // by open_id
   struct Code {
     std::string open_id, redirect_uri, scope;
@@ -385,8 +388,29 @@ void oauth_revoke(const httplib::Request &req, httplib::Response &res) {
   send_json(res, 200, json::object());
 }
 
+// The answer to the request, already decided, sent only after the endpoint's hold_next.
+void hold_answer(const std::string &endpoint) {
+  int ms = 0;
+  {
+    std::lock_guard<std::mutex> lock(g.mu);
+    auto it = g.hold_next.find(endpoint);
+    if (it != g.hold_next.end()) {
+      ms = it->second;
+      g.hold_next.erase(it);
+    }
+  }
+  if (ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+}
+
+void oauth_token_locked(const httplib::Request &req, httplib::Response &res);
+
 void oauth_token(const httplib::Request &req, httplib::Response &res) {
   if (!admit("oauth/token", res, false)) return;
+  oauth_token_locked(req, res);
+  hold_answer("oauth/token");
+}
+
+void oauth_token_locked(const httplib::Request &req, httplib::Response &res) {
   std::lock_guard<std::mutex> lock(g.mu);
   auto oauth_error = [&](int status, const std::string &err, const std::string &desc) {
     send_json(res, status, {{"error", err}, {"error_description", g.hostile ? hostile_message() : desc}, {"log_id", log_id()}});
@@ -448,6 +472,7 @@ void control(const httplib::Request &req, httplib::Response &res) {
   if (c.contains("malformed_kind")) g.malformed_kind = c["malformed_kind"];
   if (c.contains("slow_next")) g.slow_next = c["slow_next"];
   if (c.contains("slow_ms")) g.slow_ms = c["slow_ms"];
+  if (c.contains("hold_next")) for (auto &[k, v] : c["hold_next"].items()) g.hold_next[k] = v;
   if (c.contains("revoke")) g.accounts[c["revoke"].get<std::string>()].revoked = true;
   if (c.contains("expire")) g.accounts[c["expire"].get<std::string>()].access_expires = 0;
   if (c.contains("videos")) for (auto &[oid, n] : c["videos"].items()) g.accounts[oid].videos = n;

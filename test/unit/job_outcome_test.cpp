@@ -141,6 +141,54 @@ TEST(JobOutcome, LostWorkerOnTheLastAttemptIsDeadWithJobDead) {
   EXPECT_TRUE(o.job_dead_event);
 }
 
+// An admin's open transaction held a row the attempt needed: the store is not at
+// fault, so no attempt is spent, nothing is sent, and it is tried again shortly.
+TEST(JobOutcome, LockTimeoutWaitsWithoutCostOrEvent) {
+  Outcome o = decide(ended(Ending::kLockBusy, 3, "waited too long for a lock"), policy(), 0.5);
+  EXPECT_STREQ(state_name(o.state), "queued") << "not dead, though it was the last attempt";
+  EXPECT_TRUE(o.refund_attempt);
+  EXPECT_EQ(o.run_after_ms, 5000);
+  EXPECT_EQ(o.error, "waited too long for a lock");
+  EXPECT_FALSE(o.sync_failed_event);
+  EXPECT_FALSE(o.job_dead_event);
+}
+
+// A missing or unknown token key is the server's problem: retried (after a backoff)
+// until it is fixed, never dead, no event per store.
+TEST(JobOutcome, ConfigurationErrorIsRetriedWithoutCostOrEvent) {
+  Outcome o = decide(ended(Ending::kConfiguration, 3, "configuration error: no key"), policy(), 0.25);
+  EXPECT_STREQ(state_name(o.state), "queued");
+  EXPECT_TRUE(o.refund_attempt);
+  EXPECT_GT(o.run_after_ms, 0);
+  EXPECT_LE(o.run_after_ms, policy().retry_cap_ms);
+  EXPECT_EQ(o.error, "configuration error: no key");
+  EXPECT_FALSE(o.sync_failed_event);
+  EXPECT_FALSE(o.job_dead_event);
+  EXPECT_GT(decide(ended(Ending::kConfiguration, 0, "x"), policy(), 0.25).run_after_ms, 0)
+      << "an attempt refunded to zero still waits";
+}
+
+// Accounts whose owner disconnected or reconnected them during the sync count as
+// neither synced nor failed.
+TEST(JobOutcome, SupersededAccountsAreNeitherSyncedNorFailed) {
+  Attempt all = tried(2, 0);
+  all.accounts_superseded = 2;
+  Outcome o = decide(all, policy(), 0.5);
+  EXPECT_STREQ(state_name(o.state), "done");
+  EXPECT_EQ(o.error, kAllSupersededError);
+  EXPECT_FALSE(o.sync_failed_event);
+
+  Attempt rest_failed = tried(2, 1, "needs reconnect: revoked");
+  rest_failed.accounts_superseded = 1;
+  o = decide(rest_failed, policy(), 0.5);
+  EXPECT_STREQ(state_name(o.state), "failed") << "the one account tried failed";
+  EXPECT_TRUE(o.sync_failed_event);
+
+  Attempt one_synced = tried(3, 1, "rejected");
+  one_synced.accounts_superseded = 1;
+  EXPECT_STREQ(state_name(decide(one_synced, policy(), 0.5).state), "done");
+}
+
 TEST(AccountOutcome, StatusAfterAFailure) {
   EXPECT_STREQ(*account_status_after(FailureKind::kReconnect), "NEED_RECONNECT");
   EXPECT_STREQ(*account_status_after(FailureKind::kFatal), "ERROR");

@@ -1,5 +1,9 @@
 #include "ext/accounts/account_store.h"
 
+#include <openssl/crypto.h>
+
+#include <array>
+
 #include "core/secret_context.h"
 #include "core/token_crypto.h"
 #include "ext/config/server_secrets.h"
@@ -14,6 +18,21 @@ std::string decrypt(const std::vector<uint8_t> &ct, const std::string &ctx) {
 }
 
 }  // namespace
+
+std::optional<std::string> key_problem_for(const std::vector<uint8_t> &ciphertext) {
+  const crypto::Key *current = nullptr;
+  try {
+    current = &secrets::current_key();
+  } catch (const Error &e) {
+    return std::string(e.what()) + (e.detail().empty() ? "" : ": " + e.detail());
+  }
+  std::array<uint8_t, crypto::kKeyIdSize> id;
+  if (!crypto::envelope_key_id(ciphertext.data(), ciphertext.size(), &id)) return std::nullopt;  // the account's
+  const crypto::Key *previous = secrets::previous_key();
+  if (id == current->id || (previous && id == previous->id)) return std::nullopt;
+  return "the stored tokens were encrypted with a key the server has not loaded "
+         "(a key rotation without tthub.token_key_previous_file?)";
+}
 
 std::string decrypt_access_token(const std::string &store_code, const std::string &open_id,
                                  const std::vector<uint8_t> &ciphertext) {
@@ -37,6 +56,13 @@ std::vector<Stored> load_syncable(const std::string &store_code) {
     c.refresh_expires_at = spi::get_int8(i, 6).value_or(0);
     auto access = spi::get_bytea(i, 2);
     auto refresh = spi::get_bytea(i, 3);
+    if (refresh) s.refresh_token_enc = *refresh;
+    for (const auto *ct : {&access, &refresh})
+      if (*ct && !s.key_problem) s.key_problem = key_problem_for(**ct);
+    if (s.key_problem) {
+      out.push_back(std::move(s));
+      continue;
+    }
     try {
       if (access) c.access_token = decrypt(*access, secret_context::access_token(store_code, c.open_id));
       if (refresh) c.refresh_token = decrypt(*refresh, secret_context::refresh_token(store_code, c.open_id));
@@ -47,6 +73,30 @@ std::vector<Stored> load_syncable(const std::string &store_code) {
     out.push_back(std::move(s));
   }
   return out;
+}
+
+Holder lock_if_unchanged(const std::string &store_code, const std::string &open_id,
+                         const std::string &refresh_token, const std::vector<uint8_t> &refresh_token_enc) {
+  uint64_t n = spi::exec(
+      "SELECT refresh_token_enc, (status IN ('CONNECTED', 'ERROR'))::int4 FROM tthub.store_accounts "
+      " WHERE store_code = $1 AND open_id = $2 FOR UPDATE",
+      {spi::text(store_code), spi::text(open_id)});
+  if (n == 0) return Holder::kGone;
+  std::optional<std::vector<uint8_t>> stored = spi::get_bytea(0, 1);
+  if (!stored || !spi::get_int4(0, 2).value_or(0)) return Holder::kGone;
+  if (!refresh_token_enc.empty() && *stored == refresh_token_enc) return Holder::kSync;
+  if (auto problem = key_problem_for(*stored))
+    throw Error(sqlstate::kNotInPrerequisiteState, "tthub cannot read the stored tokens", *problem);
+  std::string current;
+  try {
+    current = decrypt(*stored, secret_context::refresh_token(store_code, open_id));
+  } catch (const Error &) {
+    return Holder::kReconnected;  // not the tokens this sync holds, whatever they are
+  }
+  bool same = current.size() == refresh_token.size() &&
+              CRYPTO_memcmp(current.data(), refresh_token.data(), current.size()) == 0;
+  OPENSSL_cleanse(current.data(), current.size());
+  return same ? Holder::kSync : Holder::kReconnected;
 }
 
 void save_tokens(const std::string &store_code, const std::string &open_id, const tiktok::TokenSet &t) {

@@ -1,6 +1,7 @@
 // The webhook delivery queue (table tthub.deliveries): every C++ write to it is here,
-// through the SQL functions of the alerts that hold the queue's rules (claim with a
-// per-webhook cap, finish, orphan requeue). Events add deliveries (tthub._emit_event).
+// through the SQL functions that hold the queue's rules (claim with a per-webhook cap,
+// finish, orphan requeue), which are, with every other SQL function that writes it,
+// in src/extension_sql/functions/50-alerts.sql. Events add deliveries (tthub._emit_event).
 // Call inside a unit of DbWork.
 #pragma once
 

@@ -10,3 +10,12 @@ TTHUB_SQL_FUNCTION(tthub_worker_pid) {
   if (pid == 0) PG_RETURN_NULL();
   PG_RETURN_INT32(pid);
 }
+
+// tthub._worker_heartbeat_age() RETURNS float8: seconds since the sync worker of this
+// database last passed its loop (NULL: no worker). A worker that runs but has not
+// passed its loop for minutes is stuck (health, tthub_worker_heartbeat_age_seconds).
+TTHUB_SQL_FUNCTION(tthub_worker_heartbeat_age) {
+  double age = tthub::shared::worker_heartbeat_age_seconds();
+  if (age < 0) PG_RETURN_NULL();
+  PG_RETURN_FLOAT8(age);
+}

@@ -4,6 +4,7 @@
 // transaction, like tthub_sync_now: they are called once per connection, by the shim.
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 
@@ -165,7 +166,15 @@ TTHUB_SQL_FUNCTION(tthub_oauth_complete) {
 }
 
 // tthub_disconnect(store_code, open_id DEFAULT NULL) RETURNS integer
+//
+// Every TikTok call comes before the first write: a row lock taken here lasts until
+// the caller commits, and a lock held across a revoke would stop the worker's writes
+// to the store for as long as TikTok takes. A sync that rotates the tokens meanwhile
+// is caught by reading again (up to kDisconnectRounds); one that rotates them after
+// the last read finds the account gone at its next write and revokes what it
+// refreshed itself (SyncEngine::account_superseded).
 TTHUB_SQL_FUNCTION(tthub_disconnect) {
+  constexpr int kDisconnectRounds = 3;
   std::string store = required_arg(fcinfo, 0, "store_code", 50);
   tthub::require_valid_store_code(store);
   std::optional<std::string> only;
@@ -174,45 +183,64 @@ TTHUB_SQL_FUNCTION(tthub_disconnect) {
 
   struct Target {
     std::string open_id;
-    std::optional<std::vector<uint8_t>> access;
+    std::optional<std::vector<uint8_t>> access;  // as last read
+    std::optional<std::vector<uint8_t>> revoked;  // the ciphertext whose token was revoked
+    std::string outcome = "no token to revoke";
+    long http = 0;
+    int64_t started = 0;
   };
   std::vector<Target> targets;
-  db.run([&] {
-    if (spi::exec("SELECT 1 FROM tthub.stores WHERE store_code = $1", {spi::text(store)}) == 0)
-      throw Error(sqlstate::kNoDataFound, "store \"" + store + "\" does not exist");
-    uint64_t n = spi::exec(
-        "SELECT open_id::text, access_token_enc FROM tthub.store_accounts "
-        " WHERE store_code = $1 AND ($2 IS NULL OR open_id = $2) AND status <> 'DISABLED' ORDER BY open_id FOR UPDATE",
-        {spi::text(store), spi::text(only)});
-    for (uint64_t i = 0; i < n; ++i) targets.push_back({spi::get_text(i, 1).value_or(""), spi::get_bytea(i, 2)});
-  });
+  auto read_tokens = [&](bool first) {
+    db.run([&] {
+      if (first && spi::exec("SELECT 1 FROM tthub.stores WHERE store_code = $1", {spi::text(store)}) == 0)
+        throw Error(sqlstate::kNoDataFound, "store \"" + store + "\" does not exist");
+      uint64_t n = spi::exec(
+          "SELECT open_id::text, access_token_enc FROM tthub.store_accounts "
+          " WHERE store_code = $1 AND ($2 IS NULL OR open_id = $2) AND status <> 'DISABLED' ORDER BY open_id",
+          {spi::text(store), spi::text(only)});
+      for (uint64_t i = 0; i < n; ++i) {
+        std::string open_id = spi::get_text(i, 1).value_or("");
+        auto access = spi::get_bytea(i, 2);
+        auto it = std::find_if(targets.begin(), targets.end(), [&](const Target &t) { return t.open_id == open_id; });
+        if (it != targets.end()) it->access = access;
+        else if (first) targets.push_back({open_id, access, std::nullopt, "no token to revoke", 0, tthub::epoch_ms()});
+      }
+    });
+  };
+  read_tokens(true);
   if (only && targets.empty())
     throw Error(sqlstate::kNoDataFound, "store \"" + store + "\" has no connected account \"" + *only + "\"");
 
-  for (Target &t : targets) {
-    int64_t started = tthub::epoch_ms();
-    std::string outcome = "no token to revoke";
-    long http = 0;
-    if (t.access) {
+  for (int round = 0; round < kDisconnectRounds; ++round) {
+    bool revoked_any = false;
+    for (Target &t : targets) {
+      if (!t.access || t.access == t.revoked) continue;
+      revoked_any = true;
+      t.revoked = t.access;
       try {
         std::string token = tthub::accounts::decrypt_access_token(store, t.open_id, *t.access);
         tthub::HttpResponse r = tthub::http_call(
             tthub::tiktok::revoke_request(api_base(), client_key(), tthub::secrets::client_secret(), token));
         OPENSSL_cleanse(token.data(), token.size());
-        http = r.status;
+        t.http = r.status;
         auto revoked = tthub::tiktok::parse_revoke_response(r);
-        outcome = revoked.ok() ? "revoked at TikTok" : "TikTok did not revoke: " + revoked.failure.message;
+        t.outcome = revoked.ok() ? "revoked at TikTok" : "TikTok did not revoke: " + revoked.failure.message;
       } catch (const Error &e) {
         if (tthub::is_operator_intervention(e)) throw;  // a cancel ends the call, not the revoke
-        outcome = std::string("not revoked at TikTok: ") + e.what();  // the tokens are deleted all the same
+        t.outcome = std::string("not revoked at TikTok: ") + e.what();  // the tokens are deleted all the same
       }
     }
-    db.run([&] {
-      tthub::accounts::disconnect(store, t.open_id, "disconnected; " + outcome);
-      tthub::sync_log::write(store, 0, t.open_id,
-                                    {"oauth_disconnect", outcome == "revoked at TikTok" ? "SUCCESS" : "FAILED",
-                                     outcome, 0, http, started});
-    });
+    if (!revoked_any) break;
+    read_tokens(false);  // a sync may have rotated them meanwhile
   }
+
+  db.run([&] {
+    for (Target &t : targets) {
+      tthub::accounts::disconnect(store, t.open_id, "disconnected; " + t.outcome);
+      tthub::sync_log::write(store, 0, t.open_id,
+                             {"oauth_disconnect", t.outcome == "revoked at TikTok" ? "SUCCESS" : "FAILED", t.outcome,
+                              0, t.http, t.started});
+    }
+  });
   PG_RETURN_INT32(static_cast<int32>(targets.size()));
 }

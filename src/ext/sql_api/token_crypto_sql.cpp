@@ -5,6 +5,9 @@
 
 #include "core/secret_context.h"
 #include "ext/config/server_secrets.h"
+#include "ext/pg/db_work.h"
+#include "ext/pg/spi.h"
+#include "ext/accounts/account_store.h"
 #include "ext/pg/sql_values.h"
 
 namespace {
@@ -54,6 +57,33 @@ TTHUB_SQL_FUNCTION(tthub_token_key_is_current) {
 TTHUB_SQL_FUNCTION(tthub_reencrypt_token) {
   WipedString plain{decrypt_arg(fcinfo)};
   PG_RETURN_BYTEA_P(encrypt_to_bytea(plain.value, tthub::arg_bytes(fcinfo, 1)));
+}
+
+// tthub._token_key_loaded() RETURNS integer: 1 when the server has loaded a token key
+// that can read every stored token (its key id is the current or the previous key's),
+// 0 otherwise: no key, an unreadable key file, or a rotation done without
+// tthub.token_key_previous_file. Syncs then fail as configuration errors.
+TTHUB_SQL_FUNCTION(tthub_token_key_loaded) {
+  bool usable = true;
+  tthub::SubTransactions db;
+  db.run([&] {
+    uint64_t n = tthub::spi::exec(
+        // Both tokens of a row are encrypted together, with one key: the refresh
+        // token's envelope header (version and key id) speaks for the row.
+        "SELECT DISTINCT substring(refresh_token_enc FROM 1 FOR 5) FROM tthub.store_accounts "
+        " WHERE refresh_token_enc IS NOT NULL",
+        {});
+    if (n == 0) {
+      try {
+        (void)tthub::secrets::current_key();
+      } catch (const tthub::Error &) {
+        usable = false;
+      }
+    }
+    for (uint64_t i = 0; i < n && usable; ++i)
+      usable = !tthub::accounts::key_problem_for(tthub::spi::get_bytea(i, 1).value_or(std::vector<uint8_t>{}));
+  });
+  PG_RETURN_INT32(usable ? 1 : 0);
 }
 
 // tthub.token_context(store_code text, open_id text, token_kind text) RETURNS text

@@ -1,6 +1,7 @@
 // The sync job queue (table tthub.sync_jobs): every C++ write to it is here, for the
-// worker and for tthub_sync_now. The SQL side (tthub_sync, tthub_sync_all,
-// tthub_retry_job) lives in the extension script. Call inside a unit of DbWork.
+// worker and for tthub_sync_now. Every SQL function that writes it (tthub_sync,
+// tthub_sync_all, tthub_retry_job, _claim_jobs, ...) is in
+// src/extension_sql/functions/30-queue.sql. Call inside a unit of DbWork.
 #pragma once
 
 #include <cstdint>

@@ -13,6 +13,8 @@ struct SharedState {
   pid_t worker_pid;
   Oid worker_database;
   Latch *worker_latch;
+  // GetCurrentTimestamp() of the worker's last loop pass: one aligned 8-byte store.
+  pg_atomic_uint64 heartbeat;
 };
 
 SharedState *g_state = nullptr;
@@ -23,6 +25,7 @@ void init_state(void *fresh) {
   state->worker_pid = 0;
   state->worker_database = InvalidOid;
   state->worker_latch = nullptr;
+  pg_atomic_init_u64(&state->heartbeat, 0);
 }
 
 void on_xact_event(XactEvent event, void *) {
@@ -47,6 +50,7 @@ void register_worker() {
   if (!g_state) return;
   g_state->worker_database = MyDatabaseId;
   g_state->worker_latch = MyLatch;
+  pg_atomic_write_u64(&g_state->heartbeat, static_cast<uint64>(GetCurrentTimestamp()));
   pg_write_barrier();  // a reader that sees the pid sees its database
   g_state->worker_pid = MyProcPid;
   before_shmem_exit(unregister_at_exit, 0);
@@ -70,6 +74,18 @@ int worker_pid_for_this_database() {
   // shared memory anyway) has no PGPROC any more.
   bool alive = pg_guard([pid] { return BackendPidGetProc(pid) != nullptr; });
   return alive ? static_cast<int>(pid) : 0;
+}
+
+void worker_heartbeat() {
+  if (g_state && g_state->worker_pid == MyProcPid)
+    pg_atomic_write_u64(&g_state->heartbeat, static_cast<uint64>(GetCurrentTimestamp()));
+}
+
+double worker_heartbeat_age_seconds() {
+  if (!g_state || worker_pid_for_this_database() == 0) return -1;
+  auto last = static_cast<TimestampTz>(pg_atomic_read_u64(&g_state->heartbeat));
+  TimestampTz now = GetCurrentTimestamp();
+  return now > last ? static_cast<double>(now - last) / 1e6 : 0.0;
 }
 
 void wake_worker_at_commit() {

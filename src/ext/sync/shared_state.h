@@ -20,6 +20,13 @@ void unregister_worker();
 // throw PgError.
 int worker_pid_for_this_database();
 
+// The worker's loop passed here (each pass; its longest wait is the idle sleep of at
+// most a minute). Any role learns how long ago through worker_heartbeat_age_seconds.
+void worker_heartbeat();
+// Seconds since the live worker of this database last passed its loop, or a negative
+// value when no worker serves it. May throw PgError.
+double worker_heartbeat_age_seconds();
+
 // Wake the worker when the current transaction commits (no-op if never committed).
 void wake_worker_at_commit();
 

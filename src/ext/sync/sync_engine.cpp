@@ -1,5 +1,7 @@
 #include "ext/sync/sync_engine.h"
 
+#include <openssl/crypto.h>
+
 #include <algorithm>
 #include <deque>
 #include <optional>
@@ -10,6 +12,8 @@
 #include "core/error.h"
 #include "ext/config/installed_sql.h"
 #include "ext/metrics/request_stats.h"
+#include "ext/pg/lock_timeout.h"
+#include "ext/pg/pg_bridge.h"
 #include "ext/pg/postgres_headers.h"
 #include "ext/pg/spi.h"
 #include "ext/accounts/account_store.h"
@@ -32,6 +36,18 @@ constexpr int64_t kWindowMarginMs = 500;
 // The concurrency controller's latency guess before the first response: low, so that
 // a fast API is not flooded with stores at start; the first response corrects it.
 constexpr int64_t kInitialLatencyMs = 100;
+// A rotated token pair is saved in its own transaction, tried this many times with a
+// doubling pause from kTokenSaveFirstPauseMs (a serialization failure, a deadlock, a
+// lock timeout, a node error usually clear within a second or two).
+constexpr int kTokenSaveTries = 5;
+constexpr int64_t kTokenSaveFirstPauseMs = 100;
+// Tags of revoke requests on the engine's multi handle: above every job's tag.
+constexpr uint64_t kRevokeTagBase = uint64_t{1} << 62;
+
+void wipe(std::string &s) {
+  OPENSSL_cleanse(s.data(), s.size());
+  s.clear();
+}
 
 const char *kind_name(FailureKind k) {
   switch (k) {
@@ -63,6 +79,18 @@ struct SyncEngine::Job {
   int account_retries = 0;  // requests of the account retried in place
   int rate_limited = 0;
   std::optional<ApiFailure> retry;  // the job stops and is retried later
+  // Why it is retried when not for the failure itself: a lock another transaction
+  // held, or the server's configuration (token key). Neither spends an attempt.
+  enum class Requeue { kAttempt, kLockBusy, kConfig } requeue = Requeue::kAttempt;
+  // The account being synced, as the row holds it: the refresh token the sync loaded
+  // or last saved. Every account write checks the row still holds it.
+  std::string stored_refresh;
+  std::vector<uint8_t> stored_refresh_enc;  // its ciphertext as loaded (empty once rotated)
+  // A pair TikTok rotated and the row does not hold yet: kept until saved.
+  std::optional<tiktok::TokenSet> unsaved;
+  // The access token of the last pair TikTok gave this sync for the account.
+  std::string refreshed_access;
+  bool finish_pending = false;  // its finish met a lock: written again when due
   bool done = false;
   int64_t started_ms = 0;
   JobSummary summary;
@@ -80,6 +108,8 @@ SyncEngine::SyncEngine(DbWork &db, EngineConfig config)
 SyncEngine::~SyncEngine() = default;
 
 size_t SyncEngine::active() const { return jobs_.size(); }
+
+bool SyncEngine::idle() const { return jobs_.empty() && http_.in_flight() == 0; }
 
 int SyncEngine::wanted() const {
   return std::max(0, controller_.target() - static_cast<int>(jobs_.size()));
@@ -117,28 +147,48 @@ bool SyncEngine::awaits_tokens(uint64_t tag) const {
 }
 
 void SyncEngine::apply_batch(std::vector<HttpClient::Completed> done, const std::function<void()> &check_interrupts) {
-  // Token responses first and before any interrupt check (see CancelHold).
+  // Token responses first and before any interrupt check (see CancelHold). What is not
+  // applied yet stays in received_: an error or a stop between two responses leaves
+  // the rest to finish_token_requests, which applies the rotated tokens among them.
   std::stable_partition(done.begin(), done.end(), [&](const HttpClient::Completed &c) { return awaits_tokens(c.first); });
-  for (auto &[tag, response] : done) {
-    if (!awaits_tokens(tag)) check_interrupts();
-    auto it = jobs_.find(tag);
-    if (it != jobs_.end()) apply(*it->second, response);
+  for (auto &c : done) received_.push_back(std::move(c));
+  while (!received_.empty()) {
+    if (!awaits_tokens(received_.front().first)) check_interrupts();
+    HttpClient::Completed c = std::move(received_.front());
+    received_.pop_front();
+    auto it = jobs_.find(c.first);
+    if (it != jobs_.end()) apply(*it->second, c.second);
   }
 }
 
 void SyncEngine::finish_token_requests(int64_t max_wait_ms) {
   int64_t deadline = steady_ms() + max_wait_ms;
+  // Each answer on its own: one that cannot be applied must not drop the next.
+  auto apply_tokens = [&](HttpClient::Completed &c) {
+    if (!awaits_tokens(c.first)) return;  // the job is going back to the queue anyway
+    try {
+      apply(*jobs_.at(c.first), c.second);
+    } catch (const Error &e) {
+      warn_tokens(*jobs_.at(c.first), "could not be applied at shutdown", e);
+    }
+  };
+  // Received, not applied yet (an error left the loop between two responses).
+  std::deque<HttpClient::Completed> received = std::exchange(received_, {});
+  for (auto &c : received) apply_tokens(c);
+  // Still on the wire.
   auto pending = [&] {
     for (auto &[tag, job] : jobs_)
       if (awaits_tokens(tag)) return true;
     return false;
   };
-  while (pending() && steady_ms() < deadline) {
-    for (auto &[tag, response] : http_.poll(static_cast<int>(std::min<int64_t>(250, deadline - steady_ms())))) {
-      if (!awaits_tokens(tag)) continue;  // the job is going back to the queue anyway
-      apply(*jobs_.at(tag), response);
+  while (pending() && steady_ms() < deadline)
+    for (auto &c : http_.poll(static_cast<int>(std::min<int64_t>(250, deadline - steady_ms())))) apply_tokens(c);
+  // Received but not saved (their save kept failing): one last round each.
+  for (auto &[tag, job] : jobs_)
+    if (job->unsaved) {
+      save_rotated(*job);
+      if (job->unsaved) lost_tokens(*job);
     }
-  }
 }
 
 // Runs database work for a job; a database error stops the job for a retry rather
@@ -149,12 +199,152 @@ void SyncEngine::db(Job &job, const std::function<void()> &fn) {
     db_.run(fn);
   } catch (const Error &e) {
     if (is_operator_intervention(e)) throw;
-    ApiFailure f;
-    f.kind = FailureKind::kRetryable;
+    stop_for_retry(job, e);
+  }
+}
+
+// A lock another transaction held past the lock timeout, or a token key the server
+// has not loaded, is not the store's failure: the job is retried without spending an
+// attempt, and no account's status changes. Any other database error costs an attempt.
+void SyncEngine::stop_for_retry(Job &job, const Error &e) {
+  ApiFailure f;
+  f.kind = FailureKind::kRetryable;
+  if (lock_waits::is_lock_timeout(e)) {
+    f.message = "waited too long for a lock another transaction holds; retried later";
+    job.requeue = Job::Requeue::kLockBusy;
+  } else if (e.sqlstate() == sqlstate::kNotInPrerequisiteState) {
+    f.message = std::string("configuration error: ") + e.what() + (e.detail().empty() ? "" : ": " + e.detail());
+    job.requeue = Job::Requeue::kConfig;
+  } else {
     f.message = std::string("database error: ") + e.what();
-    job.retry = f;
+  }
+  job.retry = f;
+  job.sync.reset();
+}
+
+// The pause between two tries of a token save; short, so not interruptible.
+void SyncEngine::pause(int64_t ms) {
+  pg_guard([&] { pg_usleep(static_cast<long>(ms) * 1000L); });
+}
+
+void SyncEngine::warn_tokens(Job &job, const char *what, const Error &e) {
+  std::string store = job.target.store_code, open_id = job.target.open_id;
+  pg_guard([&] {
+    ereport(WARNING, (errmsg("tthub: store %s account %s: rotated tokens %s (SQLSTATE %s): %s", store.c_str(),
+                             open_id.c_str(), what, e.sqlstate().c_str(), e.what())));
+  });
+}
+
+void SyncEngine::lost_tokens(Job &job) {
+  // Loud: TikTok has retired the refresh token the row holds; the owner will have to
+  // reconnect unless the account's access token outlives the problem.
+  std::string store = job.target.store_code, open_id = job.target.open_id;
+  pg_guard([&] {
+    ereport(WARNING, (errmsg("tthub: store %s account %s: the refresh token TikTok rotated could not be saved and is lost",
+                             store.c_str(), open_id.c_str()),
+                      errdetail("Every try to save it failed; the stored refresh token is the one TikTok retired."),
+                      errhint("If the next sync of the store asks for a reconnect, send the owner a connect link.")));
+  });
+  wipe(job.unsaved->access_token);
+  wipe(job.unsaved->refresh_token);
+  job.unsaved.reset();
+}
+
+// Saves job.unsaved in its own unit of work (a transaction in the worker), tried
+// kTokenSaveTries times: a serialization failure or a deadlock of one try does not
+// lose what TikTok answered. The account must still be the one the sync loaded;
+// otherwise the sync stops for it (account_superseded). When every try fails the
+// pair stays in job.unsaved (tried again when the job finishes or the worker stops)
+// and the job stops for a retry.
+void SyncEngine::save_rotated(Job &job) {
+  std::optional<Error> last;
+  for (int i = 0; job.unsaved && i < kTokenSaveTries; ++i) {
+    if (i > 0) pause(kTokenSaveFirstPauseMs << (i - 1));
+    accounts::Holder holder = accounts::Holder::kSync;
+    try {
+      CancelHold hold;
+      db_.run([&] {
+        // TikTok has retired the old refresh token: this commit must survive a crash,
+        // whatever synchronous_commit the worker runs with.
+        spi::exec("SELECT pg_catalog.set_config('synchronous_commit', 'on', true)", {});
+        holder = accounts::lock_if_unchanged(job.target.store_code, job.target.open_id, job.stored_refresh,
+                                            job.stored_refresh_enc);
+        if (holder == accounts::Holder::kSync)
+          accounts::save_tokens(job.target.store_code, job.target.open_id, *job.unsaved);
+      });
+    } catch (const Error &e) {
+      if (is_operator_intervention(e)) throw;
+      last = e;
+      if (e.sqlstate() == sqlstate::kNotInPrerequisiteState) break;  // the key: no retry helps
+      std::string store = job.target.store_code, open_id = job.target.open_id;
+      pg_guard([&] {
+        ereport(LOG, (errmsg("tthub: store %s account %s: saving the rotated tokens failed (SQLSTATE %s), trying again",
+                             store.c_str(), open_id.c_str(), e.sqlstate().c_str())));
+      });
+      continue;
+    }
+    if (holder != accounts::Holder::kSync) {
+      account_superseded(job, holder);
+      return;
+    }
+    wipe(job.stored_refresh);
+    job.stored_refresh = job.unsaved->refresh_token;
+    job.stored_refresh_enc.clear();
+    wipe(job.unsaved->access_token);
+    wipe(job.unsaved->refresh_token);
+    job.unsaved.reset();
+    return;
+  }
+  if (job.unsaved && last) {
+    warn_tokens(job, "not saved yet, kept for another try", *last);
+    if (!job.retry) stop_for_retry(job, *last);
     job.sync.reset();
   }
+}
+
+// Someone else changed the account while this sync ran: a disconnect, a reconnect, an
+// import, a deauthorization. Their change stands; the sync stops for the account.
+// What this sync refreshed is revoked at TikTok when the account is gone; not after a
+// reconnect, whose new authorization a revoke would end (TikTok's revoke removes the
+// app from the user's account, tiktok-api.md 2.5).
+void SyncEngine::account_superseded(Job &job, accounts::Holder holder) {
+  std::string outcome = holder == accounts::Holder::kGone
+                            ? "the account was disconnected during the sync; the sync stopped for it"
+                            : "the account was reconnected during the sync; the sync stopped for it";
+  std::string &refreshed = job.unsaved ? job.unsaved->access_token : job.refreshed_access;
+  if (holder == accounts::Holder::kGone && !refreshed.empty()) {
+    http_.submit(tiktok::revoke_request(config_.sync.api_base_url, config_.sync.client_key, config_.sync.client_secret,
+                                        refreshed),
+                 kRevokeTagBase + next_revoke_++);
+    outcome += " and revoked at TikTok the tokens it had refreshed";
+  }
+  if (job.unsaved) {
+    wipe(job.unsaved->access_token);
+    wipe(job.unsaved->refresh_token);
+    job.unsaved.reset();
+  }
+  wipe(job.refreshed_access);
+  job.sync.reset();
+  job.summary.accounts_superseded++;
+  db(job, [&] {
+    sync_log::write(job.target.store_code, job.spec.job_id, job.target.open_id,
+                           {job.spec.job_type, "SKIPPED", outcome, job.account_videos, job.last_http,
+                            job.account_started_ms, job.account_retries});
+  });
+}
+
+// An account write of the sync (status, last sync): only while the row is still the
+// account the sync loaded. False when the account was superseded.
+bool SyncEngine::write_account(Job &job, const std::function<void()> &fn) {
+  accounts::Holder holder = accounts::Holder::kSync;
+  db(job, [&] {
+    holder = accounts::lock_if_unchanged(job.target.store_code, job.target.open_id, job.stored_refresh,
+                                            job.stored_refresh_enc);
+    if (holder == accounts::Holder::kSync) fn();
+  });
+  if (job.retry || holder == accounts::Holder::kSync) return true;
+  account_superseded(job, holder);
+  return false;
 }
 
 void SyncEngine::add(const JobSpec &spec) {
@@ -172,10 +362,9 @@ void SyncEngine::add(const JobSpec &spec) {
       job->pending.assign(std::make_move_iterator(loaded.begin()), std::make_move_iterator(loaded.end()));
     }
   });
-  if (!locked && !job->retry) {
-    requeue_busy(*job);
-    return;
-  }
+  if (!locked && !job->retry && requeue_busy(*job)) return;
+  // (A busy store whose requeue met a lock goes back through finish(), which waits
+  // for that lock again later.)
   uint64_t tag = next_tag_++;
   Job &j = *job;
   jobs_.emplace(tag, std::move(job));
@@ -190,7 +379,19 @@ void SyncEngine::start_next_account(Job &job) {
     }
     accounts::Stored account = std::move(job.pending.front());
     job.pending.pop_front();
+    if (account.key_problem) {
+      // The server's key, not the account: no status changes, the job is retried
+      // (without spending an attempt) until the key is fixed.
+      ApiFailure f;
+      f.kind = FailureKind::kRetryable;
+      f.message = "configuration error: " + *account.key_problem;
+      job.retry = f;
+      job.requeue = Job::Requeue::kConfig;
+      job.pending.clear();
+      continue;
+    }
     job.target = {job.spec.store_code, account.credentials.open_id, job.spec.snapshot_date, job.spec.job_id};
+    job.stored_refresh_enc = std::move(account.refresh_token_enc);
     job.account_started_ms = epoch_ms();
     job.account_videos = 0;
     job.account_retries = 0;
@@ -203,6 +404,9 @@ void SyncEngine::start_next_account(Job &job) {
       account_failed(job, f);
       continue;
     }
+    wipe(job.stored_refresh);
+    wipe(job.refreshed_access);
+    job.stored_refresh = account.credentials.refresh_token;
     job.sync = std::make_unique<tiktok::AccountSync>(std::move(account.credentials), config_.sync, epoch_ms() / 1000);
     if (job.sync->precheck_failure()) {
       ApiFailure f = *job.sync->precheck_failure();
@@ -263,7 +467,10 @@ void SyncEngine::send_due(int64_t now, int64_t *next_due) {
 
 int64_t SyncEngine::step(int max_wait_ms, const std::function<void()> &check_interrupts) {
   int64_t next_due = -1;
-  send_due(steady_ms(), &next_due);
+  int64_t now0 = steady_ms();
+  for (auto &[tag, job] : jobs_)
+    if (job->finish_pending && !job->done && job->due_ms <= now0) finish(*job);
+  send_due(now0, &next_due);
   if (http_.in_flight() > 0) {
     int wait = max_wait_ms;
     if (next_due >= 0 && next_due < wait) wait = static_cast<int>(next_due);
@@ -274,11 +481,16 @@ int64_t SyncEngine::step(int max_wait_ms, const std::function<void()> &check_int
     if (it->second->done) it = jobs_.erase(it);
     else ++it;
   }
-  if (jobs_.empty()) return -1;
+  if (jobs_.empty()) return http_.in_flight() > 0 ? 0 : -1;  // revokes on the wire
   next_due = -1;
   int64_t now = steady_ms();
   for (auto &[tag, job] : jobs_) {
     if (job->in_flight) return 0;
+    if (job->finish_pending) {
+      int64_t wait = std::max<int64_t>(0, job->due_ms - now);
+      if (next_due < 0 || wait < next_due) next_due = wait;
+      continue;
+    }
     if (!job->sync) continue;
     int64_t due = std::max(job->due_ms, limiters_[static_cast<int>(job->sync->endpoint())].next_slot(now));
     int64_t wait = std::max<int64_t>(0, due - now);
@@ -305,13 +517,11 @@ void SyncEngine::apply(Job &job, const HttpResponse &response) {
   tiktok::Event event = job.sync->on_response(response);
   job.account_retries = job.sync->retries();
   if (auto *e = std::get_if<tiktok::event::TokensRefreshed>(&event)) {
-    CancelHold hold;
-    db(job, [&] {
-      // TikTok has retired the old refresh token: this commit must survive a crash,
-      // whatever synchronous_commit the worker runs with.
-      spi::exec("SELECT pg_catalog.set_config('synchronous_commit', 'on', true)", {});
-      accounts::save_tokens(job.target.store_code, job.target.open_id, e->tokens);
-    });
+    // Kept until saved: TikTok has retired the refresh token the row holds.
+    wipe(job.refreshed_access);
+    job.refreshed_access = e->tokens.access_token;
+    job.unsaved = e->tokens;
+    save_rotated(job);
   } else if (auto *e = std::get_if<tiktok::event::UserFetched>(&event)) {
     job.rate_limited = 0;
     db(job, [&] {
@@ -368,40 +578,55 @@ void SyncEngine::apply(Job &job, const HttpResponse &response) {
 }
 
 void SyncEngine::account_succeeded(Job &job) {
-  job.summary.videos += job.account_videos;
-  db(job, [&] {
+  int pages = job.sync->pages();
+  bool ours = write_account(job, [&] {
     accounts::mark_synced(job.target.store_code, job.target.open_id);
     sync_log::write(job.target.store_code, job.spec.job_id, job.target.open_id,
                            {job.spec.job_type, "SUCCESS",
-                            std::to_string(job.sync->pages()) + " pages, " + std::to_string(job.account_videos) + " videos",
+                            std::to_string(pages) + " pages, " + std::to_string(job.account_videos) + " videos",
                             job.account_videos + 1, job.last_http, job.account_started_ms, job.account_retries});
   });
+  if (ours && !job.retry) job.summary.videos += job.account_videos;
   job.sync.reset();
 }
 
 void SyncEngine::account_failed(Job &job, const ApiFailure &f) {
   job.sync.reset();
-  job.summary.accounts_failed++;
-  job.summary.message = f.message;
-  if (f.http_status) job.summary.http_status = f.http_status;
   std::string message = f.message + (f.log_id.empty() ? "" : " (log_id " + f.log_id + ")");
   bool retry = jobs::retries_job(f.kind);
-  db(job, [&] {
-    if (std::optional<const char *> status = jobs::account_status_after(f.kind))
-      accounts::set_status(job.target.store_code, job.target.open_id, *status, f.message);
+  std::optional<const char *> status = jobs::account_status_after(f.kind);
+  auto record = [&] {
+    if (status) accounts::set_status(job.target.store_code, job.target.open_id, *status, f.message);
     sync_log::write(job.target.store_code, job.spec.job_id, job.target.open_id,
                            {job.spec.job_type, "FAILED", std::string(kind_name(f.kind)) + ": " + message,
                             job.account_videos, f.http_status, job.account_started_ms, job.account_retries});
-  });
+  };
+  // A status change says something about the account: only while it is still the
+  // account this sync loaded (a disconnect or reconnect meanwhile wins).
+  if (status && !write_account(job, record)) return;
+  if (!status) db(job, record);
+  job.summary.accounts_failed++;
+  job.summary.message = f.message;
+  if (f.http_status) job.summary.http_status = f.http_status;
   if (retry && !job.retry) job.retry = f;
 }
 
 void SyncEngine::finish(Job &job) {
+  // A pair whose save failed: tried once more before the store is let go.
+  if (job.unsaved) {
+    save_rotated(job);
+    if (job.unsaved) lost_tokens(job);
+  }
+  wipe(job.stored_refresh);
+  wipe(job.refreshed_access);
   const JobSpec &s = job.spec;
   jobs::Attempt a;
   a.attempts = s.attempts;
   if (job.retry) {
-    a.ending = job.retry->kind == FailureKind::kRateLimited ? jobs::Ending::kRateLimited : jobs::Ending::kRetryLater;
+    a.ending = job.requeue == Job::Requeue::kLockBusy       ? jobs::Ending::kLockBusy
+               : job.requeue == Job::Requeue::kConfig       ? jobs::Ending::kConfiguration
+               : job.retry->kind == FailureKind::kRateLimited ? jobs::Ending::kRateLimited
+                                                              : jobs::Ending::kRetryLater;
     a.error = job.retry->message;
     a.http_status = job.retry->http_status;
     a.resume_in_ms = job.due_ms - steady_ms();
@@ -409,13 +634,24 @@ void SyncEngine::finish(Job &job) {
     a.ending = jobs::Ending::kAccountsTried;
     a.accounts = job.summary.accounts;
     a.accounts_failed = job.summary.accounts_failed;
+    a.accounts_superseded = job.summary.accounts_superseded;
     a.error = job.summary.message;
   }
   jobs::Outcome o = jobs::decide(a, config_.jobs, jitter_unit());
   job.summary.state = jobs::state_name(o.state);
   if (!o.error.empty()) job.summary.message = o.error;
   job.summary.duration_ms = steady_ms() - job.started_ms;
-  db_.run([&] { queue::finish(s.store_code, s.job_id, o); });
+  try {
+    db_.run([&] { queue::finish(s.store_code, s.job_id, o); });
+  } catch (const Error &e) {
+    if (!lock_waits::is_lock_timeout(e)) throw;
+    // Another transaction holds the job's row: written again later (step), the store
+    // stays held meanwhile.
+    job.finish_pending = true;
+    job.due_ms = steady_ms() + config_.jobs.store_busy_retry_ms;
+    return;
+  }
+  job.finish_pending = false;
   job.done = true;  // only once written: a shutdown in between requeues the job
   job.lock.release();
   finished_.push_back(job.summary);
@@ -425,20 +661,27 @@ void SyncEngine::finish(Job &job) {
 // it is tthub_sync_now or another database's worker). The job goes back to the
 // queue without spending an attempt and is claimed again once that sync has ended;
 // sync_logs shows the wait as SKIPPED.
-void SyncEngine::requeue_busy(Job &job) {
+bool SyncEngine::requeue_busy(Job &job) {
   const JobSpec &s = job.spec;
   jobs::Attempt a;
   a.ending = jobs::Ending::kStoreBusy;
   a.attempts = s.attempts;
   jobs::Outcome o = jobs::decide(a, config_.jobs, jitter_unit());
-  db_.run([&] {
-    sync_log::write(s.store_code, s.job_id, "", {s.job_type, "SKIPPED", o.error, 0, 0, epoch_ms()});
-    queue::finish(s.store_code, s.job_id, o);
-  });
+  try {
+    db_.run([&] {
+      sync_log::write(s.store_code, s.job_id, "", {s.job_type, "SKIPPED", o.error, 0, 0, epoch_ms()});
+      queue::finish(s.store_code, s.job_id, o);
+    });
+  } catch (const Error &e) {
+    if (!lock_waits::is_lock_timeout(e)) throw;
+    stop_for_retry(job, e);
+    return false;
+  }
   job.summary.state = jobs::state_name(o.state);
   job.summary.message = o.error;
   job.summary.duration_ms = steady_ms() - job.started_ms;
   finished_.push_back(job.summary);
+  return true;
 }
 
 void SyncEngine::requeue_all(const std::string &reason) {
@@ -446,6 +689,7 @@ void SyncEngine::requeue_all(const std::string &reason) {
   db_.run([&] { queue::requeue_running(reason); });
   for (auto &[tag, job] : jobs_) job->lock.release();
   jobs_.clear();
+  received_.clear();
 }
 
 }  // namespace tthub

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <array>
+#include <deque>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -30,6 +31,7 @@
 #include "core/http_client.h"
 #include "core/rate_limiter.h"
 #include "ext/pg/db_work.h"
+#include "ext/accounts/account_store.h"
 
 namespace tthub {
 
@@ -62,6 +64,7 @@ struct JobSummary {
   std::string state;  // final or next state of the job: done, failed, queued, dead (busy: tthub_sync_now only)
   int accounts = 0;
   int accounts_failed = 0;
+  int accounts_superseded = 0;  // disconnected or reconnected during the sync
   int64_t videos = 0;
   int pages = 0;
   int64_t duration_ms = 0;
@@ -79,6 +82,8 @@ class SyncEngine {
   // attempt (logged SKIPPED); it runs once that sync has ended.
   void add(const JobSpec &job);
   size_t active() const;
+  // Nothing to drive: no job, no request (a revoke) on the wire.
+  bool idle() const;
   // Jobs to claim now: the controller's target less those running.
   int wanted() const;
 
@@ -90,8 +95,10 @@ class SyncEngine {
 
   // Active jobs (store, job) for the lease heartbeat.
   std::vector<std::pair<std::string, int64_t>> active_jobs() const;
-  // Shutdown, first: waits up to max_wait_ms for token refreshes on the wire and
-  // saves what they return (TikTok has rotated the refresh token they answer).
+  // On every way out of the worker (a stop, or an error that left its loop), first:
+  // applies the token answers already received, waits up to max_wait_ms for token
+  // refreshes on the wire and saves what they return (TikTok has rotated the refresh
+  // token they answer), and tries once more to save pairs whose save failed.
   void finish_token_requests(int64_t max_wait_ms);
   // Shutdown: every job this process runs (active, or claimed and not yet added)
   // goes back to the queue without spending an attempt. Waits for row locks at most
@@ -114,8 +121,15 @@ class SyncEngine {
   void account_failed(Job &job, const tiktok::ApiFailure &failure);
   void account_succeeded(Job &job);
   void finish(Job &job);
-  void requeue_busy(Job &job);
+  bool requeue_busy(Job &job);  // false: its row was locked (the job then finishes as a lock retry)
   void db(Job &job, const std::function<void()> &fn);
+  void stop_for_retry(Job &job, const Error &e);
+  void save_rotated(Job &job);
+  void lost_tokens(Job &job);
+  void warn_tokens(Job &job, const char *what, const Error &e);
+  void pause(int64_t ms);
+  bool write_account(Job &job, const std::function<void()> &fn);
+  void account_superseded(Job &job, accounts::Holder holder);
 
   DbWork &db_;
   EngineConfig config_;
@@ -124,7 +138,9 @@ class SyncEngine {
   ConcurrencyController controller_;
   std::map<uint64_t, std::unique_ptr<Job>> jobs_;
   std::vector<JobSummary> finished_;
+  std::deque<HttpClient::Completed> received_;  // answers received, not applied yet
   uint64_t next_tag_ = 1;
+  uint64_t next_revoke_ = 0;
 };
 
 

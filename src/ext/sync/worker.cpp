@@ -1,6 +1,8 @@
 #include "ext/sync/worker.h"
 
 #include <csignal>
+#include <optional>
+#include <string>
 
 #include "core/clock.h"
 #include "core/error.h"
@@ -8,6 +10,7 @@
 #include "ext/config/installed_sql.h"
 #include "ext/pg/db_work.h"
 #include "ext/alerts/webhook_dispatcher.h"
+#include "ext/pg/lock_timeout.h"
 #include "ext/sync/engine_settings.h"
 #include "ext/sync/job_queue.h"
 #include "ext/pg/pg_bridge.h"
@@ -26,7 +29,7 @@ volatile sig_atomic_t g_stop_requested = false;
 // sends more than one) must not cancel the requeue and the token saves.
 volatile sig_atomic_t g_stop_handled = false;
 
-// Longest wait at shutdown for a token refresh already sent, so its answer is saved.
+// Longest wait on the way out for a token refresh already sent, so its answer is saved.
 constexpr int64_t kShutdownTokenWaitMs = 10000;
 
 // SIGTERM: stop, put in-flight jobs back in the queue, exit. Besides the flag it
@@ -61,6 +64,22 @@ bool wait_for(long ms) {
 
 void report_activity(const char *what) {
   pg_guard([&] { pgstat_report_activity(STATE_RUNNING, what); });
+}
+
+// A step's lock wait ran out (another transaction holds a row it needs): the step is
+// tried again at the next pass, the loop goes on. Other errors leave the loop.
+template <typename Fn>
+bool unless_locked(const char *step, Fn &&fn) {
+  try {
+    fn();
+    return true;
+  } catch (const Error &e) {
+    if (!lock_waits::is_lock_timeout(e)) throw;
+    pg_guard([&] {
+      ereport(LOG, (errmsg("tthub: %s waited too long for a lock; tried again shortly", step)));
+    });
+    return false;
+  }
 }
 
 void log_finished(const JobSummary &s) {
@@ -109,7 +128,7 @@ void maintain(OwnTransactions &db, SyncEngine &engine, Loop &l) {
   int64_t now = steady_ms();
   if (now < l.next_maintenance) return;
   report_activity("tthub: maintenance");
-  db.run([&] {
+  bool done = unless_locked("maintenance", [&] { db.run([&] {
     l.installed = installed::sql().present;
     if (l.installed && citus::is_worker_node()) { g_stop_requested = true; l.installed = false; }  // node_role.h
     if (!l.installed) return;
@@ -119,8 +138,9 @@ void maintain(OwnTransactions &db, SyncEngine &engine, Loop &l) {
       l.last_prune = now;
       queue::prune(settings::log_retention_days);
     }
-  });
-  l.next_maintenance = now + (engine.active() > 0 ? kBusyMaintenanceMs : kIdleMaintenanceMs);
+  }); });
+  if (!done) l.last_prune = -1;  // the prune may be the step that waited: next pass
+  l.next_maintenance = now + (!done ? kClaimRetryMs : engine.active() > 0 ? kBusyMaintenanceMs : kIdleMaintenanceMs);
   l.claim_now = true;  // requeued orphans may be claimable
 }
 
@@ -145,10 +165,15 @@ void claim_and_start(OwnTransactions &db, SyncEngine &engine, Loop &l) {
   l.claim_now = false;
   std::vector<JobSpec> jobs;
   int64_t next = -1;
-  db.run([&] {
-    jobs = queue::claim(wanted);
-    next = queue::next_due_ms();
-  });
+  if (!unless_locked("the claim", [&] {
+        db.run([&] {
+          jobs = queue::claim(wanted);
+          next = queue::next_due_ms();
+        });
+      })) {
+    jobs.clear();
+    next = kClaimRetryMs;
+  }
   if (next == 0 && static_cast<int>(jobs.size()) < wanted) next = kClaimRetryMs;
   l.next_claim_at = next < 0 ? -1 : steady_ms() + next;
   for (const JobSpec &j : jobs) engine.add(j);
@@ -157,7 +182,7 @@ void claim_and_start(OwnTransactions &db, SyncEngine &engine, Loop &l) {
 // Step 3, drive requests: send what the limiters allow, apply the responses that
 // came back (each in its own short transaction).
 void drive_requests(SyncEngine &engine, Loop &l) {
-  if (engine.active() == 0) {
+  if (engine.idle()) {
     l.drive_wait = -1;
     return;
   }
@@ -186,7 +211,7 @@ void report_stats(bool force) {
 // on the wire: drive_requests already waited on the network); when idle, on the
 // latch until tthub_sync wakes it, the next queued job comes due or maintenance does.
 void sleep_until_work(SyncEngine &engine, Loop &l) {
-  if (engine.active() > 0) {
+  if (!engine.idle()) {
     // Work enqueued meanwhile is claimed at once if the engine wants more jobs.
     if (MyLatch->is_set) {
       pg_guard([] { ResetLatch(MyLatch); });
@@ -213,6 +238,7 @@ void sleep_until_work(SyncEngine &engine, Loop &l) {
 void loop(OwnTransactions &db, std::unique_ptr<SyncEngine> &engine, alerts::WebhookDispatcher &hooks) {
   Loop l;
   while (!g_stop_requested) {
+    shared::worker_heartbeat();
     check_interrupts();
     reload_config(db, engine);
     maintain(db, *engine, l);
@@ -231,25 +257,56 @@ void loop(OwnTransactions &db, std::unique_ptr<SyncEngine> &engine, alerts::Webh
   }
 }
 
+// One step of the way out: its failure is logged and the next step still runs.
+template <typename Fn>
+void exit_step(const char *what, Fn &&fn) {
+  ErrorReport failure;
+  bool ok = false;
+  try {
+    fn();
+    ok = true;
+  } catch (...) {
+    failure = describe_current_exception();
+  }
+  QueryCancelPending = false;  // a second SIGTERM of a fast shutdown: the stop is under way
+  if (ok) return;
+  pg_guard([&] {
+    ereport(WARNING, (errmsg("tthub: on the way out, %s failed (SQLSTATE %s): %s", what, failure.sqlstate,
+                             failure.message)));
+  });
+}
+
 void run() {
   OwnTransactions db;
   // The worker owns what it drives: the sync engine and the webhook dispatcher, each
   // with its own connections, both stepped by the loop and stopped here.
   std::unique_ptr<SyncEngine> engine = std::make_unique<SyncEngine>(db, engine_config_from_settings());
   alerts::WebhookDispatcher hooks(db);
+  // Every way out of the loop, a stop or an error in any step (maintenance, a claim,
+  // a job's finish), leaves through the same steps: TikTok's answers first (a rotated
+  // refresh token is the one thing that cannot be fetched again), then the webhook
+  // deliveries and the jobs back to the queue. An error is raised again afterwards,
+  // so that the worker exits with it and is restarted.
+  std::optional<ErrorReport> failure;
   try {
     loop(db, engine, hooks);
   } catch (const Error &e) {
-    // SIGTERM (or an operator's cancel) interrupted a wait: stop. Any other error
-    // leaves through tthub_worker_main; its jobs are requeued as orphans.
-    if (!g_stop_requested && !is_operator_intervention(e)) throw;
+    // SIGTERM (or an operator's cancel) interrupted a wait: stop.
+    if (!g_stop_requested && !is_operator_intervention(e)) failure = describe_current_exception();
+  } catch (...) {
+    failure = describe_current_exception();
   }
   report_activity("tthub: stopping");
   g_stop_handled = true;       // before the clear: a later SIGTERM raises no new cancel
-  QueryCancelPending = false;  // the stop is being handled: let the requeue run
-  hooks.shutdown();
-  engine->finish_token_requests(std::min<int64_t>(settings::http_timeout_ms, kShutdownTokenWaitMs));
-  engine->requeue_all("the worker was stopped before the job finished");
+  QueryCancelPending = false;  // the stop is being handled: let the steps below run
+  const char *reason = failure ? "the worker stopped after an error before the job finished"
+                               : "the worker was stopped before the job finished";
+  exit_step("saving rotated tokens", [&] {
+    engine->finish_token_requests(std::min<int64_t>(settings::http_timeout_ms, kShutdownTokenWaitMs));
+  });
+  exit_step("putting webhook deliveries back", [&] { hooks.shutdown(); });
+  exit_step("putting jobs back", [&] { engine->requeue_all(reason); });
+  if (failure) throw Error(failure->sqlstate, failure->message, failure->detail, failure->hint);
 }
 
 }  // namespace
@@ -285,6 +342,9 @@ void tthub_worker_main(Datum) {
   // checkpoint, and a job left running is requeued). Rotated tokens are the exception:
   // their transaction commits synchronously (SyncEngine::apply).
   SetConfigOption("synchronous_commit", "off", PGC_SUSET, PGC_S_SESSION);
+  // Every statement's lock wait is bounded (ext/pg/lock_timeout.h): an admin's open
+  // transaction costs one store a later retry, never the whole worker.
+  SetConfigOption("lock_timeout", std::to_string(tthub::lock_waits::kWorkerMs).c_str(), PGC_SUSET, PGC_S_SESSION);
   pgstat_report_appname("tthub sync worker");
   tthub::shared::register_worker();
 

@@ -25,6 +25,19 @@ COMMENT ON FUNCTION @extschema@._token_key_is_current(bytea) IS
   'Internal: whether an envelope names the current key.';
 REVOKE ALL ON FUNCTION @extschema@._token_key_is_current(bytea) FROM PUBLIC;
 
+-- Whether the server can read the stored tokens: a key loaded, and every stored
+-- token's key id the current or the previous key's. Read from every backend's copy of
+-- the keys (loaded at server start); SECURITY DEFINER: it reads the key ids of the
+-- stored envelopes, never a token.
+CREATE OR REPLACE FUNCTION @extschema@._token_key_loaded() RETURNS integer
+  LANGUAGE c VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+  AS 'MODULE_PATHNAME', 'tthub_token_key_loaded';
+COMMENT ON FUNCTION @extschema@._token_key_loaded() IS
+  'Internal: 1 when the server has a token key that reads every stored token (current or previous key id), 0 when the key is missing, unreadable or does not know a stored token''s key id (a rotation without tthub.token_key_previous_file).';
+REVOKE ALL ON FUNCTION @extschema@._token_key_loaded() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@._token_key_loaded() TO tthub_admin, tthub_reader;
+
 CREATE OR REPLACE FUNCTION @extschema@._reencrypt_token(ciphertext bytea, context text) RETURNS bytea
   LANGUAGE c VOLATILE STRICT
   SET search_path = pg_catalog, pg_temp

@@ -16,6 +16,17 @@ COMMENT ON FUNCTION @extschema@.worker_pid() IS
 REVOKE ALL ON FUNCTION @extschema@.worker_pid() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.worker_pid() TO tthub_admin, tthub_reader;
 
+-- How long ago the sync worker passed its loop, as shared memory knows it: a worker
+-- that runs (worker_pid) but has not passed its loop for minutes is stuck.
+CREATE OR REPLACE FUNCTION @extschema@._worker_heartbeat_age() RETURNS float8
+  LANGUAGE c VOLATILE
+  SET search_path = pg_catalog, pg_temp
+  AS 'MODULE_PATHNAME', 'tthub_worker_heartbeat_age';
+COMMENT ON FUNCTION @extschema@._worker_heartbeat_age() IS
+  'Internal: seconds since the sync worker serving this database last passed its loop (it does at least once a minute); NULL when no worker runs. Read from shared memory.';
+REVOKE ALL ON FUNCTION @extschema@._worker_heartbeat_age() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@._worker_heartbeat_age() TO tthub_admin, tthub_reader;
+
 -- The sync workers serving this database. On Citus they are counted across the
 -- cluster (citus_stat_activity): one is expected, on the coordinator, and a worker
 -- node's own pg_stat_activity or shared memory would not see it. Without Citus,
@@ -58,6 +69,10 @@ CREATE OR REPLACE VIEW @extschema@.health AS
      'Age of the oldest queued or running job (0: none).'),
     ('tthub_worker_running', @extschema@._sync_workers_running()::float8,
      'tthub sync workers alive for this database (1 expected; on Citus, counted on every node).'),
+    ('tthub_worker_heartbeat_age_seconds', @extschema@._worker_heartbeat_age(),
+     'Seconds since the sync worker last passed its loop (below 60 when it works; NULL: no worker on this node). A running worker with a growing age is stuck.'),
+    ('tthub_token_key_loaded', @extschema@._token_key_loaded()::float8,
+     '1 when the server''s token key reads every stored token; 0: the key file is missing or unreadable, or a stored token''s key id is unknown (rotation without tthub.token_key_previous_file). Syncs then fail as configuration errors and no account changes status.'),
     ('tthub_jobs_failed', (SELECT count(*) FROM @extschema@.sync_jobs WHERE state = 'failed')::float8,
      'Jobs that ended failed: no account could be synced and retrying cannot help (kept tthub.log_retention days; tthub_retry_job puts one back).'),
     ('tthub_sync_attempts_failed_24h',

@@ -19,11 +19,18 @@ GRANT EXECUTE ON FUNCTION @extschema@._request_stats() TO tthub_reader, tthub_ad
 -- filter sits above a fence (Citus refuses it beside an outer join).
 CREATE OR REPLACE VIEW tthub_reporting.metrics_worker WITH (security_barrier) AS
   SELECT * FROM (
-  SELECT @extschema@._sync_workers_running()::float8 AS up
+  SELECT @extschema@._sync_workers_running()::float8 AS up,
+         @extschema@._worker_heartbeat_age() AS heartbeat_age_seconds,
+         @extschema@._token_key_loaded()::float8 AS token_key_loaded
   OFFSET 0) q
    WHERE (SELECT @extschema@._reads_all_stores(CURRENT_USER));
-COMMENT ON VIEW tthub_reporting.metrics_worker IS 'tthub_worker_up: 1 when the sync worker serving this database runs.';
+COMMENT ON VIEW tthub_reporting.metrics_worker IS
+  'tthub_worker_up: 1 when the sync worker serving this database runs; tthub_worker_heartbeat_age_seconds: since it last passed its loop; tthub_worker_token_key_loaded: whether the server can read the stored tokens.';
 COMMENT ON COLUMN tthub_reporting.metrics_worker.up IS '1: running, 0: not.';
+COMMENT ON COLUMN tthub_reporting.metrics_worker.heartbeat_age_seconds IS
+  'Seconds since the worker last passed its loop (below 60 when it works); NULL when no worker runs on this node.';
+COMMENT ON COLUMN tthub_reporting.metrics_worker.token_key_loaded IS
+  '1: the token key reads every stored token; 0: missing, unreadable, or a stored token''s key id is unknown.';
 GRANT SELECT ON tthub_reporting.metrics_worker TO tthub_reader, tthub_admin;
 
 CREATE OR REPLACE VIEW tthub_reporting.metrics_jobs WITH (security_barrier) AS
