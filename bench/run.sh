@@ -7,6 +7,10 @@
 #   bash bench/run.sh db       DB-bound: snapshot rows/s and CPU s per 1 M rows against set-based SQL from psql
 #   bash bench/run.sh memory   worker memory syncing one account with many videos
 #   bash bench/run.sh views    reporting queries for one store over 90 days, on years of data
+#   bash bench/run.sh freshness  refresh tiers, engine level (bench/freshness.sh: planner, discovery,
+#                              video/query against the live simulator, vs today's full daily sync)
+#   bash bench/run.sh soak     minutes of compressed days under faults: random worker kills, 5xx,
+#                              429s, latency spikes, an admin's long transaction (SOAK_* below)
 #   bash bench/run.sh all
 # Sizes come from the environment (defaults in brackets):
 #   API_STORES [200] API_VIDEOS [1000] API_LATENCY_MS [50] API_RPM [3000]
@@ -14,6 +18,7 @@
 #   FLAKY_VIDEOS [10000] FLAKY_RATE [0.02]  IDLE_SECONDS [60]
 #   DB_STORES [100] DB_VIDEOS [1000]   MEM_VIDEOS [100000]
 #   VIEW_STORES [100] VIEW_VIDEOS [500] VIEW_DAYS [365]
+#   SOAK_SECONDS [300] SOAK_STORES [20] SOAK_VIDEOS [300] SOAK_SPEED [1440 simulated s per s]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source test/lib/install_deps.sh
@@ -34,7 +39,7 @@ calc() { awk "BEGIN { printf \"%.${2:-2}f\", $1 }"; }
 setup() {  # setup NAME STORES VIDEOS [conf lines...]
   local name=$1 stores=$2 videos=$3
   shift 3
-  itest_setup "$name" "--accounts $stores --videos $videos" "$@" >/dev/null || exit 1
+  itest_setup "$name" "--accounts $stores --videos $videos ${SETUP_SIM_OPTS:-}" "$@" >/dev/null || exit 1
   trap cleanup EXIT  # itest_setup installed its own
   q "$PORT" tthub "INSERT INTO tthub.stores (store_code, store_name)
                    SELECT 'b' || lpad(i::text, 4, '0'), 'bench ' || i FROM generate_series(1, $stores) i;
@@ -320,6 +325,94 @@ bench_views() {
   itest_teardown
 }
 
+# Soak: live simulator (posts, deletions, launch curves, 2 simulated days a real minute
+# at the default speed), access tokens living 20 s so refreshes happen all the time,
+# and faults throughout: 3 % of requests failing (500, timeout, truncated), a
+# rate limit that answers 429, latency spikes, the worker terminated at random, and
+# an admin's transaction holding a SHARE lock on video_daily for 40 s. The daily path
+# (tthub_sync_all) runs every few seconds; the refresh path (tthub_enqueue_due) too
+# when this build has it. At the end: refresh tokens presented twice, the server's
+# start time and crash lines, the worker's memory over time, and every observation the
+# simulator served against what was stored.
+bench_soak() {
+  local T=${SOAK_SECONDS:-300} S=${SOAK_STORES:-20} V=${SOAK_VIDEOS:-300} SPD=${SOAK_SPEED:-1440}
+  echo "## Soak: $T s, $S stores x $V videos, $SPD simulated seconds a second ($(calc "$T * $SPD / 86400" 1) simulated days)"
+  SETUP_SIM_OPTS="--live 1 --speed $SPD --history-days 365 --post-per-day 2 --delete-per-day 0.5 --served-log $WORK/served.jsonl" \
+    setup soak "$S" "$V" "tthub.requests_per_minute = 1200" "tthub.http_timeout_ms = 1000"
+  sim_config '{"access_ttl": 20, "error_rate": 0.03, "error_mix": ["500", "timeout", "truncated"], "timeout_ms": 1500, "rate_limit": 900}'
+  local refresh=0
+  [ "$(q "$PORT" tthub "SELECT count(*) FROM pg_proc WHERE proname = 'tthub_enqueue_due'")" = 1 ] && refresh=1
+  local started wpid t0 now next_kill next_spike admin_pid=
+  started=$(q "$PORT" tthub "SELECT pg_postmaster_start_time()")
+  t0=$(date +%s); next_kill=$((t0 + 20 + RANDOM % 30)); next_spike=$((t0 + 10))
+  local kills=0 spikes=0 mem=()
+  local admin_at=$((t0 + T / 3))
+  while now=$(date +%s); [ $((now - t0)) -lt "$T" ]; do
+    q "$PORT" tthub "SELECT tthub.tthub_sync_all()" >/dev/null
+    sim_config "{\"expire\": \"sim-open-$((RANDOM % S + 1))\"}"  # a 401: refresh, rotate
+    [ "$refresh" = 1 ] && q "$PORT" tthub "SELECT tthub.tthub_enqueue_due()" >/dev/null
+    if [ "$now" -ge "$next_kill" ]; then
+      q "$PORT" tthub "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'tthub sync worker'" >/dev/null
+      kills=$((kills + 1)); next_kill=$((now + 20 + RANDOM % 40))
+    fi
+    if [ "$now" -ge "$next_spike" ]; then
+      sim_config '{"slow_next": 5, "slow_ms": 2500, "latency_ms": 300}'; spikes=$((spikes + 1)); next_spike=$((now + 15 + RANDOM % 20))
+    elif [ $((now % 7)) = 0 ]; then
+      sim_config '{"latency_ms": 0}'
+    fi
+    if [ -n "$admin_at" ] && [ "$now" -ge "$admin_at" ]; then
+      cluster_psql "$PORT" tthub -c "BEGIN; LOCK TABLE tthub.video_daily IN SHARE MODE; SELECT pg_sleep(40); COMMIT;" >/dev/null 2>&1 &
+      admin_pid=$!; admin_at=
+    fi
+    wpid=$(q "$PORT" tthub "SELECT pid FROM pg_stat_activity WHERE backend_type = 'tthub sync worker'")
+    [ $(( (now - t0) % 30 )) -lt 3 ] && [ -n "$wpid" ] && mem+=("$(( $(date +%s) - t0 ))s:$(awk '/RssAnon/ {print $2}' "/proc/$wpid/status" 2>/dev/null)")
+    sleep 3
+  done
+  [ -n "$admin_pid" ] && wait "$admin_pid"
+  # Faults off; the queue drains; one last clean round.
+  sim_config '{"error_rate": 0, "latency_ms": 0, "rate_limit": 0, "slow_next": 0}'
+  local waited=0
+  while [ "$(q "$PORT" tthub "SELECT count(*) FROM tthub.sync_jobs WHERE state IN ('queued', 'running')")" != 0 ] && [ $waited -lt 300 ]; do
+    sleep 2; waited=$((waited + 2))
+  done
+  local stats max_uses restarted crashes dead
+  stats=$(sim_stats)
+  max_uses=$(q "$PORT" tthub "SELECT (\$j\$$stats\$j\$::jsonb) ->> 'max_refresh_token_uses'")
+  restarted=$([ "$(q "$PORT" tthub "SELECT pg_postmaster_start_time()")" = "$started" ] && echo no || echo YES)
+  crashes=$(grep -cE "terminated by signal|server process .* was terminated|all server processes terminated" "$DIR/pg/server.log")
+  dead=$(q "$PORT" tthub "SELECT count(*) FROM tthub.sync_jobs WHERE state = 'dead'")
+  echo "| measure | value |"
+  echo "|---|---|"
+  echo "| worker terminations / latency spikes / admin lock of 40 s | $kills / $spikes / 1 |"
+  echo "| requests (sim) / failed on purpose / answered 429 | $(q "$PORT" tthub "SELECT (SELECT sum(value::int) FROM jsonb_each_text((\$j\$$stats\$j\$::jsonb) -> 'requests')) || ' / ' || coalesce((SELECT sum(value::int) FROM jsonb_each_text((\$j\$$stats\$j\$::jsonb) -> 'failed')), 0) || ' / ' || coalesce((SELECT sum(value::int) FROM jsonb_each_text((\$j\$$stats\$j\$::jsonb) -> 'throttled')), 0)") |"
+  echo "| most times one refresh token was presented | $max_uses |"
+  echo "| server restarted | $restarted (crash lines in the log: $crashes) |"
+  echo "| jobs dead at the end | $dead |"
+  echo "| worker RssAnon kB over time (the worker is restarted by each termination) | ${mem[*]} |"
+  # Observations the simulator served (video id, view count) against what was stored.
+  local served stored_table
+  served=$(wc -l <"$WORK/served.jsonl")
+  if [ "$(q "$PORT" tthub "SELECT to_regclass('tthub.video_observations') IS NOT NULL")" = t ]; then
+    stored_table="tthub.video_observations"
+  else
+    stored_table=""
+  fi
+  if [ -n "$stored_table" ]; then
+    local missing
+    missing=$(cluster_psql "$PORT" tthub -qAt -v ON_ERROR_STOP=1 <<SQL
+CREATE TEMP TABLE served (j jsonb);
+\copy served FROM '$WORK/served.jsonl' WITH (FORMAT text)
+SELECT count(*) FROM (SELECT DISTINCT j->>'video_id' AS video_id, (j->>'view_count')::bigint AS views FROM served) s
+ WHERE NOT EXISTS (SELECT 1 FROM $stored_table o WHERE o.video_id = s.video_id AND o.view_count = s.views);
+SQL
+)
+    echo "| observations served by the simulator (200 answers) / missing from $stored_table | $served / $missing |"
+  else
+    echo "| observations served by the simulator (200 answers) | $served; not checked: this build has no tthub.video_observations (issue 19's database half) |"
+  fi
+  itest_teardown
+}
+
 case "${1:-all}" in
   api) bench_api ;;
   flaky) bench_flaky ;;
@@ -327,6 +420,8 @@ case "${1:-all}" in
   db) bench_db ;;
   memory) bench_memory ;;
   views) bench_views ;;
+  freshness) bash bench/freshness.sh all ;;
+  soak) bench_soak ;;
   all) bench_api; bench_flaky; bench_idle; bench_db; bench_memory; bench_views ;;
-  *) echo "usage: bash bench/run.sh [api|flaky|idle|db|memory|views|all]"; exit 2 ;;
+  *) echo "usage: bash bench/run.sh [api|flaky|idle|db|memory|views|freshness|soak|all]"; exit 2 ;;
 esac

@@ -4,7 +4,9 @@
 # simulator and the OAuth shim, connects three demo stores through the real OAuth
 # flow (connect link -> simulator's authorize page -> callback), syncs two simulated days and
 # prints a report from the reporting views; then a store owner revokes tthub's access
-# and the alert arrives at a webhook receiver, signed. The cluster keeps running.
+# and the alert arrives at a webhook receiver, signed; then a video posted now is
+# observed again and again by refresh jobs (its first minutes as a curve). The cluster
+# keeps running.
 #   bash demo/run.sh          run the demo
 #   bash demo/run.sh --stop   stop the cluster, the simulator and the shim; remove them
 # TTHUB_DEMO_DIR (default /tmp/tthub-demo), TTHUB_DEMO_VIDEOS (videos per account, 120).
@@ -18,6 +20,8 @@ source test/lib/shim.sh
 
 DEMO_DIR=${TTHUB_DEMO_DIR:-/tmp/tthub-demo}
 VIDEOS=${TTHUB_DEMO_VIDEOS:-120}
+FRESH_EVERY=${TTHUB_DEMO_FRESH_EVERY:-15}   # seconds between observations of the fresh video
+FRESH_ROUNDS=${TTHUB_DEMO_FRESH_ROUNDS:-6}
 STORES=(demo-jakarta demo-bandung demo-surabaya)
 step() { printf '\n== %s\n' "$*"; }
 sql() { cluster_psql "$PORT" tthub -P pager=off "$@"; }
@@ -134,6 +138,33 @@ for _ in $(seq 1 100); do grep -q "account.need_reconnect" "$DEMO_DIR/alerts.out
 echo "   what the webhook receiver printed:"
 sed 's/^/   /' "$DEMO_DIR/alerts.out"
 sql -c "SELECT delivery_id, event, store_code, state, attempts, last_http_status FROM tthub.webhook_deliveries ORDER BY 1"
+
+step "a fresh video's first minutes: refresh tiers (compressed here: a fresh video every ${FRESH_EVERY}s)"
+# Production observes a video younger than 48 h every hour (tthub.fresh_video_interval);
+# the demo observes it every few seconds so its curve shows within the demo. The
+# simulator switches to live catalogues (same videos, counters on a launch curve in
+# real time) and demo-jakarta's account posts a video now.
+sql -q -c "ALTER SYSTEM SET tthub.fresh_video_interval = '${FRESH_EVERY}s'" -c "SELECT pg_reload_conf()" >/dev/null
+sim_config '{"live": {"history_days": 60}}'
+sim_config '{"post": {"sim-open-1": 1}}'
+echo "   pg_cron would run tthub_enqueue_due() (tthub_schedule_refresh()); the demo calls it each round"
+for round in $(seq 1 "$FRESH_ROUNDS"); do
+  sleep "$FRESH_EVERY"
+  echo "   round $round: $(sql -qAt -c "SELECT tthub.tthub_enqueue_due()") store(s) queued for a refresh"
+  wait_idle >/dev/null
+done
+sql -c "SELECT round(extract(epoch FROM o.observed_at - v.create_time))::int AS seconds_after_posting,
+               o.view_count AS views, o.like_count AS likes,
+               rpad('', (50 * o.view_count / nullif(max(o.view_count) OVER (), 0))::int, '#') AS curve
+          FROM tthub.video_observations o
+          JOIN tthub.videos v ON v.store_code = o.store_code AND v.video_id = o.video_id
+         WHERE v.store_code = 'demo-jakarta'
+           AND v.video_id = (SELECT video_id FROM tthub.videos WHERE store_code = 'demo-jakarta'
+                              ORDER BY create_time DESC LIMIT 1)
+         ORDER BY o.observed_at" \
+    -c "SELECT store_code, tier, videos, age_p95_seconds, calls_today
+          FROM tthub_reporting.refresh_freshness WHERE store_code = 'demo-jakarta' ORDER BY tier"
+sql -q -c "ALTER SYSTEM RESET tthub.fresh_video_interval" -c "SELECT pg_reload_conf()" >/dev/null
 
 step "the demo keeps running"
 echo "connect:  psql 'host=127.0.0.1 port=$PORT user=postgres dbname=tthub'"

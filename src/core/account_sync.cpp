@@ -9,39 +9,39 @@ const char *endpoint_name(Endpoint e) {
     case Endpoint::kToken: return "oauth/token";
     case Endpoint::kUserInfo: return "user/info";
     case Endpoint::kVideoList: return "video/list";
+    case Endpoint::kVideoQuery: return "video/query";
   }
   return "?";
 }
 
-namespace {
-ApiFailure reconnect(std::string message) {
+ApiFailure reconnect_failure(std::string message) {
   ApiFailure f;
   f.kind = FailureKind::kReconnect;
   f.message = std::move(message);
   return f;
 }
-ApiFailure no_client_secret() {
+
+ApiFailure no_client_secret_failure() {
   ApiFailure f;
   f.kind = FailureKind::kFatal;
   f.message = "the token needs a refresh but the TikTok client secret is not configured";
   return f;
 }
-}  // namespace
 
 AccountSync::AccountSync(AccountCredentials credentials, SyncConfig config, int64_t now)
     : creds_(std::move(credentials)), config_(std::move(config)) {
   std::string scope = missing_scope(creds_.scope);
   if (!scope.empty()) {
-    precheck_ = reconnect("scope " + scope + " not granted");
+    precheck_ = reconnect_failure("scope " + scope + " not granted");
   } else if (creds_.access_token.empty() || creds_.refresh_token.empty()) {
-    precheck_ = reconnect("no stored token");
+    precheck_ = reconnect_failure("no stored token");
   } else if (creds_.access_expires_at - now <= config_.refresh_margin_seconds) {
     if (creds_.refresh_expires_at <= now)
-      precheck_ = reconnect("refresh token expired");
+      precheck_ = reconnect_failure("refresh token expired");
     else
       state_ = State::kRefresh;
   }
-  if (!precheck_ && state_ == State::kRefresh && config_.client_secret.empty()) precheck_ = no_client_secret();
+  if (!precheck_ && state_ == State::kRefresh && config_.client_secret.empty()) precheck_ = no_client_secret_failure();
   if (precheck_) state_ = State::kFailed;
 }
 
@@ -82,7 +82,7 @@ Event AccountSync::on_token_invalid(const ApiFailure &f) {
     r.message = "access token rejected after a refresh: " + f.message;
     return fail(std::move(r));
   }
-  if (config_.client_secret.empty()) return fail(no_client_secret());
+  if (config_.client_secret.empty()) return fail(no_client_secret_failure());
   resume_ = state_;
   state_ = State::kRefresh;
   return event::RetryLater{f};  // not a rate limit, but the same "send the next request" step
@@ -116,7 +116,7 @@ Event AccountSync::on_response(const HttpResponse &response) {
         return fail(t.failure);
       }
       if (!t.value->open_id.empty() && t.value->open_id != creds_.open_id)
-        return fail(reconnect("the refreshed token belongs to another TikTok account"));
+        return fail(reconnect_failure("the refreshed token belongs to another TikTok account"));
       refreshed_ = true;
       creds_.access_token = t.value->access_token;
       creds_.refresh_token = t.value->refresh_token;
@@ -128,7 +128,7 @@ Event AccountSync::on_response(const HttpResponse &response) {
       Result<UserInfo> u = parse_user_info(response);
       if (!u.ok()) return on_display_failure(u.failure);
       if (!u.value->open_id.empty() && u.value->open_id != creds_.open_id)
-        return fail(reconnect("the token belongs to another TikTok account"));
+        return fail(reconnect_failure("the token belongs to another TikTok account"));
       u.value->open_id = creds_.open_id;
       failures_in_a_row_ = 0;
       state_ = State::kVideos;

@@ -35,8 +35,12 @@ struct SyncConfig {
   RetryPolicy retry;  // transient failures of one request, retried in place
 };
 
-enum class Endpoint { kToken, kUserInfo, kVideoList };
-inline constexpr int kEndpointCount = 3;
+// Failures both account protocols report (this one and refresh::AccountRefresh).
+ApiFailure reconnect_failure(std::string message);
+ApiFailure no_client_secret_failure();
+
+enum class Endpoint { kToken, kUserInfo, kVideoList, kVideoQuery };
+inline constexpr int kEndpointCount = 4;
 const char *endpoint_name(Endpoint e);
 
 namespace event {

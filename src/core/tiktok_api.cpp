@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include <limits>
+#include <set>
+#include <stdexcept>
 
 #include "core/text_sanitize.h"
 #include "core/tiktok_limits.h"
@@ -184,6 +186,44 @@ std::optional<ApiFailure> oauth_error(const HttpResponse &r, const json &doc, co
                  code, log_id);
 }
 
+// One Video object (section 8): the id checked, text sanitised, counters strict.
+Video parse_video(const json &v) {
+  if (!v.is_object()) throw Malformed{"a video is not an object"};
+  Video out_v;
+  out_v.id = req_checked(v, "id", text::word_chars, kVideoIdMaxBytes, kVideoIdRule);
+  out_v.title = opt_text(v, "title", kTitleCapBytes);
+  out_v.description = opt_text(v, "video_description", kTitleCapBytes, text::Lines::kMany);
+  out_v.cover_image_url = opt_url(v, "cover_image_url");
+  out_v.share_url = opt_url(v, "share_url");
+  out_v.embed_link = opt_url(v, "embed_link");
+  out_v.create_time = opt_count(v, "create_time");
+  auto int32 = [&](const char *key) {
+    auto n = opt_count(v, key);
+    if (n && *n > std::numeric_limits<int32_t>::max())
+      throw Malformed{std::string("field \"") + key + "\" is out of range"};
+    return n;
+  };
+  out_v.duration = int32("duration");
+  out_v.height = int32("height");
+  out_v.width = int32("width");
+  out_v.view_count = opt_count(v, "view_count");
+  out_v.like_count = opt_count(v, "like_count");
+  out_v.comment_count = opt_count(v, "comment_count");
+  out_v.share_count = opt_count(v, "share_count");
+  return out_v;
+}
+
+// The "videos" array of a list or query answer (absent or null: none).
+std::vector<Video> parse_videos(const json &videos) {
+  std::vector<Video> out;
+  if (videos.is_null()) return out;
+  if (!videos.is_array()) throw Malformed{"\"videos\" is not an array"};
+  if (videos.size() > 1000) throw Malformed{"\"videos\" has too many entries"};
+  out.reserve(videos.size());
+  for (const json &v : videos) out.push_back(parse_video(v));
+  return out;
+}
+
 template <typename T, typename F>
 Result<T> guarded(const HttpResponse &r, F &&parse) {
   Result<T> out;
@@ -269,6 +309,20 @@ HttpRequest video_list_request(const std::string &base, const std::string &acces
   return r;
 }
 
+HttpRequest video_query_request(const std::string &base, const std::string &access_token,
+                                const std::vector<std::string> &video_ids) {
+  if (video_ids.empty() || video_ids.size() > static_cast<size_t>(kMaxVideoIdsPerQuery))
+    throw std::invalid_argument("video/query takes 1 to 20 ids");
+  for (const std::string &id : video_ids)
+    if (!text::word_chars(id, kVideoIdMaxBytes)) throw std::invalid_argument("video/query: an id is not a video id");
+  HttpRequest r;
+  r.method = "POST";
+  r.url = join_url(base, "/v2/video/query/") + "?fields=" + form_encode(kVideoFields);
+  r.headers = {"Authorization: Bearer " + access_token, "Content-Type: application/json"};
+  r.body = json{{"filters", {{"video_ids", video_ids}}}}.dump();  // ids stay strings (section 7)
+  return r;
+}
+
 namespace {
 // The OAuth endpoints take a form body with the app's credentials first (section 2.3).
 HttpRequest oauth_form_post(const std::string &base, const char *path, const std::string &client_key,
@@ -345,30 +399,29 @@ Result<VideoPage> parse_video_page(const HttpResponse &r) {
     else
       page.cursor = opt_count(d, "cursor").value_or(0);
     auto videos = d.find("videos");
-    if (videos != d.end() && !videos->is_null()) {
-      if (!videos->is_array()) throw Malformed{"\"videos\" is not an array"};
-      if (videos->size() > 1000) throw Malformed{"\"videos\" has too many entries"};
-      page.videos.reserve(videos->size());
-      for (const json &v : *videos) {
-        if (!v.is_object()) throw Malformed{"a video is not an object"};
-        Video out_v;
-        out_v.id = req_checked(v, "id", text::word_chars, kVideoIdMaxBytes, kVideoIdRule);
-        out_v.title = opt_text(v, "title", kTitleCapBytes);
-        out_v.description = opt_text(v, "video_description", kTitleCapBytes, text::Lines::kMany);
-        out_v.cover_image_url = opt_url(v, "cover_image_url");
-        out_v.share_url = opt_url(v, "share_url");
-        out_v.create_time = opt_count(v, "create_time");
-        out_v.duration = opt_count(v, "duration");
-        if (out_v.duration && *out_v.duration > std::numeric_limits<int32_t>::max())
-          throw Malformed{"field \"duration\" is out of range"};
-        out_v.view_count = opt_count(v, "view_count");
-        out_v.like_count = opt_count(v, "like_count");
-        out_v.comment_count = opt_count(v, "comment_count");
-        out_v.share_count = opt_count(v, "share_count");
-        page.videos.push_back(std::move(out_v));
-      }
-    }
+    if (videos != d.end()) page.videos = parse_videos(*videos);
     out.value = std::move(page);
+  });
+}
+
+Result<VideoQueryAnswer> parse_video_query(const HttpResponse &r, const std::vector<std::string> &asked) {
+  return guarded<VideoQueryAnswer>(r, [&](Result<VideoQueryAnswer> &out) {
+    Result<json> data = display_data(r);
+    if (!data.ok()) {
+      out.failure = data.failure;
+      return;
+    }
+    VideoQueryAnswer answer;
+    auto videos = data.value->find("videos");  // cursor and has_more: not relied on (section 7)
+    if (videos != data.value->end()) answer.videos = parse_videos(*videos);
+    std::set<std::string> wanted(asked.begin(), asked.end()), seen;
+    for (const Video &v : answer.videos) {
+      if (!wanted.count(v.id)) throw Malformed{"a video that was not asked for"};
+      if (!seen.insert(v.id).second) throw Malformed{"a video returned twice"};
+    }
+    for (const std::string &id : asked)
+      if (!seen.count(id)) answer.missing.push_back(id);
+    out.value = std::move(answer);
   });
 }
 

@@ -59,6 +59,9 @@ struct Video {
   std::optional<std::string> share_url;
   std::optional<int64_t> create_time;  // epoch seconds
   std::optional<int64_t> duration;
+  std::optional<int64_t> height;
+  std::optional<int64_t> width;
+  std::optional<std::string> embed_link;
   std::optional<int64_t> view_count;
   std::optional<int64_t> like_count;
   std::optional<int64_t> comment_count;
@@ -69,6 +72,14 @@ struct VideoPage {
   std::vector<Video> videos;
   int64_t cursor = 0;
   bool has_more = false;
+};
+
+// What video/query answered for the ids it was asked about (section 7). Videos come
+// back in TikTok's order; `missing` lists, in the order they were asked, the ids the
+// answer left out (deleted, private, not this user's: TikTok does not say which).
+struct VideoQueryAnswer {
+  std::vector<Video> videos;
+  std::vector<std::string> missing;
 };
 
 struct TokenSet {
@@ -113,8 +124,8 @@ inline constexpr size_t kTokenMaxBytes = 4096;
 inline constexpr const char *kUserFields =
     "open_id,display_name,avatar_url,follower_count,following_count,likes_count,video_count";
 inline constexpr const char *kVideoFields =
-    "id,title,video_description,create_time,cover_image_url,share_url,duration,view_count,"
-    "like_count,comment_count,share_count";
+    "id,title,video_description,create_time,cover_image_url,share_url,embed_link,duration,height,width,"
+    "view_count,like_count,comment_count,share_count";
 // Scopes a stats sync needs (section 3).
 inline constexpr const char *kRequiredScopes[] = {"user.info.stats", "video.list"};
 
@@ -125,6 +136,11 @@ std::string join_url(const std::string &base, const std::string &path);
 HttpRequest user_info_request(const std::string &base, const std::string &access_token);
 HttpRequest video_list_request(const std::string &base, const std::string &access_token,
                                std::optional<int64_t> cursor, int max_count);
+// Section 7: the given ids (1 to kMaxVideoIdsPerQuery, each a valid video id) in
+// filters.video_ids, the same fields as video/list. Throws std::invalid_argument on
+// an empty, oversized or invalid id list: that is our bug, never TikTok's.
+HttpRequest video_query_request(const std::string &base, const std::string &access_token,
+                                const std::vector<std::string> &video_ids);
 HttpRequest refresh_request(const std::string &base, const std::string &client_key,
                             const std::string &client_secret, const std::string &refresh_token);
 
@@ -142,6 +158,10 @@ HttpRequest profile_request(const std::string &base, const std::string &access_t
 
 Result<UserInfo> parse_user_info(const HttpResponse &r);
 Result<VideoPage> parse_video_page(const HttpResponse &r);
+// Strict like parse_video_page, and also: every returned id must be one that was
+// asked for, at most once (anything else is another user's or a confused answer:
+// the whole response is malformed). Ids asked for and not returned are `missing`.
+Result<VideoQueryAnswer> parse_video_query(const HttpResponse &r, const std::vector<std::string> &asked);
 Result<TokenSet> parse_token_response(const HttpResponse &r);
 // Success is an empty body or {} (section 2.5); errors use the OAuth shape (2.6).
 Result<bool> parse_revoke_response(const HttpResponse &r);

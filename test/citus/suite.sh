@@ -22,13 +22,16 @@ on_each_worker() { local p out=""; for p in "$W1" "$W2"; do out+="$(q "$p" tthub
 restart_node() {  # restart_node DIR PORT
   cluster_stop "$1" && cluster_start "$1" && wait_for "$2" "SELECT 1" 1 30 >/dev/null
 }
+# Every "Task Count" of a query's plan, distinct: "Task Count: 1" alone when the whole
+# query, subplans included, runs on one shard.
+tasks() { Q "EXPLAIN $1" | grep -o 'Task Count: [0-9]*' | sort -u | paste -sd ' '; }
 # tthub tables and which of them Citus holds, by kind.
 citus_kinds() {
   Q "SELECT coalesce(string_agg(c.relname, ',' ORDER BY c.relname) FILTER (WHERE p.partmethod = '$1'), '')
        FROM pg_class c JOIN pg_depend d ON d.objid = c.oid AND d.deptype = 'e'
                       AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'tthub')
        LEFT JOIN pg_dist_partition p ON p.logicalrelid = c.oid
-      WHERE c.relkind = 'r'"
+      WHERE c.relkind IN ('r', 'p')"
 }
 
 out=$(Q "CREATE EXTENSION tthub")
@@ -83,12 +86,12 @@ restart_node "$DIR/w2" "$W2"
 
 echo "# tthub_distribute: reference tables, colocated distributed tables, in one call"
 like "$(Q "SELECT tthub.tthub_distribute()")" \
-     "^reference tables: client_readers, clients, oauth_invites, oauth_states, stores, webhooks; distributed by store_code: deliveries, events, store_accounts, .*shard placements per node: 127.0.0.1:$PORT [0-9]+, 127.0.0.1:$W1 [0-9]+, 127.0.0.1:$W2 [0-9]+$" \
+     "^reference tables: client_readers, clients, oauth_invites, oauth_states, stores, webhooks; distributed by store_code: account_refresh, deliveries, events, refresh_calls, store_accounts, .*video_observations, videos; .*shard placements per node: 127.0.0.1:$PORT [0-9]+, 127.0.0.1:$W1 [0-9]+, 127.0.0.1:$W2 [0-9]+$" \
      "it distributes every table and sums up the placements per node"
 is "$(citus_kinds n)" "$REFERENCE" "stores and the OAuth tables are reference tables"
 is "$(Q "SELECT count(*) FROM pg_class c JOIN pg_depend d ON d.objid = c.oid AND d.deptype = 'e'
            AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'tthub')
-          WHERE c.relkind = 'r' AND NOT EXISTS (SELECT 1 FROM pg_dist_partition p WHERE p.logicalrelid = c.oid)")" "0" \
+          WHERE c.relkind IN ('r', 'p') AND NOT EXISTS (SELECT 1 FROM pg_dist_partition p WHERE p.logicalrelid = c.oid)")" "0" \
    "no tthub table is left local"
 is "$(Q "SELECT count(*) || ' tables, ' || count(DISTINCT colocationid) || ' colocation group, ' || bool_and(partkey IS NOT NULL)::text
            FROM pg_dist_partition WHERE partmethod = 'h' AND logicalrelid::text LIKE 'tthub.%'")" \
@@ -113,6 +116,28 @@ PLACED="SELECT string_agg(nodeport::text || ':' || rows, ',' ORDER BY nodeport) 
             JOIN pg_dist_placement pl USING (shardid) JOIN pg_dist_node n USING (groupid) GROUP BY n.nodeport) x"
 like "$(Q "$PLACED")" "^$W1:[1-9][0-9]*,$W2:[1-9][0-9]*$|^$W2:[1-9][0-9]*,$W1:[1-9][0-9]*$" "the rows live on both workers"
 is "$(q "$W1" tthub "SELECT count(*) FROM tthub.video_daily")" "360" "and read the same through a worker node (metadata sync)"
+
+echo "# the refresh (issue 19) on the distributed tables"
+is "$(Q "SELECT count(*) FROM tthub.videos")/$(Q "SELECT count(*) FROM tthub.video_observations")" "360/360" \
+   "the daily sync wrote 360 videos and their observations"
+is "$(Q "SELECT count(*) >= 4 AND bool_and(p.partmethod = 'h') FROM pg_inherits i
+           JOIN pg_dist_partition p ON p.logicalrelid = i.inhrelid
+          WHERE i.inhparent = 'tthub.video_observations'::regclass")" "t" \
+   "the daily partitions of video_observations are distributed like their parent"
+is "$(Q "SELECT count(DISTINCT colocationid) FROM pg_dist_partition
+          WHERE logicalrelid IN ('tthub.videos'::regclass, 'tthub.video_observations'::regclass, 'tthub.store_accounts'::regclass,
+                                 'tthub.account_refresh'::regclass, 'tthub.refresh_calls'::regclass)")" "1" \
+   "videos, observations and the refresh's tables are colocated with the accounts"
+is "$(Q "SELECT count(*) FROM tthub.account_refresh WHERE listed_at IS NOT NULL")" "8" \
+   "a daily sync paged to the end is each account's full pass"
+is "$(Q "SELECT tthub.tthub_enqueue_due()")" "0" "so no refresh is due right after it"
+Q "UPDATE tthub.videos SET last_observed_at = now() - interval '2 days'" >/dev/null
+is "$(Q "SELECT tthub.tthub_enqueue_due()")" "8" "two days later every store has videos due"
+idle_queue 60
+is "$(Q "SELECT count(*) FILTER (WHERE state = 'done') || '/' || count(*) FROM tthub.sync_jobs WHERE job_type = 'refresh'")" "8/8" \
+   "the worker ran the 8 refresh jobs"
+is "$(Q "SELECT count(*) FROM tthub.video_observations")" "720" "every video has its second observation (video/query)"
+is "$(Q "SELECT count(*) FROM tthub.videos WHERE last_observed_at < now() - interval '1 hour'")" "0" "and none is left behind"
 
 echo "# the same day again: updated in place, no duplicates"
 sim_config '{"day": 2}'
@@ -240,8 +265,17 @@ done
 is "$(psql -X -qAt -h 127.0.0.1 -p "$PORT" -U analyst -d tthub -c "SELECT string_agg(DISTINCT client, ',') FROM tthub_reporting.video_daily WHERE store_code = 's1'" 2>&1)" \
    "Acme" "tthub_reader reads the client column on Citus"
 for view in "account_daily WHERE store_code = 's1'" "video_latest WHERE store_code = 's1'" \
-            "video_daily WHERE store_code = 's1' AND snapshot_date > $TODAY - 90"; do
-  like "$(Q "EXPLAIN SELECT * FROM tthub.$view")" "Task Count: 1$" "one task: $view"
+            "video_daily WHERE store_code = 's1' AND snapshot_date > $TODAY - 90" \
+            "store_summary WHERE store_code = 's1'" \
+            "video_daily_delta WHERE store_code = 's1' AND snapshot_date > $TODAY - 7" \
+            "videos WHERE store_code = 's1'" "video_observations WHERE store_code = 's1'" \
+            "video_curve WHERE store_code = 's1'" "video_cohorts WHERE store_code = 's1'" \
+            "refresh_freshness WHERE store_code = 's1'"; do
+  is "$(tasks "SELECT * FROM tthub.$view")" "Task Count: 1" "one task: $view"
+done
+for view in "store_summary" "video_daily_delta" "videos" "video_curve" "video_cohorts" "refresh_freshness"; do
+  is "$(tasks "SELECT * FROM tthub_reporting.$view WHERE store_code = 's1'")" "Task Count: 1" \
+     "one task: tthub_reporting.$view of one store"
 done
 is "$(Q "SELECT citus_table_type || ' ' || shards || ' ' || nodes || ' ' || (total_bytes > 0) FROM tthub.tthub_table_sizes() WHERE table_name = 'video_daily'")" \
    "distributed 32 2 true" "tthub_table_sizes: video_daily's 32 shards on 2 nodes"
@@ -324,7 +358,7 @@ is "$(Q "SET citus.enable_local_reference_table_foreign_keys = off; ALTER EXTENS
    "ALTER EXTENSION tthub UPDATE runs on the partly distributed install"
 is "$(on_each_worker "SELECT extversion FROM pg_extension WHERE extname = 'tthub'")" "$VERSION/$VERSION" \
    "and Citus ran it on both workers"
-like "$(Q "SELECT tthub.tthub_distribute()")" "^reference tables: client_readers, clients, webhooks; distributed by store_code: deliveries, events, sync_jobs, " \
+like "$(Q "SELECT tthub.tthub_distribute()")" "^reference tables: client_readers, clients, webhooks; distributed by store_code: account_refresh, deliveries, events, refresh_calls, sync_jobs, " \
      "tthub_distribute distributes the rest, colocated with the 8 shards of store_accounts"
 is "$(Q "SELECT count(*) || '/' || sum(view_count) FROM tthub.video_daily")" "100/5050" "the 0.2 snapshots are intact"
 is "$(Q "SELECT count(DISTINCT colocationid) || '/' || count(*) FILTER (WHERE (SELECT count(*) FROM pg_dist_shard s WHERE s.logicalrelid = p.logicalrelid) <> 8)

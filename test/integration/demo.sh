@@ -5,7 +5,8 @@ set -u
 cd "$(dirname "$0")/../.."
 source test/lib/tap.sh
 
-export TTHUB_DEMO_DIR=${TTHUB_TEST_WORK:-$(mktemp -d)}/demo TTHUB_DEMO_VIDEOS=30
+export TTHUB_DEMO_DIR=${TTHUB_TEST_WORK:-$(mktemp -d)}/demo TTHUB_DEMO_VIDEOS=30 \
+  TTHUB_DEMO_FRESH_EVERY=4 TTHUB_DEMO_FRESH_ROUNDS=4
 out=$(timeout 300 bash demo/run.sh 2>&1)
 rc=$?
 is "$rc" "0" "bash demo/run.sh succeeds"
@@ -24,6 +25,10 @@ like "$out" "ALERT received \(delivery [0-9]+, signature valid\): account.connec
   "the webhook receiver got account.connected, signed"
 like "$out" "ALERT received \(delivery [0-9]+, signature valid\): account.need_reconnect store demo-bandung" \
   "and the alert when demo-bandung's owner revoked access"
+like "$out" "== a fresh video's first minutes" "the demo shows a fresh video's first minutes"
+is "$(printf '%s\n' "$out" | grep -cE '^ +[0-9]+ \| +[0-9]+ \| +[0-9]+ \| *#*$')" "4" \
+   "observed once per round (4 rounds), each a row of its curve"
+like "$out" "demo-jakarta +\| fresh +\| +[1-9][0-9]* +\|" "refresh_freshness shows the fresh tier"
 like "$out" "connect: +psql 'host=127.0.0.1 port=[0-9]+ user=postgres dbname=tthub'" "it prints the connection string"
 like "$out" "^ +http://127.0.0.1:[0-9]+/auth/login\?invite=[A-Za-z0-9_-]{43}$" "and a connect link with an invite"
 port=$(printf '%s' "$out" | sed -n "s/.*port=\([0-9]*\) user=postgres.*/\1/p" | head -1)

@@ -65,6 +65,10 @@ like "$(printf '%s\n' "$M" | grep '^# TYPE tthub_requests_total')" "counter" "tt
 is "$(metric tthub_webhook_deliveries 'state="queued"')" "0" "tthub_webhook_deliveries{state=\"queued\"}"
 is "$(metric tthub_accounts_count 'status="CONNECTED"')/$(metric tthub_accounts_count 'status="NEED_RECONNECT"')" "2/0" \
   "tthub_accounts_count{status}"
+is "$(printf '%s\n' "$M" | grep -cE '^tthub_refresh_age_p95_seconds\{[^}]*tier="(fresh|young|old)"')" "3" \
+   "tthub_refresh_age_p95_seconds{tier}: the achieved interval of each tier"
+is "$(printf '%s\n' "$M" | awk '/^tthub_refresh_videos[{]/ {s += $2} END {print s + 0}')" "7" \
+   "tthub_refresh_videos{tier} adds up to the store's 7 videos"
 
 echo "# readers see the metrics views and nothing of tthub"
 is "$(psql -X -qAt -h 127.0.0.1 -p "$PORT" -U tthub_metrics -d tthub -c "SELECT count(*) FROM tthub.deliveries" 2>&1 | grep -c 'permission denied')" \

@@ -115,7 +115,7 @@ for _ in $(seq 1 75); do
 done
 is "$ran" "succeeded" "with Debian's authentication, a pg_cron job runs (peer on the socket, passwords over TCP)"
 r "SELECT cron.unschedule('readme-probe')" >/dev/null
-is "$(r "SELECT string_agg(jobname, ',' ORDER BY jobname) FROM cron.job")" "tthub-daily-sync,tthub-prune-snapshots" "the two pg_cron jobs exist"
+is "$(r "SELECT string_agg(jobname, ',' ORDER BY jobname) FROM cron.job")" "tthub-daily-sync,tthub-prune-snapshots,tthub-refresh" "the three pg_cron jobs exist (the daily run, pruning, the refresh)"
 is "$(r "SELECT current_setting('tthub.token_key_file') = '$DIR/etc/tthub/token.key' AND tthub.tthub_decrypt_token(tthub.tthub_encrypt_token('x')) = 'x'")" "t" \
    "the key made as the README says is loaded"
 is "$(r "SELECT pg_has_role('metabase', 'tthub_reader', 'MEMBER') AND pg_has_role('alice', 'tthub_admin', 'MEMBER')")" "t" "the BI and admin roles are granted"

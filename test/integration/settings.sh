@@ -83,4 +83,21 @@ is "$(verbose "$PORT" "ALTER SYSTEM SET tthub.authorize_url = 'https://www.tikto
    "an authorize URL may carry a query"
 is "$(verbose "$PORT" "ALTER SYSTEM SET tthub.oauth_scopes = 'user.info.basic,video.list'")" "" "a scope list is accepted"
 is "$(verbose "$PORT" "ALTER SYSTEM SET tthub.client_key = 'aw1b2c3d4e5f'")" "" "a client key is accepted"
+echo "# the refresh tiers (issue 19): time units, at least 1 s"
+like "$(verbose "$PORT" "ALTER SYSTEM SET tthub.fresh_video_interval = '0'")" \
+     '22023: 0 s is outside the valid range for parameter "tthub.fresh_video_interval" \(1 \.\. 31536000\)' \
+     "a fresh interval below 1 s is refused"
+like "$(verbose "$PORT" "ALTER SYSTEM SET tthub.young_video_age = '2 weeks'")" '22023: invalid value for parameter "tthub.young_video_age"' \
+     "so is a value in a unit PostgreSQL does not know"
+for setting in "tthub.fresh_video_age = '36h'" "tthub.fresh_video_interval = '30min'" "tthub.young_video_age = '14d'" \
+               "tthub.young_video_interval = '12h'" "tthub.old_video_max_interval = '3d'" "tthub.observation_retention = '90d'"; do
+  is "$(verbose "$PORT" "ALTER SYSTEM SET $setting")" "" "accepted: $setting"
+done
+reload
+is "$(show tthub.fresh_video_interval)/$(show tthub.young_video_age)/$(show tthub.observation_retention)" "30min/14d/90d" \
+   "and they apply on reload"
+is "$(q "$PORT" tthub "SELECT fresh_age || '/' || fresh_interval || '/' || young_age || '/' || young_interval || '/' || old_max_interval
+                       FROM tthub._refresh_tiers()")" "36:00:00/00:30:00/14 days/12:00:00/3 days" \
+   "the refresh reads them as intervals"
+is "$(q "$PORT" tthub "SELECT tthub.video_tier(now() - interval '37 hours')")" "young" "a video 37 hours old is young at 36h"
 tap_done

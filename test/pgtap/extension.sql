@@ -2,13 +2,13 @@
 -- it and CREATE EXTENSION works again (in this transaction, rolled back). The tables,
 -- columns and what pg_dump keeps: schema.sql; tthub_reporting: reader.sql.
 BEGIN;
-SELECT plan(10);
+SELECT plan(11);
 
 SELECT is((SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'tthub'), 'tthub',
           'the extension lives in schema tthub');
 SELECT views_are('tthub', ARRAY['account_daily', 'accounts', 'dead_jobs', 'health', 'job_queue', 'store_summary',
                                 'sync_progress', 'video_daily_delta', 'video_latest', 'webhook_deliveries',
-                                'reader_stores'],
+                                'video_curve', 'video_cohorts', 'refresh_freshness', 'reader_stores'],
                  'tthub holds the documented views');
 -- Every primary key and unique constraint of a store-data table includes store_code
 -- (Citus distributes by it).
@@ -29,7 +29,10 @@ SELECT set_eq($$ SELECT conrelid::regclass::text, conname::text, pg_get_constrai
                         ('tthub.clients', 'clients_pkey', 'PRIMARY KEY (client_id)'),
                         ('tthub.clients', 'clients_name_key', 'UNIQUE (name)'),
                         ('tthub.video_labels', 'video_labels_pkey', 'PRIMARY KEY (store_code, video_id)'),
-                        ('tthub.client_readers', 'client_readers_pkey', 'PRIMARY KEY (role_name, client_id)') $$,
+                        ('tthub.client_readers', 'client_readers_pkey', 'PRIMARY KEY (role_name, client_id)'),
+                        ('tthub.videos', 'videos_pkey', 'PRIMARY KEY (store_code, video_id)'),
+                        ('tthub.account_refresh', 'account_refresh_pkey', 'PRIMARY KEY (store_code, open_id)'),
+                        ('tthub.refresh_calls', 'refresh_calls_pkey', 'PRIMARY KEY (store_code, call_date, tier)') $$,
               'the primary and unique keys of tthub''s tables');
 -- The exceptions: oauth_states and oauth_invites are looked up by a random token
 -- alone, webhooks by their id, clients and client_readers by client and role (Citus
@@ -46,6 +49,7 @@ SELECT lives_ok('DROP EXTENSION tthub CASCADE', 'DROP EXTENSION tthub CASCADE');
 SELECT is((SELECT count(*)::int FROM pg_class WHERE relnamespace = to_regnamespace('tthub')), 0, 'it leaves no relation in tthub');
 SELECT is((SELECT count(*)::int FROM pg_proc WHERE pronamespace = to_regnamespace('tthub')), 0, 'and no function');
 SELECT ok(to_regnamespace('tthub_reporting') IS NULL, 'and drops tthub_reporting');
+SELECT ok(to_regnamespace('tthub_observations') IS NULL, 'and tthub_observations with the partitions');
 SELECT lives_ok('CREATE EXTENSION tthub', 'CREATE EXTENSION tthub works again');
 SELECT set_eq($$ SELECT rolname::text FROM pg_roles WHERE rolname LIKE 'tthub\_%' $$,
               ARRAY['tthub_admin', 'tthub_oauth', 'tthub_reader', 'tthub_client_reader'], 'the extension''s roles exist, and no other tthub_ role');

@@ -16,7 +16,9 @@ SELECT views_are('tthub_reporting', ARRAY['stores', 'accounts', 'user_daily', 'v
                                           'sync_ledger', 'sync_progress', 'job_queue', 'dead_jobs', 'account_daily',
                                           'video_daily_delta', 'video_latest', 'store_summary', 'health',
                                           'metrics_worker', 'metrics_jobs', 'metrics_stores', 'metrics_accounts',
-                                          'metrics_account_status', 'metrics_requests', 'metrics_webhook_deliveries'],
+                                          'metrics_account_status', 'metrics_requests', 'metrics_webhook_deliveries',
+                                          'videos', 'video_observations', 'video_curve', 'video_cohorts',
+                                          'refresh_freshness', 'metrics_refresh_tiers'],
                  'tthub_reporting holds the reader''s views');
 SELECT tables_are('tthub_reporting', ARRAY[]::name[], 'and no table');
 SELECT is_empty($$

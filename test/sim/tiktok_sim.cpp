@@ -4,15 +4,30 @@
 //
 //   tiktok_sim --port 0 --port-file F --accounts N --videos M
 //              [--client-key K] [--client-secret S] [--day D]
+//              [--live 1 [--speed X] [--start T] [--history-days D] [--post-per-day R]
+//               [--delete-per-day R]] [--served-log FILE]
+//
+// Live mode (live_catalogue.h; off by default, or {"live": {...}} at /_sim/config):
+// catalogues posted over the past, new posts and deletions while it runs, counters on a
+// launch curve in simulated time running `speed` simulated seconds per real second,
+// cover URLs that expire 6 simulated hours after they are handed out (served at
+// /_sim/cover/ID?x-expires=T: 200 before, 403 after). --served-log writes one JSON line
+// per video observation answered with 200 (soak: nothing served may go missing).
+//
+// video/query: ids TikTok does not show (deleted, unknown, another user's) are left out
+// of the answer ({"query_missing": "omit"}, the default) or fail the whole request with
+// 400 invalid_params ({"query_missing": "error"}): the reference leaves it unconfirmed.
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <deque>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <random>
@@ -20,6 +35,7 @@
 #include <thread>
 
 #include "dataset.h"
+#include "live_catalogue.h"
 
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
@@ -75,6 +91,15 @@ struct State {
   std::map<std::string, int64_t> page_requests;  // video/list requests by cursor ("first": none)
   std::map<std::string, int> refresh_uses;  // refresh token -> times it was sent (rotated ones too)
   std::mt19937 rng{42};
+  // Live mode and video/query.
+  bool live = false;
+  sim::LiveSettings live_settings;
+  sim::SimClock clock;
+  std::map<std::string, sim::LiveAccount> live_accounts;  // by open_id
+  std::string query_missing = "omit";  // or "error"
+  int64_t query_ids = 0, query_missing_ids = 0, posted = 0, deleted = 0, covers_ok = 0, covers_expired = 0;
+  int port = 0;
+  std::ofstream served_log;
   std::atomic<int> in_flight{0};
   std::atomic<int> max_in_flight{0};
 };
@@ -102,6 +127,25 @@ void add_account(int index, int videos) {
   a.videos = videos;
   issue_tokens(oid, a);
 }
+
+// Live mode: (re)builds every account's catalogue at the clock's now. Caller holds g.mu.
+void live_build() {
+  g.live_accounts.clear();
+  for (auto &[oid, a] : g.accounts) g.live_accounts[oid].build(a.index, a.videos, g.live_settings, g.clock.now());
+}
+
+// The account's live catalogue, brought up to now (posts, random deletions). Caller holds g.mu.
+sim::LiveAccount &live_account(const Account &a) {
+  sim::LiveAccount &la = g.live_accounts[sim::open_id(a.index)];
+  if (la.index == 0) la.build(a.index, a.videos, g.live_settings, g.clock.now());
+  auto [posted, deleted] = la.advance(g.live_settings, g.clock.now());
+  g.posted += posted;
+  g.deleted += deleted;
+  return la;
+}
+
+// Reference section 8: a cover link expires 6 h after it is handed out.
+constexpr int64_t kCoverLifetime = 6 * 3600;
 
 std::string repeat(const std::string &s, int n) {
   std::string out;
@@ -241,12 +285,20 @@ void user_info(const httplib::Request &req, httplib::Response &res) {
   if (!req.has_param("fields")) return display_error(res, 400, "invalid_params", "fields is required");
   auto fields = split_fields(req.get_param_value("fields"));
   sim::UserStats s = sim::user_stats(a->index, g.day);
+  int64_t video_count = a->videos;
+  if (g.live) {
+    sim::LiveAccount &la = live_account(*a);
+    video_count = static_cast<int64_t>(la.visible());
+    s.likes = 0;
+    for (const auto &v : la.videos)
+      if (!v.deleted_at) s.likes += sim::live_stats(v, g.clock.now()).likes;
+  }
   json all = {{"open_id", sim::open_id(a->index)},
               {"union_id", "union-" + std::to_string(a->index)},
               {"display_name", g.hostile ? hostile_display_name() : "Sim Account " + std::to_string(a->index)},
               {"avatar_url", "https://sim.invalid/avatar/" + std::to_string(a->index) + ".jpg"},
               {"follower_count", s.followers}, {"following_count", s.following},
-              {"likes_count", s.likes}, {"video_count", a->videos}};
+              {"likes_count", s.likes}, {"video_count", video_count}};
   json user = json::object();
   for (auto &[k, v] : all.items())
     if (fields.count(k)) user[k] = v;
@@ -267,6 +319,63 @@ json video_json(const Account &a, int j, const std::set<std::string> &fields, in
   for (auto &[k, val] : all.items())
     if (fields.count(k)) v[k] = val;
   return v;
+}
+
+json pick(const json &all, const std::set<std::string> &fields) {
+  json v = json::object();
+  for (auto &[k, val] : all.items())
+    if (fields.count(k)) v[k] = val;
+  return v;
+}
+
+json live_video_json(const sim::LiveAccount &la, const sim::LiveVideo &lv, const std::set<std::string> &fields) {
+  int64_t now = g.clock.now();
+  sim::VideoStats s = sim::live_stats(lv, now);
+  std::string cover = "http://127.0.0.1:" + std::to_string(g.port) + "/_sim/cover/" + lv.id +
+                      "?x-expires=" + std::to_string(now + kCoverLifetime);
+  json all = {{"id", lv.id}, {"title", g.hostile ? hostile_title() : "Live video " + lv.id + " of account " + std::to_string(la.index)},
+              {"video_description", g.hostile ? hostile_description() : "Simulated live video"},
+              {"create_time", lv.create_time}, {"cover_image_url", cover},
+              {"share_url", "https://sim.invalid/v/" + lv.id}, {"embed_link", "https://sim.invalid/embed/" + lv.id},
+              {"duration", 5 + lv.create_time % 60}, {"height", 1920}, {"width", 1080},
+              {"view_count", s.views}, {"like_count", s.likes}, {"comment_count", s.comments},
+              {"share_count", s.shares}};
+  return pick(all, fields);
+}
+
+// One JSON line per video observation answered with 200 (--served-log). Caller holds g.mu.
+void log_served(const std::string &open_id, const json &videos) {
+  if (!g.served_log.is_open()) return;
+  for (const auto &v : videos)
+    if (v.contains("id") && v.contains("view_count"))
+      g.served_log << json{{"open_id", open_id}, {"video_id", v["id"]}, {"view_count", v["view_count"]},
+                           {"sim_time", g.clock.now()}}.dump() << "\n";
+  g.served_log.flush();
+}
+
+// Live video/list: newest first, the cursor a time in ms (section 6), deleted videos gone.
+json live_list_page(sim::LiveAccount &la, const json &body, int max_count, const std::set<std::string> &fields) {
+  int64_t now = g.clock.now();
+  int64_t before = body.contains("cursor") ? body["cursor"].get<int64_t>() : std::numeric_limits<int64_t>::max();
+  json videos = json::array();
+  int64_t cursor = 0;
+  bool has_more = false;
+  // Oldest first and strictly increasing in create_time: start below the cursor at once.
+  auto end = before == std::numeric_limits<int64_t>::max()
+                 ? la.videos.end()
+                 : std::lower_bound(la.videos.begin(), la.videos.end(), before, [](const sim::LiveVideo &v, int64_t c) {
+                     return v.create_time * 1000 < c;
+                   });
+  for (auto it = std::make_reverse_iterator(end); it != la.videos.rend(); ++it) {
+    if (it->deleted_at || it->create_time > now) continue;
+    if (static_cast<int>(videos.size()) == max_count) {
+      has_more = true;
+      break;
+    }
+    videos.push_back(live_video_json(la, *it, fields));
+    cursor = it->create_time * 1000;
+  }
+  return {{"videos", videos}, {"cursor", cursor}, {"has_more", has_more}};
 }
 
 void malformed(httplib::Response &res, const std::string &kind) {
@@ -308,6 +417,15 @@ void video_list(const httplib::Request &req, httplib::Response &res) {
     if (body.is_discarded() || !body.is_object()) return display_error(res, 400, "invalid_params", "body is not JSON");
     int max_count = body.value("max_count", 10);
     if (max_count < 1 || max_count > 20) return display_error(res, 400, "invalid_params", "max_count must be 1..20");
+    if (body.contains("cursor") && !body["cursor"].is_number_integer())
+      return display_error(res, 400, "invalid_params", "cursor must be an integer");
+    if (g.live) {
+      auto fields = split_fields(req.get_param_value("fields"));
+      json data = live_list_page(live_account(*a), body, max_count, fields);
+      log_served(sim::open_id(a->index), data["videos"]);
+      send_json(res, 200, ok_envelope(std::move(data)));
+      return;
+    }
     int start = 0;
     if (body.contains("cursor")) {
       int64_t cursor = body["cursor"].get<int64_t>();
@@ -335,6 +453,79 @@ void video_list(const httplib::Request &req, httplib::Response &res) {
       return true;
     });
   }
+}
+
+// The default dataset's video j of an account, from its id (dataset.h), or -1.
+int dataset_video(const Account &a, const std::string &id) {
+  if (id.size() < 3 || id.front() != '9' || id.back() != '7') return -1;
+  std::string digits = id.substr(1, id.size() - 2);
+  if (digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 19) return -1;
+  uint64_t n = std::stoull(digits);
+  if (n < 100000000000000000ULL) return -1;
+  n -= 100000000000000000ULL;
+  int j = static_cast<int>(n % 1000000ULL);
+  if (static_cast<int>(n / 1000000ULL) != a.index || j >= a.videos || sim::video_id(a.index, j) != id) return -1;
+  return j;
+}
+
+// Section 7: POST /v2/video/query/?fields=..., body {"filters": {"video_ids": [...]}},
+// at most 20 ids, only the authorizing user's videos.
+void video_query(const httplib::Request &req, httplib::Response &res) {
+  if (!admit("video/query", res, true)) return;
+  std::lock_guard<std::mutex> lock(g.mu);
+  Account *a = authorize(req, res);
+  if (!a) return;
+  if (g.malformed_next > 0) {
+    g.malformed_next--;
+    return malformed(res, g.malformed_kind);
+  }
+  if (!req.has_param("fields")) return display_error(res, 400, "invalid_params", "fields is required");
+  json body = json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object() || !body.contains("filters") || !body["filters"].is_object() ||
+      !body["filters"].contains("video_ids") || !body["filters"]["video_ids"].is_array())
+    return display_error(res, 400, "invalid_params", "filters.video_ids is required");
+  const json &ids = body["filters"]["video_ids"];
+  if (ids.empty() || ids.size() > 20) return display_error(res, 400, "invalid_params", "video_ids takes 1 to 20 ids");
+  for (const auto &id : ids)
+    if (!id.is_string()) return display_error(res, 400, "invalid_params", "video_ids are strings");
+  auto fields = split_fields(req.get_param_value("fields"));
+  json videos = json::array();
+  int missing = 0;
+  for (const auto &idj : ids) {
+    std::string id = idj.get<std::string>();
+    g.query_ids++;
+    if (g.live) {
+      sim::LiveAccount &la = live_account(*a);
+      sim::LiveVideo *v = la.find(id);
+      if (v && !v->deleted_at && v->create_time <= g.clock.now()) {
+        videos.push_back(live_video_json(la, *v, fields));
+        continue;
+      }
+    } else {
+      int j = dataset_video(*a, id);
+      if (j >= 0) {
+        videos.push_back(video_json(*a, j, fields, g.day));
+        continue;
+      }
+    }
+    ++missing;
+  }
+  g.query_missing_ids += missing;
+  if (missing > 0 && g.query_missing == "error")
+    return display_error(res, 400, "invalid_params", "video_ids holds an id that does not exist or is not the user's");
+  log_served(sim::open_id(a->index), videos);
+  send_json(res, 200, ok_envelope({{"videos", videos}, {"cursor", 0}, {"has_more", false}}));
+}
+
+// A cover link (live mode): the image until x-expires (simulated time), 403 after.
+void cover(const httplib::Request &req, httplib::Response &res) {
+  std::lock_guard<std::mutex> lock(g.mu);
+  std::string expires = req.get_param_value("x-expires");
+  bool ok = !expires.empty() && expires.find_first_not_of("0123456789") == std::string::npos &&
+            expires.size() < 19 && std::stoll(expires) > g.clock.now();
+  (ok ? g.covers_ok : g.covers_expired)++;
+  res.status = ok ? 200 : 403;
+  res.set_content(ok ? std::string("\x89PNG\r\n\x1a\n", 8) : std::string("expired"), ok ? "image/png" : "text/plain");
 }
 
 std::string url_encode(const std::string &s) {
@@ -479,7 +670,58 @@ void control(const httplib::Request &req, httplib::Response &res) {
   if (c.contains("deny_next")) g.deny_next = c["deny_next"];
   if (c.contains("authorize_account")) g.authorize_account = c["authorize_account"];
   if (c.contains("grant_scopes")) g.grant_scopes = c["grant_scopes"];
+  if (c.contains("query_missing")) {
+    std::string m = c["query_missing"];
+    if (m != "omit" && m != "error") return send_json(res, 400, {{"error", "query_missing is omit or error"}});
+    g.query_missing = m;
+  }
+  if (c.contains("live")) {  // {"live": {"speed", "start", "history_days", "post_per_day", "delete_per_day"}} or false
+    if (c["live"].is_boolean() && !c["live"].get<bool>()) {
+      g.live = false;
+    } else {
+      json l = c["live"].is_object() ? c["live"] : json::object();
+      g.clock.set(l.value("start", unix_now()), l.value("speed", 1.0));
+      g.live_settings.history_days = l.value("history_days", 365.0);
+      g.live_settings.post_per_day = l.value("post_per_day", 0.0);
+      g.live_settings.delete_per_day = l.value("delete_per_day", 0.0);
+      g.live = true;
+      live_build();
+    }
+  }
+  if (c.contains("clock")) {  // {"speed": X} keeps time continuous; {"advance": seconds} jumps
+    if (c["clock"].contains("speed")) g.clock.set_speed(c["clock"]["speed"].get<double>());
+    if (c["clock"].contains("advance")) g.clock.advance(c["clock"]["advance"].get<int64_t>());
+  }
+  if (c.contains("post_per_day")) g.live_settings.post_per_day = c["post_per_day"];
+  if (c.contains("delete_per_day")) g.live_settings.delete_per_day = c["delete_per_day"];
+  if (c.contains("post")) {  // {"post": {"open_id": n}}: n new videos now (live mode)
+    for (auto &[oid, n] : c["post"].items()) {
+      auto it = g.accounts.find(oid);
+      if (!g.live || it == g.accounts.end()) return send_json(res, 400, {{"error", "post needs live mode and a known account"}});
+      sim::LiveAccount &la = live_account(it->second);
+      for (int i = 0; i < n.get<int>(); ++i) {
+        int64_t t = std::max(g.clock.now() - n.get<int>() + i + 1, la.videos.empty() ? 0 : la.videos.back().create_time + 1);
+        sim::LiveVideo v;
+        v.id = sim::video_id(la.index, la.next_number++);
+        v.create_time = t;
+        v.lifetime_views = 100000;
+        la.videos.push_back(v);
+        la.by_id[v.id] = la.videos.size() - 1;
+        g.posted++;
+      }
+    }
+  }
+  if (c.contains("delete")) {  // {"delete": {"open_id": ["video id", ...]}} (live mode)
+    for (auto &[oid, ids] : c["delete"].items()) {
+      auto it = g.accounts.find(oid);
+      if (!g.live || it == g.accounts.end()) return send_json(res, 400, {{"error", "delete needs live mode and a known account"}});
+      sim::LiveAccount &la = live_account(it->second);
+      for (const auto &id : ids)
+        if (la.delete_video(id.get<std::string>(), g.clock.now())) g.deleted++;
+    }
+  }
   if (c.contains("reset_counters")) {
+    g.query_ids = g.query_missing_ids = 0;
     g.requests.clear(); g.throttled.clear(); g.failed.clear(); g.over_limit.clear(); g.page_requests.clear();
     g.max_in_flight = 0;
   }
@@ -500,13 +742,28 @@ void stats(const httplib::Request &, httplib::Response &res) {
     refresh_uses[key] = refresh_uses.value(key, 0) + n;
     max_refresh_uses = std::max(max_refresh_uses, n);
   }
+  json live = nullptr;
+  if (g.live) {
+    json per = json::object();
+    int64_t visible = 0;
+    for (auto &[oid, a] : g.accounts) {
+      sim::LiveAccount &la = live_account(a);
+      visible += static_cast<int64_t>(la.visible());
+      per[oid] = {{"visible", la.visible()}, {"deleted", la.deleted}, {"newest_create_time", la.videos.empty() ? 0 : la.videos.back().create_time}};
+    }
+    live = {{"sim_now", g.clock.now()}, {"speed", g.clock.speed()}, {"visible", visible}, {"posted", g.posted},
+            {"deleted", g.deleted}, {"covers_ok", g.covers_ok}, {"covers_expired", g.covers_expired},
+            {"accounts", g.accounts.size() <= 100 ? per : json(nullptr)}};
+  }
   int64_t max_page_requests = 0;
   for (auto &[cursor, n] : g.page_requests) max_page_requests = std::max(max_page_requests, n);
   send_json(res, 200, {{"requests", g.requests}, {"throttled", g.throttled}, {"failed", g.failed},
                        {"over_limit", g.over_limit}, {"first_page_requests", g.page_requests.count("first") ? g.page_requests["first"] : 0},
                        {"max_page_requests", max_page_requests},
                        {"max_in_flight", g.max_in_flight.load()}, {"accounts", accounts}, {"day", g.day},
-                       {"refresh_token_uses", refresh_uses}, {"max_refresh_token_uses", max_refresh_uses}});
+                       {"refresh_token_uses", refresh_uses}, {"max_refresh_token_uses", max_refresh_uses},
+                       {"query", {{"ids", g.query_ids}, {"missing_ids", g.query_missing_ids}, {"missing", g.query_missing}}},
+                       {"live", live}});
 }
 
 template <typename H>
@@ -524,7 +781,10 @@ httplib::Server::Handler counted(H handler) {
 
 int main(int argc, char **argv) {
   int port = 0, accounts = 3, videos = 45;
-  std::string port_file;
+  std::string port_file, served_log;
+  bool live = false;
+  double speed = 1;
+  int64_t start = unix_now();
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
     if (k == "--port") port = std::stoi(v);
@@ -534,12 +794,25 @@ int main(int argc, char **argv) {
     else if (k == "--client-key") g.client_key = v;
     else if (k == "--client-secret") g.client_secret = v;
     else if (k == "--day") g.day = std::stoi(v);
+    else if (k == "--live") live = v != "0";
+    else if (k == "--speed") speed = std::stod(v);
+    else if (k == "--start") start = std::stoll(v);
+    else if (k == "--history-days") g.live_settings.history_days = std::stod(v);
+    else if (k == "--post-per-day") g.live_settings.post_per_day = std::stod(v);
+    else if (k == "--delete-per-day") g.live_settings.delete_per_day = std::stod(v);
+    else if (k == "--served-log") served_log = v;
     else {
       std::cerr << "unknown option " << k << "\n";
       return 2;
     }
   }
   for (int i = 1; i <= accounts; ++i) add_account(i, videos);
+  if (!served_log.empty()) g.served_log.open(served_log, std::ios::app);
+  g.clock.set(start, speed);
+  if (live) {
+    g.live = true;
+    live_build();
+  }
 
   httplib::Server svr;
   svr.new_task_queue = [] { return new httplib::ThreadPool(128); };
@@ -548,17 +821,24 @@ int main(int argc, char **argv) {
   svr.set_tcp_nodelay(true);
   svr.Get("/v2/user/info/", counted(user_info));
   svr.Post("/v2/video/list/", counted(video_list));
+  svr.Post("/v2/video/query/", counted(video_query));
+  svr.Get(R"(/_sim/cover/([A-Za-z0-9_-]+))", cover);
   svr.Post("/v2/oauth/token/", counted(oauth_token));
   svr.Post("/v2/oauth/revoke/", counted(oauth_revoke));
   svr.Get("/v2/auth/authorize/", authorize_page);
   svr.Post("/_sim/config", control);
   svr.Get("/_sim/stats", stats);
+  svr.Get("/_sim/now", [](const httplib::Request &, httplib::Response &res) {  // cheap: no account walk
+    std::lock_guard<std::mutex> lock(g.mu);
+    send_json(res, 200, {{"sim_now", g.clock.now()}, {"speed", g.clock.speed()}, {"live", g.live}});
+  });
   if (port == 0) port = svr.bind_to_any_port("127.0.0.1");
   else if (!svr.bind_to_port("127.0.0.1", port)) port = -1;
   if (port <= 0) {
     std::cerr << "tiktok_sim: cannot bind\n";
     return 1;
   }
+  g.port = port;
   if (!port_file.empty()) std::ofstream(port_file) << port << "\n";
   std::cout << "tiktok_sim listening on 127.0.0.1:" << port << " (" << accounts << " accounts x "
             << videos << " videos)" << std::endl;

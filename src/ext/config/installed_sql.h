@@ -16,6 +16,8 @@ struct Sql {
   bool has_checkpoints() const { return at_least(0, 4); }
   // 0.4: the events outbox, webhooks and their deliveries (alerts).
   bool has_alerts() const { return at_least(0, 4); }
+  // 0.5: tthub.videos, video_observations and refresh jobs (issue 19).
+  bool has_videos() const { return at_least(0, 5); }
   // 0.5: each store's own day (stores.timezone, tthub.store_today(store_code)).
   bool has_store_days() const { return at_least(0, 5); }
 };

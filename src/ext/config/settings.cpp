@@ -125,6 +125,12 @@ int day_complete_deadline_min = -1;
 int webhook_max_in_flight = 2;
 int webhook_timeout_ms = 10000;
 int webhook_retry_base_delay_ms = 10000;
+int fresh_video_age_s = 48 * 3600;
+int fresh_video_interval_s = 3600;
+int young_video_age_s = 30 * 86400;
+int young_video_interval_s = 86400;
+int old_video_max_interval_s = 7 * 86400;
+int observation_retention_s = 400 * 86400;
 
 void define_all() {
   // Paths of secret files: read once at server start, visible to superusers only.
@@ -222,6 +228,32 @@ void define_all() {
                           "Delay before the first retry of a failed delivery; doubles each attempt up to an hour.",
                           "Dead after tthub.max_attempts attempts.", &webhook_retry_base_delay_ms, 10000, 100, 3600000,
                           PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr, nullptr);
+  // ---- Refresh tiers (issue #19) ----
+  // Time units, at least 1 s, so tests and benchmarks can compress days into seconds.
+  // The upper bounds keep every product with the 1-day old-tier pace in an int.
+  DefineCustomIntVariable("tthub.fresh_video_age", "Videos younger than this are in the fresh tier.",
+                          "Observed every tthub.fresh_video_interval (video/query).", &fresh_video_age_s,
+                          48 * 3600, 1, 365 * 86400, PGC_SIGHUP, GUC_UNIT_S, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable("tthub.fresh_video_interval", "How often a fresh video is observed.",
+                          "The fresh tier is never stretched when the budget is short.", &fresh_video_interval_s, 3600,
+                          1, 365 * 86400, PGC_SIGHUP, GUC_UNIT_S, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable("tthub.young_video_age",
+                          "Videos younger than this (and not fresh) are in the young tier; older ones are old.", nullptr,
+                          &young_video_age_s, 30 * 86400, 1, 3650 * 86400, PGC_SIGHUP, GUC_UNIT_S, nullptr,
+                          nullptr, nullptr);
+  DefineCustomIntVariable("tthub.young_video_interval", "How often a young video is observed.",
+                          "Old videos are observed as often while the budget allows.", &young_video_interval_s, 86400,
+                          1, 365 * 86400, PGC_SIGHUP, GUC_UNIT_S, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable("tthub.old_video_max_interval",
+                          "Longest time an old video may go unobserved when the budget is short.",
+                          "Also the longest time between two full video/list passes, which notice deleted videos.",
+                          &old_video_max_interval_s, 7 * 86400, 1, 365 * 86400, PGC_SIGHUP, GUC_UNIT_S, nullptr,
+                          nullptr, nullptr);
+  DefineCustomIntVariable("tthub.observation_retention",
+                          "How long intraday observations (tthub.video_observations) are kept.",
+                          "Whole days are dropped as partitions, never deleted row by row; video_daily keeps one row per video and day regardless.",
+                          &observation_retention_s, 400 * 86400, 1, 3650 * 86400, PGC_SIGHUP,
+                          GUC_UNIT_S, nullptr, nullptr, nullptr);
   MarkGUCPrefixReserved("tthub");
   // Postgres keeps the default of an extension setting whose configured value is
   // invalid at server start and only warns; a wrong time zone or URL would then go

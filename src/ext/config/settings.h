@@ -29,6 +29,17 @@ extern int webhook_max_in_flight;
 extern int webhook_timeout_ms;
 extern int webhook_retry_base_delay_ms;
 
+// Refresh tiers (issue #19), in seconds: a video younger than fresh_video_age is
+// observed every fresh_video_interval, younger than young_video_age every
+// young_video_interval, older ones daily while the budget allows and at least every
+// old_video_max_interval. The SQL side reads them with current_setting().
+extern int fresh_video_age_s;
+extern int fresh_video_interval_s;
+extern int young_video_age_s;
+extern int young_video_interval_s;
+extern int old_video_max_interval_s;
+extern int observation_retention_s;
+
 void define_all();
 
 }  // namespace tthub::settings

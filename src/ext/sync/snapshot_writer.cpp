@@ -5,6 +5,7 @@
 #include "ext/config/installed_sql.h"
 #include "ext/pg/spi.h"
 #include "ext/sync/job_queue.h"
+#include "ext/sync/video_writer.h"
 
 namespace tthub::snapshots {
 
@@ -92,6 +93,10 @@ Checkpoint ledger_open(const Target &t) {
   "  share_count = EXCLUDED.share_count, updated_at = EXCLUDED.updated_at"
 
 int64_t write_page(const Target &t, const tiktok::VideoPage &page, const PageProgress &p) {
+  if (t.videos)  // 0.5: the same statement also writes tthub.videos and video_observations
+    return videos::write_daily_page({t.store_code, t.open_id, t.snapshot_date, t.job_id, p.pages, p.videos_before,
+                                     p.complete, p.next_cursor, p.now_epoch_ms, t.checkpoints},
+                                    page.videos);
   std::vector<std::optional<std::string>> ids, titles, descriptions, covers, shares;
   std::vector<std::optional<int64_t>> created, durations, views, likes, comments, share_counts;
   std::unordered_set<std::string> seen;  // ON CONFLICT cannot touch one row twice in a statement

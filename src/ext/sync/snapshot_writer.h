@@ -21,6 +21,7 @@ struct Target {
   int32_t snapshot_date;  // DateADT
   int64_t job_id;
   bool checkpoints = true;  // the installed SQL has 0.4's checkpoint columns (installed_sql.h)
+  bool videos = false;      // ... and 0.5's tthub.videos and video_observations (has_videos)
 };
 
 // The store's snapshot day as of now: tthub.store_today(store_code), in the store's

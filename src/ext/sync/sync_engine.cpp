@@ -21,6 +21,7 @@
 #include "ext/sync/snapshot_writer.h"
 #include "ext/sync/sync_log.h"
 #include "ext/sync/store_lock.h"
+#include "ext/sync/video_writer.h"
 
 namespace tthub {
 
@@ -68,7 +69,21 @@ struct SyncEngine::Job {
   JobSpec spec;
   StoreLock lock;
   std::deque<accounts::Stored> pending;
-  std::unique_ptr<tiktok::AccountSync> sync;
+  std::unique_ptr<tiktok::AccountSync> sync;        // daily, manual and first syncs
+  std::unique_ptr<refresh::AccountRefresh> refresh;  // refresh jobs (issue 19)
+  bool refresh_job = false;
+  std::map<std::string, refresh::AccountWork> work;  // the refresh plan, per open_id
+  bool resumed = false;         // the account's paging continued an earlier attempt
+  bool pass_from_top = false;   // the refresh's full pass starts at the top: it discovers
+  int pass_pages = 0;
+  bool active() const { return sync || refresh; }
+  tiktok::Endpoint endpoint() const { return sync ? sync->endpoint() : refresh->endpoint(); }
+  HttpRequest request() const { return sync ? sync->request() : refresh->request(); }
+  bool protocol_done() const { return sync ? sync->done() : refresh && refresh->done(); }
+  void reset() {
+    sync.reset();
+    refresh.reset();
+  }
   snapshots::Target target;
   int64_t account_started_ms = 0;  // epoch, for sync_logs
   int64_t account_videos = 0;
@@ -101,6 +116,7 @@ SyncEngine::SyncEngine(DbWork &db, EngineConfig config)
       config_(std::move(config)),
       http_(HttpClient::Options{10000, config_.http_timeout_ms, 8 << 20, config_.max_concurrent * 2L}),
       limiters_{SlidingWindowLimiter(config_.requests_per_minute, kWindowMarginMs),
+                SlidingWindowLimiter(config_.requests_per_minute, kWindowMarginMs),
                 SlidingWindowLimiter(config_.requests_per_minute, kWindowMarginMs),
                 SlidingWindowLimiter(config_.requests_per_minute, kWindowMarginMs)},
       controller_(ConcurrencyController::Options{config_.requests_per_minute, config_.max_concurrent, kInitialLatencyMs}) {}
@@ -142,8 +158,8 @@ class CancelHold {
 
 bool SyncEngine::awaits_tokens(uint64_t tag) const {
   auto it = jobs_.find(tag);
-  return it != jobs_.end() && it->second->in_flight && it->second->sync &&
-         it->second->sync->endpoint() == tiktok::Endpoint::kToken;
+  return it != jobs_.end() && it->second->in_flight && it->second->active() &&
+         it->second->endpoint() == tiktok::Endpoint::kToken;
 }
 
 void SyncEngine::apply_batch(std::vector<HttpClient::Completed> done, const std::function<void()> &check_interrupts) {
@@ -219,7 +235,7 @@ void SyncEngine::stop_for_retry(Job &job, const Error &e) {
     f.message = std::string("database error: ") + e.what();
   }
   job.retry = f;
-  job.sync.reset();
+  job.reset();
 }
 
 // The pause between two tries of a token save; short, so not interruptible.
@@ -298,7 +314,7 @@ void SyncEngine::save_rotated(Job &job) {
   if (job.unsaved && last) {
     warn_tokens(job, "not saved yet, kept for another try", *last);
     if (!job.retry) stop_for_retry(job, *last);
-    job.sync.reset();
+    job.reset();
   }
 }
 
@@ -324,7 +340,7 @@ void SyncEngine::account_superseded(Job &job, accounts::Holder holder) {
     job.unsaved.reset();
   }
   wipe(job.refreshed_access);
-  job.sync.reset();
+  job.reset();
   job.summary.accounts_superseded++;
   db(job, [&] {
     sync_log::write(job.target.store_code, job.spec.job_id, job.target.open_id,
@@ -350,6 +366,7 @@ bool SyncEngine::write_account(Job &job, const std::function<void()> &fn) {
 void SyncEngine::add(const JobSpec &spec) {
   auto job = std::make_unique<Job>(spec);
   job->started_ms = steady_ms();
+  job->refresh_job = spec.job_type == "refresh";
   job->summary.store_code = spec.store_code;
   job->summary.job_id = spec.job_id;
   bool locked = spec.store_locked;
@@ -360,6 +377,10 @@ void SyncEngine::add(const JobSpec &spec) {
     if (locked) {
       auto loaded = accounts::load_syncable(spec.store_code);
       job->pending.assign(std::make_move_iterator(loaded.begin()), std::make_move_iterator(loaded.end()));
+      if (installed::sql().has_videos()) videos::ensure_partitions();
+      // What each account reads this round: the planner's answer for the store now.
+      if (job->refresh_job)
+        job->work = videos::plan_store(spec.store_code, epoch_ms(), config_.tiers, config_.budget);
     }
   });
   if (!locked && !job->retry && requeue_busy(*job)) return;
@@ -372,7 +393,7 @@ void SyncEngine::add(const JobSpec &spec) {
 }
 
 void SyncEngine::start_next_account(Job &job) {
-  while (!job.sync && !job.done) {
+  while (!job.active() && !job.done) {
     if (job.retry || job.pending.empty()) {
       finish(job);
       return;
@@ -407,6 +428,22 @@ void SyncEngine::start_next_account(Job &job) {
     wipe(job.stored_refresh);
     wipe(job.refreshed_access);
     job.stored_refresh = account.credentials.refresh_token;
+    if (job.refresh_job) {
+      auto w = job.work.find(job.target.open_id);
+      if (w == job.work.end() || w->second.empty()) continue;  // nothing due for it this round
+      job.pass_from_top = w->second.list_pages > 0 && !w->second.list_cursor;
+      job.pass_pages = 0;
+      job.refresh = std::make_unique<refresh::AccountRefresh>(std::move(account.credentials), config_.sync,
+                                                              std::move(w->second), epoch_ms() / 1000);
+      if (job.refresh->precheck_failure()) {
+        ApiFailure f = *job.refresh->precheck_failure();
+        job.refresh.reset();
+        account_failed(job, f);
+        continue;
+      }
+      db(job, [&] { job.target.snapshot_date = snapshots::today(job.spec.store_code); });
+      continue;  // a refresh is active: the loop ends
+    }
     job.sync = std::make_unique<tiktok::AccountSync>(std::move(account.credentials), config_.sync, epoch_ms() / 1000);
     if (job.sync->precheck_failure()) {
       ApiFailure f = *job.sync->precheck_failure();
@@ -426,7 +463,9 @@ void SyncEngine::open_account_day(Job &job) {
   db(job, [&] {
     job.target.snapshot_date = snapshots::today(job.spec.store_code);
     job.target.checkpoints = installed::sql().has_checkpoints();
+    job.target.videos = installed::sql().has_videos();
     snapshots::Checkpoint c = snapshots::ledger_open(job.target);
+    job.resumed = c.next_cursor.has_value();
     if (c.next_cursor) {
       job.sync->resume_from(*c.next_cursor, c.pages, c.videos);
       job.account_videos = c.videos;
@@ -438,9 +477,9 @@ void SyncEngine::open_account_day(Job &job) {
 void SyncEngine::send_due(int64_t now, int64_t *next_due) {
   for (auto &[tag, job_ptr] : jobs_) {
     Job &job = *job_ptr;
-    if (job.in_flight || !job.sync) continue;
+    if (job.in_flight || !job.active()) continue;
     int64_t due = job.due_ms;
-    tiktok::Endpoint endpoint = job.sync->endpoint();
+    tiktok::Endpoint endpoint = job.endpoint();
     SlidingWindowLimiter &limiter = limiters_[static_cast<int>(endpoint)];
     if (limiter.blocked_until() - now > config_.rate_limit_hold_ms) {
       // Another store's 429 paused this endpoint for long: free the slot, as in apply().
@@ -449,7 +488,7 @@ void SyncEngine::send_due(int64_t now, int64_t *next_due) {
       f.message = std::string("TikTok rate limited ") + tiktok::endpoint_name(endpoint) + ": waiting for it to resume";
       job.retry = f;
       job.due_ms = limiter.blocked_until();
-      job.sync.reset();
+      job.reset();
       start_next_account(job);
       continue;
     }
@@ -459,7 +498,7 @@ void SyncEngine::send_due(int64_t now, int64_t *next_due) {
       continue;
     }
     limiter.record(now);
-    http_.submit(job.sync->request(), tag);
+    http_.submit(job.request(), tag);
     job.in_flight = true;
     job.sent_ms = now;
   }
@@ -491,8 +530,8 @@ int64_t SyncEngine::step(int max_wait_ms, const std::function<void()> &check_int
       if (next_due < 0 || wait < next_due) next_due = wait;
       continue;
     }
-    if (!job->sync) continue;
-    int64_t due = std::max(job->due_ms, limiters_[static_cast<int>(job->sync->endpoint())].next_slot(now));
+    if (!job->active()) continue;
+    int64_t due = std::max(job->due_ms, limiters_[static_cast<int>(job->endpoint())].next_slot(now));
     int64_t wait = std::max<int64_t>(0, due - now);
     if (next_due < 0 || wait < next_due) next_due = wait;
   }
@@ -507,91 +546,166 @@ void SyncEngine::response_completed(Job &, tiktok::Endpoint endpoint, const Http
   metrics::record_request(static_cast<int>(endpoint), response);
 }
 
+// TikTok rotated the refresh token (a sync's or a refresh's request): the pair is kept
+// until saved, since TikTok has retired the refresh token the row holds.
+void SyncEngine::tokens_refreshed(Job &job, const tiktok::TokenSet &tokens) {
+  wipe(job.refreshed_access);
+  job.refreshed_access = tokens.access_token;
+  job.unsaved = tokens;
+  save_rotated(job);
+}
+
+void SyncEngine::retry_later(Job &job, tiktok::Endpoint endpoint, const tiktok::event::RetryLater &e) {
+  if (e.failure.kind == FailureKind::kRateLimited) {
+    // Retry-After when sent (TikTok documents none), else backoff; either way at most
+    // tthub.max_retry_after, so no single response pauses an endpoint for long. Only
+    // this endpoint pauses: TikTok limits each one separately.
+    ++job.rate_limited;
+    int64_t cap = config_.max_retry_after_ms;
+    int64_t delay = e.failure.retry_after_seconds
+                        ? std::min<int64_t>(*e.failure.retry_after_seconds * 1000, cap)
+                        : backoff_delay_ms(job.rate_limited, 1000, std::min<int64_t>(60000, cap), jitter_unit());
+    int64_t until = steady_ms() + delay;
+    limiters_[static_cast<int>(endpoint)].block_until(until);
+    job.due_ms = until;
+    // A long pause gives the slot to another store: requeued, due when it ends.
+    if (delay > config_.rate_limit_hold_ms || job.rate_limited > config_.max_rate_limited_responses) {
+      job.retry = e.failure;
+      job.reset();
+    }
+  } else if (is_transient(e.failure.kind)) {
+    // Sent again in place after a backoff; the attempt fails only once the
+    // request's retries are spent (the protocol counts them).
+    job.due_ms = steady_ms() + full_jitter_delay_ms(e.retry_number, config_.sync.retry.base_ms,
+                                                    config_.sync.retry.cap_ms, jitter_unit());
+  }
+  // access_token_invalid: the refresh request is due at once.
+}
+
+// A refresh answer: its videos, observations and the refresh's bookkeeping in one
+// statement; the end of a full pass marks what it did not list as removed.
+void SyncEngine::apply_refresh(Job &job, tiktok::Endpoint endpoint, const HttpResponse &response) {
+  refresh::Event event = job.refresh->on_response(response);
+  job.account_retries = job.refresh->retries();
+  videos::RefreshWrite w;
+  w.store_code = job.target.store_code;
+  w.open_id = job.target.open_id;
+  w.job_id = job.spec.job_id;
+  w.snapshot_date = job.target.snapshot_date;
+  w.observed_ms = epoch_ms();
+  w.job_pages = job.summary.pages;
+  if (auto *e = std::get_if<tiktok::event::TokensRefreshed>(&event)) {
+    tokens_refreshed(job, e->tokens);
+  } else if (auto *e = std::get_if<tiktok::event::UserFetched>(&event)) {
+    job.rate_limited = 0;
+    w.user_info = true;
+    w.tier = job.refresh->work().account_tier;  // account stats follow the fastest tier
+    w.job_videos = job.summary.videos + job.account_videos;
+    db(job, [&] {
+      snapshots::write_user(job.target, e->user);
+      accounts::save_profile(job.target.store_code, job.target.open_id, e->user.display_name, e->user.avatar_url);
+      videos::write_refresh(w, {});
+    });
+  } else if (auto *e = std::get_if<refresh::event::ListRead>(&event)) {
+    job.rate_limited = 0;
+    w.listed = true;
+    w.tier = e->pass ? refresh::Tier::kOld : refresh::Tier::kFresh;  // the pass serves the old tier, discovery the fresh
+    w.discovery_done = e->discovery_done || (e->pass && job.pass_from_top && job.pass_pages == 0);
+    w.pass_page = e->pass && !e->pass_complete;
+    w.pass_cursor = e->pass_cursor;
+    if (e->pass) ++job.pass_pages;
+    job.account_videos += static_cast<int64_t>(e->videos.size());
+    w.job_videos = job.summary.videos + job.account_videos;
+    db(job, [&] {
+      videos::write_refresh(w, e->videos);
+      if (e->pass_complete) videos::finish_full_pass(w.store_code, w.open_id, std::nullopt, w.observed_ms);
+    });
+    if (!job.retry) job.summary.pages++;
+  } else if (auto *e = std::get_if<refresh::event::QueryRead>(&event)) {
+    job.rate_limited = 0;
+    w.tier = e->tier;
+    // Missing is no proof of deletion (reference section 7): a full pass decides.
+    w.need_pass = !e->missing.empty();
+    job.account_videos += static_cast<int64_t>(e->videos.size());
+    w.job_videos = job.summary.videos + job.account_videos;
+    db(job, [&] { videos::write_refresh(w, e->videos); });
+  } else if (auto *e = std::get_if<tiktok::event::RetryLater>(&event)) {
+    retry_later(job, endpoint, *e);
+  } else if (auto *e = std::get_if<tiktok::event::Failed>(&event)) {
+    account_failed(job, e->failure);
+  }
+}
+
 void SyncEngine::apply(Job &job, const HttpResponse &response) {
   job.in_flight = false;
-  response_completed(job, job.sync->endpoint(), response, steady_ms() - job.sent_ms);
+  tiktok::Endpoint endpoint = job.endpoint();
+  response_completed(job, endpoint, response, steady_ms() - job.sent_ms);
   if (response.status) {
     job.last_http = response.status;
     job.summary.http_status = response.status;
   }
-  tiktok::Event event = job.sync->on_response(response);
-  job.account_retries = job.sync->retries();
-  if (auto *e = std::get_if<tiktok::event::TokensRefreshed>(&event)) {
-    // Kept until saved: TikTok has retired the refresh token the row holds.
-    wipe(job.refreshed_access);
-    job.refreshed_access = e->tokens.access_token;
-    job.unsaved = e->tokens;
-    save_rotated(job);
-  } else if (auto *e = std::get_if<tiktok::event::UserFetched>(&event)) {
-    job.rate_limited = 0;
-    db(job, [&] {
-      snapshots::write_user(job.target, e->user);
-      accounts::save_profile(job.target.store_code, job.target.open_id, e->user.display_name, e->user.avatar_url);
-    });
-  } else if (auto *e = std::get_if<tiktok::event::PageFetched>(&event)) {
-    job.rate_limited = 0;
-    int64_t written = 0;
-    db(job, [&] {
-      // The page, its ledger checkpoint and the job's progress commit together.
-      snapshots::PageProgress p{job.sync->pages(), job.account_videos, job.sync->done(), job.sync->next_cursor(),
-                                epoch_ms()};
-      written = snapshots::write_page(job.target, e->page, p);
-    });
-    if (!job.retry) {
-      job.account_videos += written;
-      job.summary.pages++;
-    }
-  } else if (auto *e = std::get_if<tiktok::event::RetryLater>(&event)) {
-    if (e->failure.kind == FailureKind::kRateLimited) {
-      // Retry-After when sent (TikTok documents none), else backoff; either way at most
-      // tthub.max_retry_after, so no single response pauses an endpoint for long. Only
-      // this endpoint pauses: TikTok limits each one separately.
-      ++job.rate_limited;
-      int64_t cap = config_.max_retry_after_ms;
-      int64_t delay = e->failure.retry_after_seconds
-                          ? std::min<int64_t>(*e->failure.retry_after_seconds * 1000, cap)
-                          : backoff_delay_ms(job.rate_limited, 1000, std::min<int64_t>(60000, cap), jitter_unit());
-      int64_t until = steady_ms() + delay;
-      limiters_[static_cast<int>(job.sync->endpoint())].block_until(until);
-      job.due_ms = until;
-      // A long pause gives the slot to another store: requeued, due when it ends.
-      if (delay > config_.rate_limit_hold_ms || job.rate_limited > config_.max_rate_limited_responses) {
-        job.retry = e->failure;
-        job.sync.reset();
+  if (job.refresh) {
+    apply_refresh(job, endpoint, response);
+  } else {
+    tiktok::Event event = job.sync->on_response(response);
+    job.account_retries = job.sync->retries();
+    if (auto *e = std::get_if<tiktok::event::TokensRefreshed>(&event)) {
+      tokens_refreshed(job, e->tokens);
+    } else if (auto *e = std::get_if<tiktok::event::UserFetched>(&event)) {
+      job.rate_limited = 0;
+      db(job, [&] {
+        snapshots::write_user(job.target, e->user);
+        accounts::save_profile(job.target.store_code, job.target.open_id, e->user.display_name, e->user.avatar_url);
+      });
+    } else if (auto *e = std::get_if<tiktok::event::PageFetched>(&event)) {
+      job.rate_limited = 0;
+      int64_t written = 0;
+      db(job, [&] {
+        // The page, its ledger checkpoint and the job's progress commit together.
+        snapshots::PageProgress p{job.sync->pages(), job.account_videos, job.sync->done(), job.sync->next_cursor(),
+                                  epoch_ms()};
+        written = snapshots::write_page(job.target, e->page, p);
+        // Paged from the top to the end in this attempt: a full pass, which notices
+        // deleted or private videos (a resumed day's earlier pages are not this pass's).
+        if (p.complete && job.target.videos && !job.resumed)
+          videos::finish_full_pass(job.target.store_code, job.target.open_id, job.account_started_ms, p.now_epoch_ms);
+      });
+      if (!job.retry) {
+        job.account_videos += written;
+        job.summary.pages++;
       }
-    } else if (is_transient(e->failure.kind)) {
-      // Sent again in place after a backoff; the attempt fails only once the
-      // request's retries are spent (AccountSync counts them).
-      job.due_ms = steady_ms() + full_jitter_delay_ms(e->retry_number, config_.sync.retry.base_ms,
-                                                      config_.sync.retry.cap_ms, jitter_unit());
+    } else if (auto *e = std::get_if<tiktok::event::RetryLater>(&event)) {
+      retry_later(job, endpoint, *e);
+    } else if (auto *e = std::get_if<tiktok::event::Failed>(&event)) {
+      account_failed(job, e->failure);
     }
-    // access_token_invalid: the refresh request is due at once.
-  } else if (auto *e = std::get_if<tiktok::event::Failed>(&event)) {
-    account_failed(job, e->failure);
   }
   if (job.retry) {
-    job.sync.reset();
-  } else if (job.sync && job.sync->done()) {
+    job.reset();
+  } else if (job.active() && job.protocol_done()) {
     account_succeeded(job);
   }
   start_next_account(job);
 }
 
 void SyncEngine::account_succeeded(Job &job) {
-  int pages = job.sync->pages();
+  int pages = job.sync ? job.sync->pages() : 0;
   bool ours = write_account(job, [&] {
     accounts::mark_synced(job.target.store_code, job.target.open_id);
+    // A refresh runs every few minutes: its successes are counted in refresh_calls and
+    // the account's last_sync_at, not one sync_logs line each.
+    if (job.refresh) return;
     sync_log::write(job.target.store_code, job.spec.job_id, job.target.open_id,
                            {job.spec.job_type, "SUCCESS",
                             std::to_string(pages) + " pages, " + std::to_string(job.account_videos) + " videos",
                             job.account_videos + 1, job.last_http, job.account_started_ms, job.account_retries});
   });
   if (ours && !job.retry) job.summary.videos += job.account_videos;
-  job.sync.reset();
+  job.reset();
 }
 
 void SyncEngine::account_failed(Job &job, const ApiFailure &f) {
-  job.sync.reset();
+  job.reset();
   std::string message = f.message + (f.log_id.empty() ? "" : " (log_id " + f.log_id + ")");
   bool retry = jobs::retries_job(f.kind);
   std::optional<const char *> status = jobs::account_status_after(f.kind);

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "core/account_refresh.h"
 #include "core/account_sync.h"
 #include "core/concurrency_controller.h"
 #include "core/error.h"
@@ -37,6 +38,10 @@ namespace tthub {
 
 struct EngineConfig {
   tiktok::SyncConfig sync;
+  // Refresh jobs (issue 19): the tiers from the tthub.*_video_* settings and the
+  // per-endpoint budget the planner spends.
+  refresh::TierSettings tiers;
+  refresh::Budget budget;
   int requests_per_minute = 600;
   long http_timeout_ms = 30000;
   int max_concurrent = 64;  // most requests in flight, so most stores syncing at once
@@ -113,6 +118,9 @@ class SyncEngine {
   void start_next_account(Job &job);
   void send_due(int64_t now, int64_t *next_due);
   void apply(Job &job, const HttpResponse &response);
+  void apply_refresh(Job &job, tiktok::Endpoint endpoint, const HttpResponse &response);
+  void tokens_refreshed(Job &job, const tiktok::TokenSet &tokens);
+  void retry_later(Job &job, tiktok::Endpoint endpoint, const tiktok::event::RetryLater &e);
   void response_completed(Job &job, tiktok::Endpoint endpoint, const HttpResponse &response,
                           int64_t duration_ms);
   void open_account_day(Job &job);
@@ -134,7 +142,7 @@ class SyncEngine {
   DbWork &db_;
   EngineConfig config_;
   HttpClient http_;
-  std::array<SlidingWindowLimiter, tiktok::kEndpointCount> limiters_;
+  std::array<SlidingWindowLimiter, tiktok::kEndpointCount> limiters_;  // one per endpoint (and token)
   ConcurrencyController controller_;
   std::map<uint64_t, std::unique_ptr<Job>> jobs_;
   std::vector<JobSummary> finished_;

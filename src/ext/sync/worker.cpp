@@ -17,7 +17,9 @@
 #include "ext/config/settings.h"
 #include "ext/sync/shared_state.h"
 #include "ext/pg/spi.h"
+#include "ext/sync/snapshot_writer.h"
 #include "ext/sync/sync_engine.h"
+#include "ext/sync/video_writer.h"
 
 extern "C" PGDLLEXPORT void tthub_worker_main(Datum);
 
@@ -134,9 +136,13 @@ void maintain(OwnTransactions &db, SyncEngine &engine, Loop &l) {
     if (!l.installed) return;
     queue::requeue_orphans(engine.config().jobs);
     queue::heartbeat(engine.active_jobs());
+    // Tomorrow's observations have their partition before midnight UTC (0.5 on).
+    bool observations = installed::sql().has_videos();
+    if (observations) videos::ensure_partitions();
     if (l.last_prune < 0 || now - l.last_prune >= kPruneEveryMs) {
       l.last_prune = now;
       queue::prune(settings::log_retention_days);
+      if (observations) videos::drop_old_observations(settings::observation_retention_s);
     }
   }); });
   if (!done) l.last_prune = -1;  // the prune may be the step that waited: next pass

@@ -324,7 +324,7 @@ CREATE OR REPLACE VIEW @extschema@.dead_jobs AS
 COMMENT ON VIEW @extschema@.dead_jobs IS 'Jobs whose retries are exhausted; tthub_retry_job(job_id) puts one back.';
 COMMENT ON COLUMN @extschema@.dead_jobs.store_code IS 'Store of the job.';
 COMMENT ON COLUMN @extschema@.dead_jobs.job_id IS 'Job number (tthub_retry_job(job_id) puts it back).';
-COMMENT ON COLUMN @extschema@.dead_jobs.job_type IS 'daily_sync, manual_sync or first_sync.';
+COMMENT ON COLUMN @extschema@.dead_jobs.job_type IS 'daily_sync, manual_sync, first_sync or refresh.';
 COMMENT ON COLUMN @extschema@.dead_jobs.snapshot_date IS 'Snapshot day the job was to write.';
 COMMENT ON COLUMN @extschema@.dead_jobs.attempts IS 'Attempts spent.';
 COMMENT ON COLUMN @extschema@.dead_jobs.last_error IS 'Why the last attempt failed (never contains a token).';
@@ -333,7 +333,9 @@ COMMENT ON COLUMN @extschema@.dead_jobs.created_at IS 'When the job was enqueued
 COMMENT ON COLUMN @extschema@.dead_jobs.finished_at IS 'When its retries ran out.';
 GRANT SELECT ON @extschema@.dead_jobs TO tthub_admin;
 
-CREATE OR REPLACE FUNCTION @extschema@.tthub_schedule_daily_sync(cron text DEFAULT '0 2 * * *') RETURNS bigint
+-- One named pg_cron entry per tthub schedule (the daily run, the refresh): scheduling
+-- again replaces it, unscheduling says whether there was one.
+CREATE OR REPLACE FUNCTION @extschema@._cron_schedule(jobname text, schedule text, command text) RETURNS bigint
   LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
@@ -344,12 +346,12 @@ BEGIN
             HINT = 'CREATE EXTENSION pg_cron in the database named by cron.database_name.';
   END IF;
   -- pg_cron 1.4 evaluates schedules in GMT.
-  RETURN cron.schedule('tthub-daily-sync', cron, 'SELECT @extschema@.tthub_sync_all()');
+  RETURN cron.schedule(jobname, schedule, command);
 END
 $$;
-COMMENT ON FUNCTION @extschema@.tthub_schedule_daily_sync(text) IS
-  'Create or update the pg_cron job "tthub-daily-sync" that runs tthub_sync_all() (schedule in GMT); returns its cron job id.';
-REVOKE ALL ON FUNCTION @extschema@.tthub_schedule_daily_sync(text) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@._cron_schedule(text, text, text) IS
+  'Internal: create or update the named pg_cron job (schedule in GMT); returns its cron job id.';
+REVOKE ALL ON FUNCTION @extschema@._cron_schedule(text, text, text) FROM PUBLIC;
 
 -- Each store shortly after its own midnight: run often (every 10 minutes), it enqueues
 -- the stores whose day has turned, that is whose today has no job yet (done, failed or
@@ -390,17 +392,32 @@ COMMENT ON FUNCTION @extschema@.tthub_schedule_local_midnight_sync(integer) IS
   'Create or replace the pg_cron job "tthub-daily-sync" so that it runs tthub_sync_day_turned() every every_minutes minutes: each store syncs within that long after its own local midnight. Returns the cron job id.';
 REVOKE ALL ON FUNCTION @extschema@.tthub_schedule_local_midnight_sync(integer) FROM PUBLIC;
 
-CREATE OR REPLACE FUNCTION @extschema@.tthub_unschedule_daily_sync() RETURNS boolean
+CREATE OR REPLACE FUNCTION @extschema@._cron_unschedule(jobname text) RETURNS boolean
   LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
   IF to_regnamespace('cron') IS NULL
-     OR NOT EXISTS (SELECT 1 FROM cron.job WHERE jobname = 'tthub-daily-sync') THEN
+     OR NOT EXISTS (SELECT 1 FROM cron.job j WHERE j.jobname = _cron_unschedule.jobname) THEN
     RETURN false;
   END IF;
-  RETURN cron.unschedule('tthub-daily-sync');
+  RETURN cron.unschedule(jobname);
 END
 $$;
+COMMENT ON FUNCTION @extschema@._cron_unschedule(text) IS 'Internal: remove the named pg_cron job; false if there was none.';
+REVOKE ALL ON FUNCTION @extschema@._cron_unschedule(text) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION @extschema@.tthub_schedule_daily_sync(cron text DEFAULT '0 2 * * *') RETURNS bigint
+  LANGUAGE sql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+  RETURN @extschema@._cron_schedule('tthub-daily-sync', cron, 'SELECT @extschema@.tthub_sync_all()');
+COMMENT ON FUNCTION @extschema@.tthub_schedule_daily_sync(text) IS
+  'Create or update the pg_cron job "tthub-daily-sync" that runs tthub_sync_all() (schedule in GMT); returns its cron job id.';
+REVOKE ALL ON FUNCTION @extschema@.tthub_schedule_daily_sync(text) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION @extschema@.tthub_unschedule_daily_sync() RETURNS boolean
+  LANGUAGE sql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+  RETURN @extschema@._cron_unschedule('tthub-daily-sync');
 COMMENT ON FUNCTION @extschema@.tthub_unschedule_daily_sync() IS 'Remove the pg_cron job "tthub-daily-sync"; false if there was none.';
 REVOKE ALL ON FUNCTION @extschema@.tthub_unschedule_daily_sync() FROM PUBLIC;

@@ -40,26 +40,31 @@ COMMENT ON COLUMN @extschema@.account_daily.video_change IS 'Videos added since 
 COMMENT ON COLUMN @extschema@.account_daily.follower_change_per_day IS 'follower_change / days_since_previous, 2 decimals.';
 GRANT SELECT ON @extschema@.account_daily TO tthub_admin;
 
--- The previous snapshot is looked up per row through the primary key rather than with
--- lag(): a date filter cannot pass below a window function (bench/README.md).
+-- The previous snapshot of each row by lag() over the video's days, partitioned by
+-- store_code first: a filter on one store passes below the window, so on Citus the
+-- query runs on that store's shard alone (a per-row LATERAL lookup, faster for a few
+-- days on one node, keeps Citus from routing it). A date filter applies above the
+-- window: the store's whole history is read (bench/README.md).
 CREATE OR REPLACE VIEW @extschema@.video_daily_delta AS
   SELECT v.store_code, v.video_id, v.snapshot_date, v.open_id, v.title, v.create_time,
          v.view_count, v.like_count, v.comment_count, v.share_count,
-         p.snapshot_date AS previous_snapshot_date,
-         v.snapshot_date - p.snapshot_date AS days_since_previous,
-         v.view_count - p.view_count AS views_change,
-         v.like_count - p.like_count AS likes_change,
-         v.comment_count - p.comment_count AS comments_change,
-         v.share_count - p.share_count AS shares_change,
-         round((v.view_count - p.view_count)::numeric / (v.snapshot_date - p.snapshot_date), 2)::numeric(21, 2)
+         v.previous_snapshot_date,
+         v.snapshot_date - v.previous_snapshot_date AS days_since_previous,
+         v.view_count - v.prev_views AS views_change,
+         v.like_count - v.prev_likes AS likes_change,
+         v.comment_count - v.prev_comments AS comments_change,
+         v.share_count - v.prev_shares AS shares_change,
+         round((v.view_count - v.prev_views)::numeric / (v.snapshot_date - v.previous_snapshot_date), 2)::numeric(21, 2)
            AS views_per_day
-    FROM @extschema@.video_daily v
-    LEFT JOIN LATERAL (
-      SELECT q.snapshot_date, q.view_count, q.like_count, q.comment_count, q.share_count
-        FROM @extschema@.video_daily q
-       WHERE q.store_code = v.store_code AND q.video_id = v.video_id AND q.snapshot_date < v.snapshot_date
-       ORDER BY q.snapshot_date DESC
-       LIMIT 1) p ON true;
+    FROM (SELECT d.store_code, d.video_id, d.snapshot_date, d.open_id, d.title, d.create_time,
+                 d.view_count, d.like_count, d.comment_count, d.share_count,
+                 lag(d.snapshot_date) OVER w AS previous_snapshot_date,
+                 lag(d.view_count) OVER w AS prev_views,
+                 lag(d.like_count) OVER w AS prev_likes,
+                 lag(d.comment_count) OVER w AS prev_comments,
+                 lag(d.share_count) OVER w AS prev_shares
+            FROM @extschema@.video_daily d
+          WINDOW w AS (PARTITION BY d.store_code, d.video_id ORDER BY d.snapshot_date)) v;
 COMMENT ON VIEW @extschema@.video_daily_delta IS
   'Each video''s counters per snapshot day and their change since its previous snapshot. A gap of missing days is not a one-day change: days_since_previous says how many days the change covers, views_per_day spreads it.';
 COMMENT ON COLUMN @extschema@.video_daily_delta.store_code IS 'Store.';
@@ -106,11 +111,9 @@ COMMENT ON COLUMN @extschema@.video_latest.share_count IS 'Shares.';
 COMMENT ON COLUMN @extschema@.video_latest.engagement_rate IS '(likes + comments + shares) / views, 6 decimals; NULL when views = 0.';
 GRANT SELECT ON @extschema@.video_latest TO tthub_admin;
 
--- store_summary without LATERAL from the stores (a reference table on Citus) into
--- the distributed tables, which Citus refuses ("complex joins"): stores LEFT JOIN
--- three per-store aggregates grouped by store_code. The per-account lookups stay
--- inside the user_daily aggregate, correlated on store_code, so they run on the
--- shards. Same columns, types and figures as before.
+-- Routed on Citus: each per-store part is grouped by store_code, with no LATERAL ...
+-- LIMIT (which keeps Citus from routing), so a filter on one store reaches every
+-- table and the query runs on that store's shard alone.
 CREATE OR REPLACE VIEW @extschema@.store_summary AS
   SELECT s.store_code, s.store_name, s.disabled_at IS NULL AS active,
          coalesce(a.accounts, 0) AS accounts,
@@ -136,23 +139,30 @@ CREATE OR REPLACE VIEW @extschema@.store_summary AS
        GROUP BY sa.store_code) a ON a.store_code = s.store_code
     LEFT JOIN (
       -- Per account: the latest snapshot, and the latest on or before 7 and 30 days
-      -- earlier (so a missing day does not empty the growth figure).
-      SELECT cur.store_code, max(cur.snapshot_date) AS latest_snapshot_date,
-             sum(cur.follower_count) AS followers, sum(cur.likes_count) AS likes, sum(cur.video_count) AS videos,
-             sum(w7.follower_count) AS followers_7d, sum(w30.follower_count) AS followers_30d,
-             sum(w7.likes_count) AS likes_7d, sum(w30.likes_count) AS likes_30d
-        FROM (SELECT DISTINCT ON (u.store_code, u.open_id) u.*
-                FROM @extschema@.user_daily u
-               ORDER BY u.store_code, u.open_id, u.snapshot_date DESC) cur
-        LEFT JOIN LATERAL (SELECT p.follower_count, p.likes_count FROM @extschema@.user_daily p
-                            WHERE p.store_code = cur.store_code AND p.open_id = cur.open_id
-                              AND p.snapshot_date <= cur.snapshot_date - 7
-                            ORDER BY p.snapshot_date DESC LIMIT 1) w7 ON true
-        LEFT JOIN LATERAL (SELECT p.follower_count, p.likes_count FROM @extschema@.user_daily p
-                            WHERE p.store_code = cur.store_code AND p.open_id = cur.open_id
-                              AND p.snapshot_date <= cur.snapshot_date - 30
-                            ORDER BY p.snapshot_date DESC LIMIT 1) w30 ON true
-       GROUP BY cur.store_code) g ON g.store_code = s.store_code
+      -- earlier (so a missing day does not empty the growth figure): the greatest
+      -- ARRAY[day, value] (arrays compare by their first element first).
+      SELECT c.store_code, max(c.latest) AS latest_snapshot_date,
+             sum(c.followers) AS followers, sum(c.likes) AS likes, sum(c.videos) AS videos,
+             sum(c.followers_7d) AS followers_7d, sum(c.followers_30d) AS followers_30d,
+             sum(c.likes_7d) AS likes_7d, sum(c.likes_30d) AS likes_30d
+        FROM (SELECT u.store_code, u.open_id, max(u.latest) AS latest,
+                     max(u.follower_count) FILTER (WHERE u.snapshot_date = u.latest) AS followers,
+                     max(u.likes_count) FILTER (WHERE u.snapshot_date = u.latest) AS likes,
+                     max(u.video_count) FILTER (WHERE u.snapshot_date = u.latest) AS videos,
+                     (max(ARRAY[u.snapshot_date - DATE '2000-01-01', u.follower_count])
+                        FILTER (WHERE u.snapshot_date <= u.latest - 7))[2] AS followers_7d,
+                     (max(ARRAY[u.snapshot_date - DATE '2000-01-01', u.follower_count])
+                        FILTER (WHERE u.snapshot_date <= u.latest - 30))[2] AS followers_30d,
+                     (max(ARRAY[u.snapshot_date - DATE '2000-01-01', u.likes_count])
+                        FILTER (WHERE u.snapshot_date <= u.latest - 7))[2] AS likes_7d,
+                     (max(ARRAY[u.snapshot_date - DATE '2000-01-01', u.likes_count])
+                        FILTER (WHERE u.snapshot_date <= u.latest - 30))[2] AS likes_30d
+                FROM (SELECT d.store_code, d.open_id, d.snapshot_date, d.follower_count, d.likes_count,
+                             d.video_count,
+                             max(d.snapshot_date) OVER (PARTITION BY d.store_code, d.open_id) AS latest
+                        FROM @extschema@.user_daily d) u
+               GROUP BY u.store_code, u.open_id) c
+       GROUP BY c.store_code) g ON g.store_code = s.store_code
     LEFT JOIN (
       -- The last success, and the failed attempts since it.
       SELECT x.store_code, max(x.last_success) AS last_success,
@@ -204,8 +214,11 @@ SELECT @extschema@._create_reporting_view('user_daily', $q$
          likes_count, video_count, created_at, updated_at
     FROM @extschema@.user_daily $q$, 'store');
 
+-- A cover link works 6 hours after TikTok hands it out (reference section 8): an
+-- older one is not shown as if it did.
 SELECT @extschema@._create_reporting_view('video_daily', $q$
-  SELECT store_code, video_id, snapshot_date, open_id, title, description, cover_image_url, share_url,
+  SELECT store_code, video_id, snapshot_date, open_id, title, description,
+         CASE WHEN updated_at > now() - interval '6 hours' THEN cover_image_url END AS cover_image_url, share_url,
          create_time, duration, view_count, like_count, comment_count, share_count, created_at, updated_at
     FROM @extschema@.video_daily $q$, 'video');
 

@@ -111,7 +111,7 @@ CREATE OR REPLACE VIEW tthub_reporting.metrics_requests WITH (security_barrier) 
    WHERE (SELECT @extschema@._reads_all_stores(CURRENT_USER));
 COMMENT ON VIEW tthub_reporting.metrics_requests IS
   'tthub_requests_total{endpoint,status_class} and tthub_request_duration_seconds: TikTok requests since the server started.';
-COMMENT ON COLUMN tthub_reporting.metrics_requests.endpoint IS 'TikTok endpoint: oauth/token, user/info or video/list.';
+COMMENT ON COLUMN tthub_reporting.metrics_requests.endpoint IS 'TikTok endpoint: oauth/token, user/info, video/list or video/query.';
 COMMENT ON COLUMN tthub_reporting.metrics_requests.status_class IS '2xx, 4xx, 5xx ..., or error (no HTTP response).';
 COMMENT ON COLUMN tthub_reporting.metrics_requests.requests IS 'Requests completed (a counter).';
 COMMENT ON COLUMN tthub_reporting.metrics_requests.duration_seconds IS 'Their total duration in seconds (a counter).';

@@ -208,12 +208,16 @@ BEGIN
                c.relname <> 'stores' AND EXISTS (
                  SELECT 1 FROM pg_catalog.pg_constraint k
                    JOIN pg_catalog.pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey)
-                  WHERE k.conrelid = c.oid AND k.contype = 'p' AND a.attname = 'store_code') AS by_store
+                  WHERE k.conrelid = c.oid AND k.contype = 'p' AND a.attname = 'store_code')
+               -- A partitioned table's key is its partitions' (video_observations).
+               OR (c.relkind = 'p' AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                                                WHERE a.attrelid = c.oid AND a.attname = 'store_code'
+                                                  AND NOT a.attisdropped)) AS by_store
           FROM pg_catalog.pg_class c
           JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid
                                      AND d.refclassid = 'pg_catalog.pg_extension'::regclass
                                      AND d.refobjid = ext_oid AND d.deptype = 'e'
-         WHERE c.relkind = 'r'
+         WHERE c.relkind IN ('r', 'p')
            AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid = c.oid)
            AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint f
                             WHERE f.conrelid = c.oid AND f.contype = 'f' AND f.confrelid <> c.oid
@@ -244,7 +248,7 @@ BEGIN
     FROM pg_catalog.pg_class c
     JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid
                                AND d.refobjid = ext_oid AND d.deptype = 'e'
-   WHERE c.relkind = 'r' AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid = c.oid);
+   WHERE c.relkind IN ('r', 'p') AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid = c.oid);
   IF bad IS NOT NULL THEN
     RAISE EXCEPTION 'could not distribute: %', bad
       USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -270,6 +274,7 @@ BEGIN
   -- schema and the tables behind its views, none of which holds a secret (accounts
   -- reach them through _accounts_without_tokens()).
   GRANT USAGE ON SCHEMA @extschema@ TO tthub_reader;
+  GRANT SELECT ON @extschema@.videos, @extschema@.video_observations, @extschema@.refresh_calls TO tthub_reader;
   GRANT SELECT ON @extschema@.stores, @extschema@.user_daily, @extschema@.video_daily, @extschema@.sync_logs,
                   @extschema@.sync_jobs, @extschema@.sync_ledger, @extschema@.deliveries, @extschema@.clients,
                   @extschema@.video_labels TO tthub_reader;

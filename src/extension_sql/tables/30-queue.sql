@@ -8,7 +8,7 @@ CREATE TABLE @extschema@.sync_jobs (
   store_code       varchar(50) NOT NULL REFERENCES @extschema@.stores (store_code) ON DELETE CASCADE,
   job_id           bigserial   NOT NULL,
   job_type         text        NOT NULL DEFAULT 'daily_sync',
-  snapshot_date    date        NOT NULL,
+  snapshot_date    date,
   state            @extschema@.job_state NOT NULL DEFAULT 'queued',
   attempts         integer     NOT NULL DEFAULT 0,
   run_after        timestamptz NOT NULL DEFAULT now(),
@@ -23,18 +23,24 @@ CREATE TABLE @extschema@.sync_jobs (
   started_at       timestamptz,
   finished_at      timestamptz,
   updated_at       timestamptz NOT NULL DEFAULT now(),
-  PRIMARY KEY (store_code, job_id)
+  PRIMARY KEY (store_code, job_id),
+  -- Refresh jobs (tthub_enqueue_due) are for no snapshot day: they never stand in the way
+  -- of a store's daily or manual sync (one pending per store and day).
+  CONSTRAINT sync_jobs_snapshot_date_check CHECK ((job_type = 'refresh') = (snapshot_date IS NULL))
 );
 -- One pending job per store and day: enqueuing again returns it (tthub_sync).
 CREATE UNIQUE INDEX sync_jobs_one_pending_idx ON @extschema@.sync_jobs (store_code, snapshot_date)
   WHERE state IN ('queued', 'running');
+-- One pending refresh per store (tthub_enqueue_due).
+CREATE UNIQUE INDEX sync_jobs_one_refresh_idx ON @extschema@.sync_jobs (store_code)
+  WHERE state IN ('queued', 'running') AND job_type = 'refresh';
 CREATE INDEX sync_jobs_queued_idx ON @extschema@.sync_jobs (run_after) WHERE state = 'queued';
 CREATE INDEX sync_jobs_finished_idx ON @extschema@.sync_jobs (finished_at);
 COMMENT ON TABLE @extschema@.sync_jobs IS 'The sync job queue: claimed by the worker with FOR UPDATE SKIP LOCKED and held under a lease.';
 COMMENT ON COLUMN @extschema@.sync_jobs.store_code IS 'Store to sync (all its CONNECTED accounts).';
 COMMENT ON COLUMN @extschema@.sync_jobs.job_id IS 'Job number, as returned by tthub_sync.';
-COMMENT ON COLUMN @extschema@.sync_jobs.job_type IS 'daily_sync (pg_cron), manual_sync (tthub_sync) or first_sync (a new connection).';
-COMMENT ON COLUMN @extschema@.sync_jobs.snapshot_date IS 'Snapshot day the job writes, fixed when it is enqueued.';
+COMMENT ON COLUMN @extschema@.sync_jobs.job_type IS 'daily_sync (pg_cron), manual_sync (tthub_sync), first_sync (a new connection) or refresh (tthub_enqueue_due: what the refresh planner chose for the store).';
+COMMENT ON COLUMN @extschema@.sync_jobs.snapshot_date IS 'Snapshot day the job writes, fixed when it is enqueued; NULL for a refresh job (job_type refresh), which writes under the day of each observation.';
 COMMENT ON COLUMN @extschema@.sync_jobs.state IS 'See the type tthub.job_state.';
 COMMENT ON COLUMN @extschema@.sync_jobs.attempts IS 'Attempts spent (a 429 spends none).';
 COMMENT ON COLUMN @extschema@.sync_jobs.run_after IS 'Not claimed before this time (backoff, rate limit).';
