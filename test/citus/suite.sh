@@ -273,8 +273,11 @@ for view in "account_daily WHERE store_code = 's1'" "video_latest WHERE store_co
             "refresh_freshness WHERE store_code = 's1'"; do
   is "$(tasks "SELECT * FROM tthub.$view")" "Task Count: 1" "one task: $view"
 done
+# A view of tthub_reporting plans two branches (functions/15-clients.sql): the first, for
+# readers of every store, and the client readers' one, which a one-time filter skips
+# for them (and which Citus never runs: client readers are refused there).
 for view in "store_summary" "video_daily_delta" "videos" "video_curve" "video_cohorts" "refresh_freshness"; do
-  is "$(tasks "SELECT * FROM tthub_reporting.$view WHERE store_code = 's1'")" "Task Count: 1" \
+  like "$(tasks "SELECT * FROM tthub_reporting.$view WHERE store_code = 's1'")" "^Task Count: 1( Task Count: 32)?$" \
      "one task: tthub_reporting.$view of one store"
 done
 is "$(Q "SELECT citus_table_type || ' ' || shards || ' ' || nodes || ' ' || (total_bytes > 0) FROM tthub.tthub_table_sizes() WHERE table_name = 'video_daily'")" \
