@@ -30,6 +30,11 @@ is "$(s "SELECT (SELECT count(*) FROM tthub.video_daily) || '/' || (SELECT count
                (SELECT count(*) FROM tthub.sync_logs) || '/' || (SELECT count(*) FROM tthub.sync_jobs)")" "$before" \
    "every row is still there"
 is "$(s "SELECT count(*) FILTER (WHERE disabled_at IS NULL) FROM tthub.stores")" "2" "existing stores are active (new column)"
+is "$(s "SELECT count(*) FILTER (WHERE client_id IS NULL AND timezone IS NULL AND labels = '{}') FROM tthub.stores")" "2" \
+   "existing stores have no client, no label and no zone of their own (0.5's columns)"
+is "$(s "SELECT tthub.store_today('old-1') = tthub.snapshot_today() AND
+                (SELECT timezone FROM tthub_reporting.stores WHERE store_code = 'old-1') = current_setting('tthub.snapshot_timezone')")" \
+   "t" "so their day is tthub.snapshot_timezone's, as before"
 is "$(s "SELECT store_code || ' ' || followers || ' ' || accounts_connected FROM tthub.store_summary WHERE store_code = 'old-1'")" \
    "old-1 1010 1" "the new views read the old data"
 is "$(s "SELECT tthub.tthub_decrypt_token(access_token_enc, tthub.token_context(store_code, open_id, 'access_token')) FROM tthub.store_accounts")" \
@@ -112,6 +117,12 @@ like "$changes" "<   WHERE \(sync_jobs.state = 'failed'::tthub.job_state\);" "an
 echo "# pg_dump and pg_restore"
 s "INSERT INTO tthub.user_daily (store_code, open_id, snapshot_date, follower_count)
    VALUES ('old-1', 'sim-open-1', tthub.snapshot_today() - 1, 900)" >/dev/null
+# 0.5's clients, labels, zones and a client reader (the role itself is cluster-wide:
+# pg_dumpall --globals-only carries it to another cluster).
+s "SELECT tthub.tthub_add_client('Old Client'); SELECT tthub.tthub_set_store_client('old-1', 'Old Client');
+   SELECT tthub.tthub_label_store('old-1', 'spring'); SELECT tthub.tthub_set_store_timezone('old-2', 'Asia/Jakarta');
+   SELECT tthub.tthub_label_video('old-1', (SELECT min(video_id) FROM tthub.video_daily), 'hero');
+   CREATE ROLE dba_old_client_bi; SELECT tthub.tthub_grant_client_reader('dba_old_client_bi', 'Old Client')" >/dev/null 2>&1
 pg_dump -Fc -h 127.0.0.1 -p "$PORT" -U postgres -d shop -f "$DIR/shop.dump" 2>"$DIR/dump.err"
 is "$?" "0" "pg_dump succeeds"
 q "$PORT" postgres "CREATE DATABASE shop_restored" >/dev/null
@@ -121,7 +132,7 @@ is "$?" "0" "pg_restore succeeds without errors"
 digest() {  # digest DB TABLE: the table's content, in a stable order
   q "$PORT" "$1" "SELECT count(*) || ':' || md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM tthub.$2 t"
 }
-for t in stores store_accounts user_daily video_daily sync_logs sync_jobs sync_ledger; do
+for t in stores store_accounts user_daily video_daily sync_logs sync_jobs sync_ledger clients video_labels client_readers; do
   is "$(digest shop_restored "$t")" "$(digest shop "$t")" "tthub.$t comes back identical"
 done
 r() { q "$PORT" shop_restored "$1"; }
@@ -135,4 +146,7 @@ is "$(r "SELECT follower_change FROM tthub.account_daily WHERE store_code = 'old
 is "$(r "SELECT has_table_privilege('tthub_reader', 'tthub_reporting.video_daily', 'SELECT')::text || has_column_privilege('tthub_reader', 'tthub.store_accounts', 'access_token_enc', 'SELECT')::text")" \
    "truefalse" "privileges are restored with the extension"
 
+is "$(r "SET ROLE dba_old_client_bi; SELECT string_agg(DISTINCT store_code || ' ' || client || ' ' || labels::text, ',') FROM tthub_reporting.video_daily")" \
+   "old-1 Old Client {spring}" "the restored client reader reads its client's store only"
+is "$(r "SELECT count(*) FROM tthub_reporting.video_daily WHERE video_labels = '{hero}'")" "1" "video labels come back"
 tap_done

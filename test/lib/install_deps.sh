@@ -9,6 +9,7 @@ TTHUB_DEBIAN_PACKAGES=(
   dpkg-dev debhelper postgresql-server-dev-all lintian
   liblz4-dev libzstd-dev libkrb5-dev  # building Citus for test/citus (Debian 12 has no package)
   prometheus-postgres-exporter
+  libfaketime  # test/integration/store_days.sh: a server clock just before a UTC midnight
 )
 
 install_deps() {

@@ -1,13 +1,13 @@
 -- Schema contract analysts and Citus rely on.
 BEGIN;
-SELECT plan(30);
+SELECT plan(31);
 
 SELECT has_schema('tthub');
 SELECT has_schema('tthub_reporting');
 SELECT tables_are('tthub', ARRAY['stores', 'store_accounts', 'user_daily', 'video_daily', 'sync_logs',
                                 'sync_jobs', 'sync_ledger', 'oauth_states', 'oauth_invites', 'webhooks', 'events',
                                 'deliveries', 'videos', 'video_observations', 'account_refresh', 'refresh_calls',
-                                'tiktok_events']);
+                                'tiktok_events', 'clients', 'video_labels', 'client_readers']);
 SELECT col_is_pk('tthub', 'stores', 'store_code', 'stores keyed by store_code');
 SELECT col_is_pk('tthub', 'store_accounts', ARRAY['store_code', 'open_id'], 'one row per (store, account)');
 SELECT col_is_pk('tthub', 'user_daily', ARRAY['store_code', 'open_id', 'snapshot_date'], 'user_daily natural key');
@@ -67,11 +67,13 @@ SELECT set_eq($$ SELECT unnest(extconfig)::regclass::text FROM pg_extension WHER
         'tthub.sync_jobs_job_id_seq', 'tthub.sync_ledger', 'tthub.oauth_invites',
         'tthub.webhooks', 'tthub.webhooks_webhook_id_seq', 'tthub.events', 'tthub.events_event_id_seq',
         'tthub.deliveries', 'tthub.deliveries_delivery_id_seq', 'tthub.videos', 'tthub.account_refresh',
-        'tthub.refresh_calls', 'tthub.tiktok_events', 'tthub.tiktok_events_event_id_seq'],
+        'tthub.refresh_calls', 'tthub.tiktok_events', 'tthub.tiktok_events_event_id_seq', 'tthub.clients',
+        'tthub.clients_client_id_seq', 'tthub.video_labels', 'tthub.client_readers'],
   'pg_dump keeps the data of every table');
 SELECT has_role('tthub_admin');
 SELECT has_role('tthub_reader');
 SELECT has_role('tthub_oauth');
+SELECT has_role('tthub_client_reader');
 SELECT hasnt_column('tthub', 'accounts', 'access_token_enc', 'the accounts view has no token column');
 SELECT hasnt_column('tthub', 'accounts', 'refresh_token_enc', 'the accounts view has no refresh token column');
 SELECT is((SELECT extrelocatable FROM pg_extension WHERE extname = 'tthub'), false, 'not relocatable');

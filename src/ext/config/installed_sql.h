@@ -20,6 +20,8 @@ struct Sql {
   bool has_worker_notify() const { return at_least(0, 5); }
   // 0.5: tthub.videos, video_observations and refresh jobs (issue 19).
   bool has_videos() const { return at_least(0, 5); }
+  // 0.5: each store's own day (stores.timezone, tthub.store_today(store_code)).
+  bool has_store_days() const { return at_least(0, 5); }
 };
 
 // The installed version as of the current transaction (probed at its first call).

@@ -227,7 +227,7 @@ void define_all() {
                           "Once per account and expiry.", &token_expiry_warning_s, 7 * 86400, 3600, 365 * 86400,
                           PGC_SIGHUP, GUC_UNIT_S, nullptr, nullptr, nullptr);
   DefineCustomIntVariable("tthub.day_complete_deadline",
-                          "Time of day (after midnight in tthub.snapshot_timezone) by which a store's day must be complete.",
+                          "Time of day (after midnight in the store's time zone, else tthub.snapshot_timezone) by which a store's day must be complete.",
                           "Past it, sync.day_incomplete is sent once per store and day; -1 (the default) sends none.",
                           &day_complete_deadline_min, -1, -1, 24 * 60 - 1, PGC_SIGHUP, GUC_UNIT_MIN, nullptr,
                           nullptr, nullptr);

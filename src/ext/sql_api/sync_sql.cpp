@@ -31,7 +31,7 @@ Claimed claim_or_create(tthub::DbWork &db, const std::string &store) {
       throw tthub::Error("P0002", "store \"" + store + "\" does not exist");
     // The day first, passed in: Citus refuses snapshot_today() (COALESCE over a
     // setting) inside an UPDATE of sync_jobs.
-    int32_t today = tthub::snapshots::today();
+    int32_t today = tthub::snapshots::today(store);
     std::optional<tthub::JobSpec> job = tthub::queue::claim_or_create(store, today);
     if (!job) return;
     c.found = true;

@@ -2,6 +2,7 @@
 
 #include <unordered_set>
 
+#include "ext/config/installed_sql.h"
 #include "ext/pg/spi.h"
 #include "ext/sync/job_queue.h"
 #include "ext/sync/video_writer.h"
@@ -23,8 +24,14 @@ void write_user(const Target &t, const tiktok::UserInfo &u) {
        spi::int8(u.likes_count), spi::int8(u.video_count)});
 }
 
-int32_t today() {
-  spi::exec("SELECT tthub.snapshot_today()", {});
+int32_t today(const std::string &store_code) {
+  // SQL older than 0.5 (before ALTER EXTENSION tthub UPDATE) has no per-store day:
+  // every store's day is then tthub.snapshot_timezone's.
+  if (installed::sql().has_store_days()) {
+    spi::exec("SELECT tthub.store_today($1::text)", {spi::text(store_code)});
+  } else {
+    spi::exec("SELECT tthub.snapshot_today()", {});
+  }
   return spi::get_int4(0, 1).value_or(0);  // DateADT is an int4
 }
 

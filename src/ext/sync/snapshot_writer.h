@@ -24,10 +24,11 @@ struct Target {
   bool videos = false;      // ... and 0.5's tthub.videos and video_observations (has_videos)
 };
 
-// The snapshot day as of now (tthub.snapshot_today(), in tthub.snapshot_timezone). A
-// sync writes an account under the day it starts observing it, whatever day its job
-// was enqueued for (README, "The snapshot day").
-int32_t today();
+// The store's snapshot day as of now: tthub.store_today(store_code), in the store's
+// time zone (else tthub.snapshot_timezone), the one home of that rule. A sync writes an
+// account under the day it starts observing it, whatever day its job was enqueued for
+// (README, "The snapshot day").
+int32_t today(const std::string &store_code);
 
 void write_user(const Target &t, const tiktok::UserInfo &u);
 

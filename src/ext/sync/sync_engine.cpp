@@ -448,7 +448,7 @@ void SyncEngine::start_next_account(Job &job) {
         account_failed(job, f);
         continue;
       }
-      db(job, [&] { job.target.snapshot_date = snapshots::today(); });
+      db(job, [&] { job.target.snapshot_date = snapshots::today(job.spec.store_code); });
       continue;  // a refresh is active: the loop ends
     }
     job.sync = std::make_unique<tiktok::AccountSync>(std::move(account.credentials), config_.sync, epoch_ms() / 1000);
@@ -468,7 +468,7 @@ void SyncEngine::start_next_account(Job &job) {
 // attempt's checkpoint of the same account-day is continued from.
 void SyncEngine::open_account_day(Job &job) {
   db(job, [&] {
-    job.target.snapshot_date = snapshots::today();
+    job.target.snapshot_date = snapshots::today(job.spec.store_code);
     job.target.checkpoints = installed::sql().has_checkpoints();
     job.target.videos = installed::sql().has_videos();
     snapshots::Checkpoint c = snapshots::ledger_open(job.target);

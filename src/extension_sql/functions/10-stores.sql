@@ -116,3 +116,57 @@ $$;
 COMMENT ON FUNCTION @extschema@.tthub_enable_store(text) IS 'Sync a disabled store again.';
 REVOKE ALL ON FUNCTION @extschema@.tthub_enable_store(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.tthub_enable_store(text) TO tthub_admin;
+
+------------------------------------------------------------------------------
+-- The snapshot day: the one home of the rule. A store's day is the calendar day in
+-- its own time zone (stores.timezone), or in tthub.snapshot_timezone when it has
+-- none. The worker (src/ext/sync/snapshot_writer.cpp), the queue, the ledger's
+-- alerts and health all ask these functions.
+------------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION @extschema@._day_zone(timezone text) RETURNS text
+  LANGUAGE sql STABLE PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+  RETURN coalesce(timezone, nullif(current_setting('tthub.snapshot_timezone', true), ''), 'UTC');
+COMMENT ON FUNCTION @extschema@._day_zone(text) IS
+  'Internal: the time zone of a day: the store''s own (stores.timezone), else tthub.snapshot_timezone, else UTC.';
+
+CREATE OR REPLACE FUNCTION @extschema@._day_in(timezone text) RETURNS date
+  LANGUAGE sql STABLE PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+  RETURN (now() AT TIME ZONE @extschema@._day_zone(timezone))::date;
+COMMENT ON FUNCTION @extschema@._day_in(text) IS
+  'Internal: today in a store''s time zone (stores.timezone; NULL: tthub.snapshot_timezone).';
+
+------------------------------------------------------------------------------
+-- Each store's own day (issue 21). The zone is an IANA name PostgreSQL knows
+-- (pg_timezone_names); abbreviations and POSIX strings are refused, since their
+-- meaning is easy to get wrong (POSIX signs are reversed).
+------------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION @extschema@.tthub_set_store_timezone(store_code text, timezone text) RETURNS void
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  old_zone text;
+  old_day date;
+  tz constant text := btrim(timezone);
+BEGIN
+  PERFORM @extschema@._require_store(store_code);
+  IF timezone IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_timezone_names z WHERE z.name = tz) THEN
+    RAISE EXCEPTION 'unknown time zone "%"', timezone
+      USING ERRCODE = 'TH205',
+            HINT = 'Use an IANA name such as Asia/Jakarta or America/New_York (SELECT name FROM pg_timezone_names); NULL returns the store to tthub.snapshot_timezone.';
+  END IF;
+  SELECT s.timezone INTO old_zone FROM @extschema@.stores s WHERE s.store_code = tthub_set_store_timezone.store_code;
+  old_day := @extschema@._day_in(old_zone);
+  UPDATE @extschema@.stores s SET timezone = tz, updated_at = now()
+   WHERE s.store_code = tthub_set_store_timezone.store_code;
+  RAISE NOTICE 'store "%" now has its days in %: today is % there (it was % in %)', store_code,
+    @extschema@._day_zone(tz), @extschema@._day_in(tz), old_day, @extschema@._day_zone(old_zone)
+    USING DETAIL = 'Snapshot days from now on follow the new zone; days already stored keep their dates.';
+END
+$$;
+COMMENT ON FUNCTION @extschema@.tthub_set_store_timezone(text, text) IS
+  'Set the IANA time zone of a store''s snapshot days (NULL: tthub.snapshot_timezone). Days from now on follow it; stored days keep their dates.';
+REVOKE ALL ON FUNCTION @extschema@.tthub_set_store_timezone(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.tthub_set_store_timezone(text, text) TO tthub_admin;

@@ -12,7 +12,7 @@ CREATE OR REPLACE FUNCTION @extschema@._enqueue(p_store_code text, p_job_type te
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  day date := @extschema@.snapshot_today();
+  day date := @extschema@.store_today(p_store_code);
   jid bigint;
 BEGIN
   INSERT INTO @extschema@.sync_jobs (store_code, snapshot_date, job_type)
@@ -28,7 +28,7 @@ BEGIN
   RETURN jid;
 END
 $$;
-COMMENT ON FUNCTION @extschema@._enqueue(text, text) IS 'Internal: enqueue (or find the pending) job of a store for today.';
+COMMENT ON FUNCTION @extschema@._enqueue(text, text) IS 'Internal: enqueue (or find the pending) job of a store for its today (in its time zone).';
 REVOKE ALL ON FUNCTION @extschema@._enqueue(text, text) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION @extschema@.tthub_sync(store_code text) RETURNS bigint
@@ -55,19 +55,52 @@ COMMENT ON FUNCTION @extschema@.tthub_sync(text) IS
 REVOKE ALL ON FUNCTION @extschema@.tthub_sync(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.tthub_sync(text) TO tthub_admin;
 
-CREATE OR REPLACE FUNCTION @extschema@.tthub_sync_all() RETURNS integer
-  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+-- The stores to sync and each one's today. The day is computed here, on the
+-- coordinator, store by store (a few hundred rows of a reference table on Citus),
+-- then the jobs are written by one statement: a stable function of a setting inside
+-- a distributed INSERT ... SELECT would run on the worker nodes.
+CREATE OR REPLACE FUNCTION @extschema@._stores_to_sync(OUT store_codes text[], OUT days date[])
+  LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  r record;
+BEGIN
+  store_codes := '{}';
+  days := '{}';
+  FOR r IN
+    SELECT s.store_code, s.timezone FROM @extschema@.stores s
+     WHERE s.disabled_at IS NULL
+       AND s.store_code IN (SELECT a.store_code FROM @extschema@.store_accounts a WHERE a.status IN ('CONNECTED', 'ERROR'))
+     ORDER BY s.store_code
+  LOOP
+    store_codes := store_codes || r.store_code::text;
+    days := days || @extschema@._day_in(r.timezone);
+  END LOOP;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._stores_to_sync() IS
+  'Internal: active stores with an account to sync (CONNECTED or ERROR), and today in each one''s time zone.';
+REVOKE ALL ON FUNCTION @extschema@._stores_to_sync() FROM PUBLIC;
+
+-- The daily jobs of the stores to sync, each for its today; only_turned: only the
+-- stores whose today has no job yet (any state: a day is enqueued once that way).
+CREATE OR REPLACE FUNCTION @extschema@._enqueue_daily(only_turned boolean) RETURNS integer
+  LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   created integer;
+  t record;
 BEGIN
+  SELECT * INTO t FROM @extschema@._stores_to_sync();
   WITH enqueued AS (
     INSERT INTO @extschema@.sync_jobs (store_code, snapshot_date, job_type)
-    SELECT DISTINCT a.store_code, @extschema@.snapshot_today(), 'daily_sync'
-      FROM @extschema@.store_accounts a
-      JOIN @extschema@.stores s ON s.store_code = a.store_code AND s.disabled_at IS NULL
-     WHERE a.status IN ('CONNECTED', 'ERROR')
+    SELECT x.store_code, x.day, 'daily_sync' FROM unnest(t.store_codes, t.days) AS x(store_code, day)
+     WHERE NOT only_turned
+        OR (x.store_code, x.day) NOT IN (  -- uncorrelated: Citus plans it on its own
+             SELECT j.store_code::text, j.snapshot_date FROM @extschema@.sync_jobs j
+              WHERE j.snapshot_date >= (SELECT min(d) FROM unnest(t.days) d))
     ON CONFLICT (store_code, snapshot_date) WHERE state IN ('queued', 'running') DO NOTHING
     RETURNING 1)
   SELECT count(*) INTO created FROM enqueued;
@@ -77,8 +110,20 @@ BEGIN
   RETURN created;
 END
 $$;
+COMMENT ON FUNCTION @extschema@._enqueue_daily(boolean) IS
+  'Internal: enqueue the daily sync of every store to sync for its today (only_turned: only those whose today has no job yet); returns how many jobs were created.';
+REVOKE ALL ON FUNCTION @extschema@._enqueue_daily(boolean) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION @extschema@.tthub_sync_all() RETURNS integer
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  RETURN @extschema@._enqueue_daily(false);
+END
+$$;
 COMMENT ON FUNCTION @extschema@.tthub_sync_all() IS
-  'Enqueue today''s sync of every store with a CONNECTED account (what pg_cron runs); returns how many jobs were created.';
+  'Enqueue today''s sync (each store''s today, in its time zone) of every active store with a CONNECTED account (what the pg_cron job of tthub_schedule_daily_sync runs); returns how many jobs were created.';
 REVOKE ALL ON FUNCTION @extschema@.tthub_sync_all() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.tthub_sync_all() TO tthub_admin;
 
@@ -311,6 +356,45 @@ $$;
 COMMENT ON FUNCTION @extschema@._cron_schedule(text, text, text) IS
   'Internal: create or update the named pg_cron job (schedule in GMT); returns its cron job id.';
 REVOKE ALL ON FUNCTION @extschema@._cron_schedule(text, text, text) FROM PUBLIC;
+
+-- Each store shortly after its own midnight: run often (every 10 minutes), it enqueues
+-- the stores whose day has turned, that is whose today has no job yet (done, failed or
+-- dead ones count: a day is enqueued once; tthub_retry_job and tthub_sync are the
+-- ways to run it again).
+CREATE OR REPLACE FUNCTION @extschema@.tthub_sync_day_turned() RETURNS integer
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  RETURN @extschema@._enqueue_daily(true);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.tthub_sync_day_turned() IS
+  'Enqueue the daily sync of every active store with a CONNECTED account whose today (in its time zone) has no job yet: run every few minutes (tthub_schedule_local_midnight_sync), each store syncs shortly after its own midnight. Returns how many jobs were created.';
+REVOKE ALL ON FUNCTION @extschema@.tthub_sync_day_turned() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.tthub_sync_day_turned() TO tthub_admin;
+
+CREATE OR REPLACE FUNCTION @extschema@.tthub_schedule_local_midnight_sync(every_minutes integer DEFAULT 10) RETURNS bigint
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF every_minutes IS NULL OR every_minutes NOT BETWEEN 1 AND 59 THEN
+    RAISE EXCEPTION 'every_minutes must be between 1 and 59' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF to_regnamespace('cron') IS NULL THEN
+    RAISE EXCEPTION 'pg_cron is not installed in this database'
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'CREATE EXTENSION pg_cron in the database named by cron.database_name.';
+  END IF;
+  -- The same job as tthub_schedule_daily_sync: one entry, either way.
+  RETURN cron.schedule('tthub-daily-sync', format('*/%s * * * *', every_minutes),
+                       'SELECT @extschema@.tthub_sync_day_turned()');
+END
+$$;
+COMMENT ON FUNCTION @extschema@.tthub_schedule_local_midnight_sync(integer) IS
+  'Create or replace the pg_cron job "tthub-daily-sync" so that it runs tthub_sync_day_turned() every every_minutes minutes: each store syncs within that long after its own local midnight. Returns the cron job id.';
+REVOKE ALL ON FUNCTION @extschema@.tthub_schedule_local_midnight_sync(integer) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION @extschema@._cron_unschedule(jobname text) RETURNS boolean
   LANGUAGE plpgsql VOLATILE

@@ -1,10 +1,29 @@
 -- Snapshots: the snapshot day, and retention of snapshots, jobs, logs and OAuth rows.
 
+-- The snapshot day: the rule is tthub._day_in (functions/10-stores.sql).
 CREATE OR REPLACE FUNCTION @extschema@.snapshot_today() RETURNS date
   LANGUAGE sql STABLE
   SET search_path = pg_catalog, pg_temp
-  RETURN (now() AT TIME ZONE coalesce(nullif(current_setting('tthub.snapshot_timezone', true), ''), 'UTC'))::date;
-COMMENT ON FUNCTION @extschema@.snapshot_today() IS 'Today in tthub.snapshot_timezone: the snapshot day a sync enqueued now writes.';
+  RETURN @extschema@._day_in(NULL);
+COMMENT ON FUNCTION @extschema@.snapshot_today() IS
+  'Today in tthub.snapshot_timezone: the snapshot day of a store without a time zone of its own.';
+
+-- PL/pgSQL: Citus cannot plan a parameterised LANGUAGE sql function over its tables.
+CREATE OR REPLACE FUNCTION @extschema@.store_today(store_code text) RETURNS date
+  LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  tz text;
+BEGIN
+  SELECT s.timezone INTO tz FROM @extschema@.stores s WHERE s.store_code = store_today.store_code;
+  RETURN @extschema@._day_in(tz);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.store_today(text) IS
+  'Today in the store''s time zone (tthub.snapshot_timezone when it has none): the snapshot day a sync of the store started now writes.';
+REVOKE ALL ON FUNCTION @extschema@.store_today(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.store_today(text) TO tthub_admin;
 
 ------------------------------------------------------------------------------
 -- Retention of snapshots (for pg_cron)

@@ -456,7 +456,9 @@ COMMENT ON COLUMN @extschema@.refresh_freshness.calls_today IS 'TikTok requests 
 GRANT SELECT ON @extschema@.video_curve, @extschema@.video_cohorts, @extschema@.refresh_freshness TO tthub_admin;
 
 -- The same per tier over every store: what the metrics export.
-CREATE OR REPLACE VIEW tthub_reporting.metrics_refresh_tiers AS
+-- Not a client's: a client reader gets no row (the gate above a fence, as in 64-metrics).
+CREATE OR REPLACE VIEW tthub_reporting.metrics_refresh_tiers WITH (security_barrier) AS
+  SELECT * FROM (
   SELECT t.tier, coalesce(x.videos, 0)::float8 AS videos,
          coalesce(x.p50, 0)::float8 AS age_p50_seconds, coalesce(x.p95, 0)::float8 AS age_p95_seconds,
          coalesce(k.calls, 0)::float8 AS calls_today
@@ -467,7 +469,9 @@ CREATE OR REPLACE VIEW tthub_reporting.metrics_refresh_tiers AS
                  FROM @extschema@.videos v WHERE v.removed_at IS NULL GROUP BY 1) x ON x.tier = t.tier
     LEFT JOIN (SELECT c.tier, sum(c.calls) AS calls FROM @extschema@.refresh_calls c
                 WHERE c.call_date = (now() AT TIME ZONE 'UTC')::date GROUP BY c.tier) k ON k.tier = t.tier
-   ORDER BY t.n;
+   ORDER BY t.n
+  OFFSET 0) q
+   WHERE (SELECT @extschema@._reads_all_stores(CURRENT_USER));
 COMMENT ON VIEW tthub_reporting.metrics_refresh_tiers IS
   'tthub_refresh_videos, tthub_refresh_age_p50_seconds, tthub_refresh_age_p95_seconds and tthub_refresh_calls_today{tier}: the achieved refresh interval per tier over every store.';
 COMMENT ON COLUMN tthub_reporting.metrics_refresh_tiers.tier IS 'fresh, young or old.';
@@ -477,31 +481,33 @@ COMMENT ON COLUMN tthub_reporting.metrics_refresh_tiers.age_p95_seconds IS '95th
 COMMENT ON COLUMN tthub_reporting.metrics_refresh_tiers.calls_today IS 'TikTok requests the refresh spent on the tier today (UTC).';
 GRANT SELECT ON tthub_reporting.metrics_refresh_tiers TO tthub_reader, tthub_admin;
 
--- What readers read: videos with a cover only while its link works (TikTok's links
+-- What readers read (per store or video: made by _create_reporting_view, with the
+-- client's filter and the client, labels, video_labels columns, functions/15-clients.sql):
+-- videos with a cover only while its link works (TikTok's links
 -- expire 6 hours after they are handed out, reference section 8).
-CREATE OR REPLACE VIEW tthub_reporting.videos AS
+SELECT @extschema@._create_reporting_view('videos', $q$
   SELECT store_code, video_id, open_id, title, description, create_time, duration, height, width, share_url,
          embed_link,
          CASE WHEN cover_fetched_at > now() - interval '6 hours' THEN cover_image_url END AS cover_image_url,
          cover_fetched_at,
          view_count, like_count, comment_count, share_count, first_seen_at, last_seen_at, last_observed_at, removed_at,
          @extschema@.video_tier(create_time) AS tier
-    FROM @extschema@.videos;
+    FROM @extschema@.videos $q$, 'video');
 COMMENT ON VIEW tthub_reporting.videos IS
   'One row per video: metadata, latest counters, first and last seen, removed_at, its refresh tier; the cover link only while it works (6 hours after TikTok handed it out, cover_fetched_at).';
-CREATE OR REPLACE VIEW tthub_reporting.video_observations AS
+SELECT @extschema@._create_reporting_view('video_observations', $q$
   SELECT store_code, open_id, video_id, observed_at, view_count, like_count, comment_count, share_count
-    FROM @extschema@.video_observations;
-CREATE OR REPLACE VIEW tthub_reporting.video_curve AS
+    FROM @extschema@.video_observations $q$, 'video');
+SELECT @extschema@._create_reporting_view('video_curve', $q$
   SELECT store_code, video_id, open_id, title, create_time, views_1h, views_6h, views_24h, views_48h, views_7d,
          likes_24h, comments_24h, shares_24h, views_per_hour_24h, observations
-    FROM @extschema@.video_curve;
-CREATE OR REPLACE VIEW tthub_reporting.video_cohorts AS
+    FROM @extschema@.video_curve $q$, 'video');
+SELECT @extschema@._create_reporting_view('video_cohorts', $q$
   SELECT store_code, posted_date, videos_posted, videos_with_24h, median_views_24h, videos_with_7d, median_views_7d
-    FROM @extschema@.video_cohorts;
-CREATE OR REPLACE VIEW tthub_reporting.refresh_freshness AS
+    FROM @extschema@.video_cohorts $q$, 'store');
+SELECT @extschema@._create_reporting_view('refresh_freshness', $q$
   SELECT store_code, tier, videos, videos_never_observed, oldest_latest_observation, age_p50_seconds, age_p95_seconds,
          calls_today
-    FROM @extschema@.refresh_freshness;
+    FROM @extschema@.refresh_freshness $q$, 'store');
 COMMENT ON COLUMN tthub_reporting.videos.cover_image_url IS 'Cover image link while it works; NULL once 6 hours passed since cover_fetched_at (TikTok''s links expire).';
 COMMENT ON COLUMN tthub_reporting.videos.tier IS 'Refresh tier now: fresh, young or old.';

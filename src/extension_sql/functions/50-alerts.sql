@@ -462,9 +462,11 @@ AS $$
 DECLARE
   r record;
   n integer := 0;
-  today date := @extschema@.snapshot_today();
-  tz text := coalesce(nullif(current_setting('tthub.snapshot_timezone', true), ''), 'UTC');
+  today date;
   deadline timestamptz;
+  codes text[] := '{}';
+  days date[] := '{}';
+  deadlines timestamptz[] := '{}';
 BEGIN
   FOR r IN
     SELECT a.store_code, a.open_id, a.refresh_token_expires_at AS expires
@@ -486,33 +488,39 @@ BEGIN
   IF day_deadline_minutes IS NULL OR day_deadline_minutes < 0 THEN
     RETURN n;
   END IF;
-  deadline := (today::timestamp + make_interval(mins => day_deadline_minutes)) AT TIME ZONE tz;
-  IF now() < deadline THEN
-    RETURN n;
-  END IF;
+  -- Each store's today and deadline in its own time zone, computed here (on the
+  -- coordinator), for the stores whose deadline has passed.
+  FOR r IN SELECT s.store_code, s.timezone FROM @extschema@.stores s WHERE s.disabled_at IS NULL LOOP
+    today := @extschema@._day_in(r.timezone);
+    deadline := (today::timestamp + make_interval(mins => day_deadline_minutes)) AT TIME ZONE @extschema@._day_zone(r.timezone);
+    CONTINUE WHEN now() < deadline;
+    codes := codes || r.store_code::text;
+    days := days || today;
+    deadlines := deadlines || deadline;
+  END LOOP;
   FOR r IN
-    SELECT a.store_code, count(*) AS incomplete
+    SELECT a.store_code, d.today, d.deadline, count(*) AS incomplete
       FROM @extschema@.store_accounts a
-      JOIN @extschema@.stores s ON s.store_code = a.store_code AND s.disabled_at IS NULL
-     WHERE a.status IN ('CONNECTED', 'ERROR') AND a.connected_at < deadline
+      JOIN unnest(codes, days, deadlines) AS d(store_code, today, deadline) ON d.store_code = a.store_code
+     WHERE a.status IN ('CONNECTED', 'ERROR') AND a.connected_at < d.deadline
        AND NOT EXISTS (SELECT 1 FROM @extschema@.sync_ledger l
                         WHERE l.store_code = a.store_code AND l.open_id = a.open_id
-                          AND l.snapshot_date = today AND l.complete)
-     GROUP BY a.store_code
+                          AND l.snapshot_date = d.today AND l.complete)
+     GROUP BY a.store_code, d.today, d.deadline
     HAVING NOT EXISTS (SELECT 1 FROM @extschema@.events e
                         WHERE e.store_code = a.store_code AND e.event = 'sync.day_incomplete'
-                          AND e.data ->> 'snapshot_date' = today::text)
+                          AND e.data ->> 'snapshot_date' = d.today::text)
   LOOP
     PERFORM @extschema@._emit_event('sync.day_incomplete', r.store_code,
-      pg_catalog.jsonb_build_object('snapshot_date', today::text, 'accounts_incomplete', r.incomplete,
-                                    'deadline', deadline));
+      pg_catalog.jsonb_build_object('snapshot_date', r.today::text, 'accounts_incomplete', r.incomplete,
+                                    'deadline', r.deadline));
     n := n + 1;
   END LOOP;
   RETURN n;
 END
 $$;
 COMMENT ON FUNCTION @extschema@._scan_alert_events(interval, integer) IS
-  'Internal: emit account.token_expiring (refresh token expires within expiry_warning; once per account and expiry, remembered in store_accounts.token_expiry_warned_for) and sync.day_incomplete (today not complete day_deadline_minutes after midnight in tthub.snapshot_timezone; once per store and day; negative: never).';
+  'Internal: emit account.token_expiring (refresh token expires within expiry_warning; once per account and expiry, remembered in store_accounts.token_expiry_warned_for) and sync.day_incomplete (a store''s today not complete day_deadline_minutes after its midnight, in the store''s time zone; once per store and day; negative: never).';
 REVOKE ALL ON FUNCTION @extschema@._scan_alert_events(interval, integer) FROM PUBLIC;
 
 -- Events and finished deliveries older than the retention; an event with a

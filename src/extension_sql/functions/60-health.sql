@@ -85,13 +85,15 @@ CREATE OR REPLACE VIEW @extschema@.health AS
        WHERE a.status IN ('CONNECTED', 'ERROR') AND a.connected_at < now() - interval '1 day'
          AND (a.store_code, a.open_id) NOT IN (  -- uncorrelated: Citus plans it on its own
                SELECT l.store_code, l.open_id FROM @extschema@.sync_ledger l
-                WHERE l.complete AND l.snapshot_date >= @extschema@.snapshot_today() - 1))::float8,
-     'Accounts to sync (CONNECTED or ERROR, store active, connected over a day ago) with no complete snapshot day since yesterday.'),
+                 JOIN @extschema@.stores t ON t.store_code = l.store_code
+                WHERE l.complete AND l.snapshot_date >= @extschema@._day_in(t.timezone) - 1))::float8,
+     'Accounts to sync (CONNECTED or ERROR, store active, connected over a day ago) with no complete snapshot day since yesterday (in the store''s time zone).'),
     ('tthub_incomplete_days_7d',
      (SELECT count(*) FROM @extschema@.sync_ledger l
-       WHERE NOT l.complete AND l.snapshot_date >= @extschema@.snapshot_today() - 7
-         AND l.snapshot_date < @extschema@.snapshot_today())::float8,
-     'Account-days of the last 7 days (today excluded) whose latest sync stopped before the end of the video list (tthub.sync_ledger).'),
+        JOIN @extschema@.stores t ON t.store_code = l.store_code
+       WHERE NOT l.complete AND l.snapshot_date >= @extschema@._day_in(t.timezone) - 7
+         AND l.snapshot_date < @extschema@._day_in(t.timezone))::float8,
+     'Account-days of the last 7 days (the store''s today, in its time zone, excluded) whose latest sync stopped before the end of the video list (tthub.sync_ledger).'),
     ('tthub_refresh_tokens_expiring_7d',
      (SELECT count(*) FROM @extschema@.accounts a
         JOIN @extschema@.stores s ON s.store_code = a.store_code AND s.disabled_at IS NULL

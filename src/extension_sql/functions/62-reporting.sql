@@ -194,89 +194,117 @@ COMMENT ON COLUMN @extschema@.store_summary.last_successful_sync IS 'When an acc
 COMMENT ON COLUMN @extschema@.store_summary.consecutive_failures IS 'Failed sync attempts since the last success.';
 GRANT SELECT ON @extschema@.store_summary TO tthub_admin;
 
-CREATE OR REPLACE VIEW tthub_reporting.stores AS
-  SELECT store_code, store_name, pic_name, pic_contact, created_at, updated_at, disabled_at
-    FROM @extschema@.stores;
+-- What readers read. Per-store views are made by tthub._create_reporting_view
+-- (functions/15-clients.sql): a client reader (tthub_grant_client_reader) sees its
+-- clients' stores only, leak-proof; they end with the store's client and labels,
+-- per-video ones also with video_labels. Views that are not per store (health, the
+-- job queue) show a client reader nothing. All are security barriers.
+SELECT @extschema@._create_reporting_view('stores', $q$
+  SELECT s.store_code, s.store_name, s.pic_name, s.pic_contact, s.created_at, s.updated_at, s.disabled_at,
+         @extschema@._day_zone(s.timezone) AS timezone
+    FROM @extschema@.stores s $q$, 'store');
 
-CREATE OR REPLACE VIEW tthub_reporting.accounts AS
+SELECT @extschema@._create_reporting_view('accounts', $q$
   SELECT store_code, open_id, display_name, avatar_url, scope, status::text AS status, status_reason,
          token_expires_at, refresh_token_expires_at, last_sync_at, connected_at, updated_at
-    FROM @extschema@.accounts;
+    FROM @extschema@.accounts $q$, 'store');
 
-CREATE OR REPLACE VIEW tthub_reporting.user_daily AS
+SELECT @extschema@._create_reporting_view('user_daily', $q$
   SELECT store_code, open_id, snapshot_date, display_name, avatar_url, follower_count, following_count,
          likes_count, video_count, created_at, updated_at
-    FROM @extschema@.user_daily;
+    FROM @extschema@.user_daily $q$, 'store');
 
 -- A cover link works 6 hours after TikTok hands it out (reference section 8): an
 -- older one is not shown as if it did.
-CREATE OR REPLACE VIEW tthub_reporting.video_daily AS
-  SELECT store_code, video_id, snapshot_date, open_id, title, description, CASE WHEN updated_at > now() - interval '6 hours' THEN cover_image_url END AS cover_image_url, share_url,
+SELECT @extschema@._create_reporting_view('video_daily', $q$
+  SELECT store_code, video_id, snapshot_date, open_id, title, description,
+         CASE WHEN updated_at > now() - interval '6 hours' THEN cover_image_url END AS cover_image_url, share_url,
          create_time, duration, view_count, like_count, comment_count, share_count, created_at, updated_at
-    FROM @extschema@.video_daily;
+    FROM @extschema@.video_daily $q$, 'video');
 
-CREATE OR REPLACE VIEW tthub_reporting.sync_logs AS
+SELECT @extschema@._create_reporting_view('sync_logs', $q$
   SELECT store_code, log_id, job_id, open_id, job_type, status::text AS status, message, records_processed,
          http_status, started_at, completed_at
-    FROM @extschema@.sync_logs;
+    FROM @extschema@.sync_logs $q$, 'store');
 
-CREATE OR REPLACE VIEW tthub_reporting.sync_jobs AS
+SELECT @extschema@._create_reporting_view('sync_jobs', $q$
   SELECT store_code, job_id, job_type, snapshot_date, state::text AS state, attempts, run_after, lease_until,
          worker_pid, current_open_id, pages_fetched, videos_seen, last_error, last_http_status, created_at,
          started_at, finished_at, updated_at
-    FROM @extschema@.sync_jobs;
+    FROM @extschema@.sync_jobs $q$, 'store');
 
-CREATE OR REPLACE VIEW tthub_reporting.sync_ledger AS
+SELECT @extschema@._create_reporting_view('sync_ledger', $q$
   SELECT store_code, open_id, snapshot_date, job_id, pages_fetched, videos_seen, complete, started_at,
          finished_at, updated_at
-    FROM @extschema@.sync_ledger;
+    FROM @extschema@.sync_ledger $q$, 'store');
 
-CREATE OR REPLACE VIEW tthub_reporting.sync_progress AS
+SELECT @extschema@._create_reporting_view('sync_progress', $q$
   SELECT store_code, job_id, open_id, pages_fetched, videos_seen, started_at, attempt, lease_until, worker_pid
-    FROM @extschema@.sync_progress;
+    FROM @extschema@.sync_progress $q$, 'store');
 
-CREATE OR REPLACE VIEW tthub_reporting.job_queue AS
-  SELECT state::text AS state, jobs, next_run_after FROM @extschema@.job_queue;
+-- Counts over every store: an operator's view, not a client's.
+CREATE OR REPLACE VIEW tthub_reporting.job_queue WITH (security_barrier) AS
+  SELECT * FROM (
+  SELECT state::text AS state, jobs, next_run_after FROM @extschema@.job_queue
+  OFFSET 0) q
+   WHERE (SELECT @extschema@._reads_all_stores(CURRENT_USER));
 
-CREATE OR REPLACE VIEW tthub_reporting.dead_jobs AS
+SELECT @extschema@._create_reporting_view('dead_jobs', $q$
   SELECT store_code, job_id, job_type, snapshot_date, attempts, last_error, last_http_status, created_at,
          finished_at
-    FROM @extschema@.dead_jobs;
+    FROM @extschema@.dead_jobs $q$, 'store');
 
-CREATE OR REPLACE VIEW tthub_reporting.account_daily AS
+SELECT @extschema@._create_reporting_view('account_daily', $q$
   SELECT store_code, open_id, snapshot_date, display_name, follower_count, following_count, likes_count,
          video_count, previous_snapshot_date, days_since_previous, follower_change, following_change,
          likes_change, video_change, follower_change_per_day
-    FROM @extschema@.account_daily;
+    FROM @extschema@.account_daily $q$, 'store');
 
-CREATE OR REPLACE VIEW tthub_reporting.video_daily_delta AS
+SELECT @extschema@._create_reporting_view('video_daily_delta', $q$
   SELECT store_code, video_id, snapshot_date, open_id, title, create_time, view_count, like_count,
          comment_count, share_count, previous_snapshot_date, days_since_previous, views_change, likes_change,
          comments_change, shares_change, views_per_day
-    FROM @extschema@.video_daily_delta;
+    FROM @extschema@.video_daily_delta $q$, 'video');
 
-CREATE OR REPLACE VIEW tthub_reporting.video_latest AS
+SELECT @extschema@._create_reporting_view('video_latest', $q$
   SELECT store_code, video_id, snapshot_date, open_id, title, description, share_url, create_time, duration,
          view_count, like_count, comment_count, share_count, engagement_rate
-    FROM @extschema@.video_latest;
+    FROM @extschema@.video_latest $q$, 'video');
 
-CREATE OR REPLACE VIEW tthub_reporting.store_summary AS
+SELECT @extschema@._create_reporting_view('store_summary', $q$
   SELECT store_code, store_name, active, accounts, accounts_connected, accounts_need_reconnect, accounts_error,
          latest_snapshot_date, followers, likes, videos, follower_growth_7d, follower_growth_30d,
          likes_growth_7d, likes_growth_30d, last_successful_sync, consecutive_failures
-    FROM @extschema@.store_summary;
+    FROM @extschema@.store_summary $q$, 'store');
 
-CREATE OR REPLACE VIEW tthub_reporting.health AS
-  SELECT metric, value, help FROM @extschema@.health;
+-- Counts over every store: an operator's view, not a client's.
+CREATE OR REPLACE VIEW tthub_reporting.health WITH (security_barrier) AS
+  SELECT * FROM (
+  SELECT metric, value, help FROM @extschema@.health
+  OFFSET 0) q
+   WHERE (SELECT @extschema@._reads_all_stores(CURRENT_USER));
 
 CREATE OR REPLACE FUNCTION tthub_reporting.snapshot_today() RETURNS date
   LANGUAGE sql STABLE
   SET search_path = pg_catalog, pg_temp
   RETURN @extschema@.snapshot_today();
 COMMENT ON FUNCTION tthub_reporting.snapshot_today() IS
-  'Today in tthub.snapshot_timezone: the snapshot day a sync enqueued now writes.';
+  'Today in tthub.snapshot_timezone: the snapshot day of a store without a time zone of its own.';
 REVOKE ALL ON FUNCTION tthub_reporting.snapshot_today() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tthub_reporting.snapshot_today() TO tthub_reader, tthub_admin;
+
+-- Through tthub_reporting.stores: NULL for a store the reader may not read, as for
+-- one that does not exist.
+CREATE OR REPLACE FUNCTION tthub_reporting.store_today(store_code text) RETURNS date
+  LANGUAGE sql STABLE
+  SET search_path = pg_catalog, pg_temp
+  BEGIN ATOMIC
+    SELECT @extschema@._day_in(s.timezone) FROM tthub_reporting.stores s WHERE s.store_code = store_today.store_code;
+  END;
+COMMENT ON FUNCTION tthub_reporting.store_today(text) IS
+  'Today in the store''s time zone: the snapshot day a sync of it started now writes. NULL for a store you cannot read.';
+REVOKE ALL ON FUNCTION tthub_reporting.store_today(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tthub_reporting.store_today(text) TO tthub_reader, tthub_admin;
 
 -- Each reporting view and column says what its tthub namesake says: one text to
 -- keep right. Views whose column lacks a comment there are caught by

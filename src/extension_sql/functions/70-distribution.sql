@@ -124,6 +124,12 @@ BEGIN
     RAISE EXCEPTION 'tthub_distribute() must run on the Citus coordinator'
       USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'Connect to the coordinator and call it there.';
   END IF;
+  IF EXISTS (SELECT 1 FROM @extschema@.client_readers) THEN
+    RAISE EXCEPTION 'client readers are not supported on a Citus cluster yet'
+      USING ERRCODE = 'feature_not_supported',
+            DETAIL = 'Citus checks a reader''s rights on the shards, and a client reader may hold none of another client''s rows.',
+            HINT = 'SELECT * FROM tthub.client_readers lists them; tthub_revoke_client_reader each, then distribute.';
+  END IF;
   IF shard_count IS NULL OR shard_count < 1 OR shard_count > 64000 THEN
     RAISE EXCEPTION 'shard_count must be between 1 and 64000' USING ERRCODE = 'invalid_parameter_value';
   END IF;
@@ -249,6 +255,14 @@ BEGIN
             DETAIL = 'Each references a table that is neither distributed nor a reference table.';
   END IF;
 
+  -- A 0.4 install updated on Citus has stores.client_id without its foreign key
+  -- (upgrade/0.4--0.5/15-clients.sql): clients is a reference table now, so it can go on.
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint
+                  WHERE conrelid = '@extschema@.stores'::regclass AND conname = 'stores_client_id_fkey') THEN
+    ALTER TABLE @extschema@.stores ADD CONSTRAINT stores_client_id_fkey
+      FOREIGN KEY (client_id) REFERENCES @extschema@.clients (client_id) ON DELETE SET NULL;
+  END IF;
+
   -- The rows were copied into the shards; the coordinator's local copies go.
   FOR r IN SELECT unnest(new_reference || new_distributed) AS name LOOP
     PERFORM pg_catalog.truncate_local_data_after_distributing_table(format('@extschema@.%I', r.name)::regclass);
@@ -263,7 +277,8 @@ BEGIN
   GRANT USAGE ON SCHEMA @extschema@ TO tthub_reader;
   GRANT SELECT ON @extschema@.videos, @extschema@.video_observations, @extschema@.refresh_calls TO tthub_reader;
   GRANT SELECT ON @extschema@.stores, @extschema@.user_daily, @extschema@.video_daily, @extschema@.sync_logs,
-                  @extschema@.sync_jobs, @extschema@.sync_ledger TO tthub_reader;
+                  @extschema@.sync_jobs, @extschema@.sync_ledger, @extschema@.clients,
+                  @extschema@.video_labels TO tthub_reader;
   REVOKE SELECT ON @extschema@.deliveries FROM tthub_reader;  -- granted by 0.4's tthub_distribute
   -- Admins read webhook_deliveries (the webhooks' URLs come through _webhook_urls()).
   GRANT SELECT ON @extschema@.deliveries TO tthub_admin;

@@ -22,7 +22,8 @@ CREATE TABLE @extschema@.stores (
   pic_contact text,
   created_at  timestamptz NOT NULL DEFAULT now(),
   updated_at  timestamptz NOT NULL DEFAULT now(),
-  disabled_at timestamptz
+  disabled_at timestamptz,
+  timezone    text
 );
 COMMENT ON TABLE @extschema@.stores IS 'Stores (shops/brands) whose TikTok accounts tthub reports on.';
 COMMENT ON COLUMN @extschema@.stores.store_code IS
@@ -33,6 +34,8 @@ COMMENT ON COLUMN @extschema@.stores.pic_contact IS 'How to reach the person in 
 COMMENT ON COLUMN @extschema@.stores.created_at IS 'When the store was added.';
 COMMENT ON COLUMN @extschema@.stores.updated_at IS 'When the store row last changed.';
 COMMENT ON COLUMN @extschema@.stores.disabled_at IS 'When the store was disabled (NULL: active). A disabled store is not synced; its data stays.';
+COMMENT ON COLUMN @extschema@.stores.timezone IS
+  'IANA time zone of the store''s day (tthub_set_store_timezone); NULL: tthub.snapshot_timezone. Its snapshot days, ledger and day-incomplete alert follow it from the day it is set; stored days are never rewritten.';
 -- Keep data in pg_dump (extension-owned tables are otherwise dumped empty).
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.stores', '');
 GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.stores TO tthub_admin;
