@@ -9,6 +9,8 @@
 #   bash bench/run.sh views    reporting queries for one store over 90 days, on years of data
 #   bash bench/run.sh freshness  refresh tiers, engine level (bench/freshness.sh: planner, discovery,
 #                              video/query against the live simulator, vs today's full daily sync)
+#   bash bench/run.sh freshness-db  refresh tiers through the real worker and database
+#                              (bench/freshness_db.sh: tthub_enqueue_due, video_observations)
 #   bash bench/run.sh soak     minutes of compressed days under faults: random worker kills, 5xx,
 #                              429s, latency spikes, an admin's long transaction (SOAK_* below)
 #   bash bench/run.sh all
@@ -421,7 +423,8 @@ case "${1:-all}" in
   memory) bench_memory ;;
   views) bench_views ;;
   freshness) bash bench/freshness.sh all ;;
+  freshness-db) bash bench/freshness_db.sh all ;;
   soak) bench_soak ;;
   all) bench_api; bench_flaky; bench_idle; bench_db; bench_memory; bench_views ;;
-  *) echo "usage: bash bench/run.sh [api|flaky|idle|db|memory|views|freshness|soak|all]"; exit 2 ;;
+  *) echo "usage: bash bench/run.sh [api|flaky|idle|db|memory|views|freshness|freshness-db|soak|all]"; exit 2 ;;
 esac
