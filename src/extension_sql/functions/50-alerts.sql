@@ -33,7 +33,6 @@ DECLARE
   id bigint;
   at timestamptz := now();
   queued integer;
-  note text;
   payload jsonb := coalesce(_emit_event.data, '{}');
   link text;
   notify boolean := coalesce(current_setting('tthub.notify_events', true), 'on') <> 'off';
