@@ -382,14 +382,9 @@ BEGIN
   IF every_minutes IS NULL OR every_minutes NOT BETWEEN 1 AND 59 THEN
     RAISE EXCEPTION 'every_minutes must be between 1 and 59' USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  IF to_regnamespace('cron') IS NULL THEN
-    RAISE EXCEPTION 'pg_cron is not installed in this database'
-      USING ERRCODE = 'object_not_in_prerequisite_state',
-            HINT = 'CREATE EXTENSION pg_cron in the database named by cron.database_name.';
-  END IF;
   -- The same job as tthub_schedule_daily_sync: one entry, either way.
-  RETURN cron.schedule('tthub-daily-sync', format('*/%s * * * *', every_minutes),
-                       'SELECT @extschema@.tthub_sync_day_turned()');
+  RETURN @extschema@._cron_schedule('tthub-daily-sync', format('*/%s * * * *', every_minutes),
+                                    'SELECT @extschema@.tthub_sync_day_turned()');
 END
 $$;
 COMMENT ON FUNCTION @extschema@.tthub_schedule_local_midnight_sync(integer) IS
