@@ -3,9 +3,128 @@
 -- tthub_client_reader what every view and function of tthub_reporting needs, whichever
 -- file defined them.
 
+------------------------------------------------------------------------------
+-- Client readers on Citus. A distributed query reads the shards with the reading
+-- role's own rights (citusdata/citus#1683), not the view owner's: a client reader
+-- needs SELECT on the tables behind tthub_reporting (and so holds it on their shards,
+-- on every node), so the rows themselves must say who reads them. Row-level security
+-- on each such table, and on every shard of it, lets a client reader's session see
+-- its clients' stores' rows and nothing else, however it reads (through the views,
+-- the tables, a shard on a worker node, or its own function in a WHERE clause, which
+-- PostgreSQL never runs before the policy). Every other role reads as before: the
+-- policy passes a role that is not in tthub_client_reader; superusers and the table
+-- owner (the worker, SECURITY DEFINER functions) are not subject to it.
+--
+-- Only on Citus (tthub_distribute sets it up): on one node client readers hold no
+-- table and read through the views alone, and a policy made by the extension script
+-- would be dumped by pg_dump and fail on restore ("already exists").
+------------------------------------------------------------------------------
+
+-- The policies' test, run for each row a client reader's query reads, on the node
+-- holding the row: reference tables are read there through their local copy.
+CREATE OR REPLACE FUNCTION @extschema@._client_reader_reads_store(who name, store_code text) RETURNS boolean
+  LANGUAGE plpgsql STABLE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  ok boolean;
+BEGIN
+  -- Asked about another role than the session can act as: no (as _visible_clients).
+  IF NOT pg_catalog.pg_has_role(session_user, who, 'MEMBER') THEN
+    RETURN false;
+  END IF;
+  EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s s JOIN %s m ON m.client_id = s.client_id
+                                   JOIN pg_catalog.pg_roles g ON g.rolname = m.role_name
+                                  WHERE s.store_code = $1 AND pg_catalog.pg_has_role($2, g.oid, ''MEMBER''))',
+                 @extschema@._local_copy('@extschema@.stores'), @extschema@._local_copy('@extschema@.client_readers'))
+    INTO ok USING store_code, who;
+  RETURN ok;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._client_reader_reads_store(name, text) IS
+  'Internal (row-level security on Citus): whether a client reader (who, the session''s role or one it acts as) reads this store, from this node''s copy of stores and client_readers.';
+-- Every role that reads the table runs the policy, so every role may call it; it
+-- answers only for the session's own roles.
+GRANT EXECUTE ON FUNCTION @extschema@._client_reader_reads_store(name, text) TO PUBLIC;
+
+CREATE OR REPLACE FUNCTION @extschema@._client_reader_reads_client(who name, client_id bigint) RETURNS boolean
+  LANGUAGE plpgsql STABLE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  ok boolean;
+BEGIN
+  IF NOT pg_catalog.pg_has_role(session_user, who, 'MEMBER') THEN
+    RETURN false;
+  END IF;
+  EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s m JOIN pg_catalog.pg_roles g ON g.rolname = m.role_name
+                                  WHERE m.client_id = $1 AND pg_catalog.pg_has_role($2, g.oid, ''MEMBER''))',
+                 @extschema@._local_copy('@extschema@.client_readers'))
+    INTO ok USING client_id, who;
+  RETURN ok;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._client_reader_reads_client(name, bigint) IS
+  'Internal (row-level security on Citus): whether a client reader (who) reads this client, from this node''s copy of client_readers.';
+GRANT EXECUTE ON FUNCTION @extschema@._client_reader_reads_client(name, bigint) TO PUBLIC;
+
+-- Called by tthub_distribute (after its grants to tthub_reader) and by
+-- tthub_grant_client_reader on a distributed install; changes only what is missing.
+-- The tables are tthub_reader's (what the reporting views read); each gets the policy
+-- before tthub_client_reader gets SELECT on it. Citus carries ENABLE ROW LEVEL
+-- SECURITY, CREATE POLICY and GRANT to every shard, and copies them to a shard it
+-- moves or a node it adds.
+CREATE OR REPLACE FUNCTION @extschema@._citus_secure_client_readers() RETURNS void
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  r record;
+BEGIN
+  FOR r IN
+    SELECT c.oid::regclass AS tbl, c.relname, c.relrowsecurity,
+           EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                    WHERE a.attrelid = c.oid AND a.attname = 'store_code' AND NOT a.attisdropped) AS per_store,
+           EXISTS (SELECT 1 FROM pg_catalog.pg_policy p
+                    WHERE p.polrelid = c.oid AND p.polname = 'tthub_client_reader_rows') AS has_policy,
+           EXISTS (SELECT 1 FROM pg_catalog.aclexplode(c.relacl) a
+                    WHERE a.grantee = 'tthub_client_reader'::regrole AND a.privilege_type = 'SELECT') AS granted
+      FROM pg_catalog.pg_class c
+     WHERE c.relnamespace = '@extschema@'::regnamespace AND c.relkind IN ('r', 'p')
+       AND EXISTS (SELECT 1 FROM pg_catalog.aclexplode(c.relacl) a
+                    WHERE a.grantee = 'tthub_reader'::regrole AND a.privilege_type = 'SELECT')
+     ORDER BY c.relname
+  LOOP
+    IF NOT r.per_store AND r.relname <> 'clients' THEN
+      RAISE EXCEPTION 'table % has no store_code: client readers cannot be given it', r.tbl
+        USING ERRCODE = 'internal_error',
+              DETAIL = 'tthub_reader reads it on Citus, and each row a client reader may read must name its store.';
+    END IF;
+    IF NOT r.relrowsecurity THEN
+      EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', r.tbl);
+    END IF;
+    IF NOT r.has_policy THEN
+      EXECUTE format('CREATE POLICY tthub_client_reader_rows ON %s TO PUBLIC USING (%s)', r.tbl,
+        'NOT pg_catalog.pg_has_role(''tthub_client_reader'', ''MEMBER'') OR '
+        || CASE WHEN r.per_store THEN '@extschema@._client_reader_reads_store(CURRENT_USER, (store_code)::text)'
+                ELSE '@extschema@._client_reader_reads_client(CURRENT_USER, client_id)' END);
+      EXECUTE format('COMMENT ON POLICY tthub_client_reader_rows ON %s IS %L', r.tbl,
+        'A client reader (tthub_grant_client_reader) reads its clients'' stores'' rows only; every other role as its grants say. Made by tthub_distribute.');
+    END IF;
+    IF NOT r.granted THEN
+      EXECUTE format('GRANT SELECT ON %s TO tthub_client_reader', r.tbl);
+    END IF;
+  END LOOP;
+  -- The shards' names are resolved in tthub on every node.
+  GRANT USAGE ON SCHEMA @extschema@ TO tthub_client_reader;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._citus_secure_client_readers() IS
+  'Internal (Citus): row-level security for client readers on every table tthub_reader reads, and tthub_client_reader''s SELECT on them; adds only what is missing.';
+REVOKE ALL ON FUNCTION @extschema@._citus_secure_client_readers() FROM PUBLIC;
+
 -- The role and the client must agree with the rest: a role that reads every store
--- (superuser, tthub_reader, tthub_admin) cannot be narrowed by a grant, and on Citus
--- tthub_reader holds the tables themselves.
+-- (superuser, tthub_reader, tthub_admin) cannot be narrowed by a grant.
 CREATE OR REPLACE FUNCTION @extschema@.tthub_grant_client_reader(role regrole, client text) RETURNS void
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
@@ -14,14 +133,8 @@ DECLARE
   id constant bigint := @extschema@._require_client(client);
   r pg_catalog.pg_roles;
 BEGIN
-  -- On Citus a reader reads the shards with its own rights (citusdata/citus#1683), and
-  -- a client reader holds none: until the shards filter rows themselves, refuse.
-  IF @extschema@._citus_node_role() <> 'none' THEN
-    RAISE EXCEPTION 'client readers are not supported on a Citus cluster yet'
-      USING ERRCODE = 'feature_not_supported',
-            DETAIL = 'Citus checks a reader''s rights on the shards, and a client reader may hold none of another client''s rows.',
-            HINT = 'Keep the client''s stores in a database on one node, or give the client a login in tthub_reader on a database of its own.';
-  END IF;
+  -- Grants are written on the coordinator (client_readers is a reference table there).
+  PERFORM @extschema@._require_coordinator('tthub_grant_client_reader');
   SELECT * INTO r FROM pg_catalog.pg_roles g WHERE g.oid = role;
   IF r.rolname IS NULL THEN
     RAISE EXCEPTION 'role % does not exist', role USING ERRCODE = 'undefined_object';
@@ -33,6 +146,13 @@ BEGIN
       USING ERRCODE = 'TH206',
             DETAIL = 'It is a superuser, one of tthub''s own roles, or a member of tthub_reader or tthub_admin: it reads every store.',
             HINT = 'Create a login role of its own for the client (CREATE ROLE ... LOGIN) and grant that.';
+  END IF;
+  -- Distributed already (by tthub_distribute of an older version, say): the rows must
+  -- check their reader before the role joins tthub_client_reader. Local tables on a
+  -- coordinator are read through the views alone, as on one node, until
+  -- tthub_distribute does the same.
+  IF @extschema@._local_copy('@extschema@.stores') <> '@extschema@.stores'::regclass::text THEN
+    PERFORM @extschema@._citus_secure_client_readers();
   END IF;
   INSERT INTO @extschema@.client_readers (role_name, client_id) VALUES (r.rolname, id)
   ON CONFLICT DO NOTHING;
@@ -83,7 +203,7 @@ GRANT EXECUTE ON FUNCTION @extschema@.tthub_revoke_client_reader(regrole, text) 
 -- What tthub_reader may read and call to read tthub_reporting, tthub_client_reader may
 -- too: the views of tthub_reporting, its functions, and the functions of tthub those
 -- views call (a view checks a function's EXECUTE as the reader). Never a table of
--- tthub. Every view there joins tthub.reader_stores or shows a client reader nothing
+-- tthub on one node (on Citus, _citus_secure_client_readers above). Every view there joins tthub.reader_stores or shows a client reader nothing
 -- (test/pgtap/client_readers.sql checks each one, whoever added it).
 DO $grants$
 DECLARE
