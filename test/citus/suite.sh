@@ -423,6 +423,11 @@ TO_PORT=$([ "$FROM_PORT" = "$W1" ] && echo "$W2" || echo "$W1")
 Q "SELECT citus_move_shard_placement($SHARD, '127.0.0.1', $FROM_PORT, '127.0.0.1', $TO_PORT, shard_transfer_mode => 'block_writes')" >/dev/null
 is "$(Q "SELECT nodeport FROM pg_dist_placement JOIN pg_dist_node USING (groupid) WHERE shardid = $SHARD")" "$TO_PORT" \
    "the shard group of s1 moved"
+is "$(q "$TO_PORT" tthub "SET citus.override_table_visibility = off;
+      SELECT c.relrowsecurity || '/' || count(p.polname) || '/' || has_table_privilege('tthub_client_reader', c.oid, 'SELECT')
+        FROM pg_class c LEFT JOIN pg_policy p ON p.polrelid = c.oid AND p.polname = 'tthub_client_reader_rows'
+       WHERE c.relname = 'video_daily_$SHARD' GROUP BY c.oid, c.relrowsecurity")" "true/1/true" \
+   "the moved shard keeps row-level security, the client reader policy and the grant on its new node"
 sim_config '{"day": 3}'
 J1=$(Q "SELECT tthub.tthub_sync('s1')")
 wait_for "$PORT" "SELECT state FROM tthub.sync_jobs WHERE job_id = $J1" "done" 30

@@ -20,33 +20,48 @@
 -- would be dumped by pg_dump and fail on restore ("already exists").
 ------------------------------------------------------------------------------
 
--- The policies' test, run for each row a client reader's query reads, on the node
--- holding the row: reference tables are read there through their local copy.
-CREATE OR REPLACE FUNCTION @extschema@._client_reader_reads_store(who name, store_code text) RETURNS boolean
+-- The policies' test, run for each row a client reader's query scans, on the node
+-- holding the row. The codes of the stores `who` reads are computed once per query
+-- (reference tables read through this node's copy), then each row is a comparison
+-- (src/ext/sql_api/client_reader_sql.cpp): a PL/pgSQL test per row made a client
+-- reader's scan of 300,000 rows take minutes.
+CREATE OR REPLACE FUNCTION @extschema@._client_reader_store_codes(who name) RETURNS text[]
   LANGUAGE plpgsql STABLE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  ok boolean;
+  codes text[];
 BEGIN
-  -- Asked about another role than the session can act as: no (as _visible_clients).
+  -- Asked about another role than the session can act as: none (as _visible_clients).
   IF NOT pg_catalog.pg_has_role(session_user, who, 'MEMBER') THEN
-    RETURN false;
+    RETURN '{}';
   END IF;
-  EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s s JOIN %s m ON m.client_id = s.client_id
-                                   JOIN pg_catalog.pg_roles g ON g.rolname = m.role_name
-                                  WHERE s.store_code = $1 AND pg_catalog.pg_has_role($2, g.oid, ''MEMBER''))',
+  EXECUTE format('SELECT coalesce(array_agg(DISTINCT s.store_code::text), ''{}'')
+                    FROM %s s JOIN %s m ON m.client_id = s.client_id
+                    JOIN pg_catalog.pg_roles g ON g.rolname = m.role_name
+                   WHERE pg_catalog.pg_has_role($1, g.oid, ''MEMBER'')',
                  @extschema@._local_copy('@extschema@.stores'), @extschema@._local_copy('@extschema@.client_readers'))
-    INTO ok USING store_code, who;
-  RETURN ok;
+    INTO codes USING who;
+  RETURN codes;
 END
 $$;
-COMMENT ON FUNCTION @extschema@._client_reader_reads_store(name, text) IS
-  'Internal (row-level security on Citus): whether a client reader (who, the session''s role or one it acts as) reads this store, from this node''s copy of stores and client_readers.';
--- Every role that reads the table runs the policy, so every role may call it; it
--- answers only for the session's own roles.
-GRANT EXECUTE ON FUNCTION @extschema@._client_reader_reads_store(name, text) TO PUBLIC;
+COMMENT ON FUNCTION @extschema@._client_reader_store_codes(name) IS
+  'Internal (row-level security on Citus): the codes of the stores a client reader (who, the session''s role or one it acts as) reads, from this node''s copy of stores and client_readers.';
+-- Called by _client_reader_reads_store (C, through fmgr), by no role.
+REVOKE ALL ON FUNCTION @extschema@._client_reader_store_codes(name) FROM PUBLIC;
 
+CREATE OR REPLACE FUNCTION @extschema@._client_reader_reads_store(who name, store_code text) RETURNS boolean
+  LANGUAGE c STABLE STRICT PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+  AS 'MODULE_PATHNAME', 'tthub_client_reader_reads_store';
+COMMENT ON FUNCTION @extschema@._client_reader_reads_store(name, text) IS
+  'Internal (row-level security on Citus): whether a client reader (who) reads this store; its stores are looked up once per query (_client_reader_store_codes).';
+-- Every role that reads the tables runs the policy, so each of tthub's reading roles
+-- may call it (it answers only about the session's own roles).
+REVOKE ALL ON FUNCTION @extschema@._client_reader_reads_store(name, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@._client_reader_reads_store(name, text) TO tthub_reader, tthub_admin, tthub_client_reader;
+
+-- clients is small: a PL/pgSQL test per row is enough there.
 CREATE OR REPLACE FUNCTION @extschema@._client_reader_reads_client(who name, client_id bigint) RETURNS boolean
   LANGUAGE plpgsql STABLE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
@@ -66,7 +81,8 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@._client_reader_reads_client(name, bigint) IS
   'Internal (row-level security on Citus): whether a client reader (who) reads this client, from this node''s copy of client_readers.';
-GRANT EXECUTE ON FUNCTION @extschema@._client_reader_reads_client(name, bigint) TO PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@._client_reader_reads_client(name, bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@._client_reader_reads_client(name, bigint) TO tthub_reader, tthub_admin, tthub_client_reader;
 
 -- Called by tthub_distribute (after its grants to tthub_reader) and by
 -- tthub_grant_client_reader on a distributed install; changes only what is missing.
