@@ -402,20 +402,20 @@ COMMENT ON COLUMN @extschema@.video_curve.observations IS 'Observations of the v
 
 CREATE OR REPLACE VIEW @extschema@.video_cohorts AS
   SELECT c.store_code,
-         (c.create_time AT TIME ZONE coalesce(nullif(current_setting('tthub.snapshot_timezone', true), ''), 'UTC'))::date
-           AS posted_date,
+         (c.create_time AT TIME ZONE @extschema@._day_zone(s.timezone))::date AS posted_date,
          count(*) AS videos_posted,
          count(c.views_24h) AS videos_with_24h,
          (percentile_cont(0.5) WITHIN GROUP (ORDER BY c.views_24h))::numeric(21, 1) AS median_views_24h,
          count(c.views_7d) AS videos_with_7d,
          (percentile_cont(0.5) WITHIN GROUP (ORDER BY c.views_7d))::numeric(21, 1) AS median_views_7d
     FROM @extschema@.video_curve c
+    JOIN @extschema@.stores s ON s.store_code = c.store_code
    WHERE c.create_time IS NOT NULL
    GROUP BY c.store_code, 2;
 COMMENT ON VIEW @extschema@.video_cohorts IS
-  'Per store and posting day (in tthub.snapshot_timezone): the videos posted and the median of their views 24 h and 7 days after posting (over the videos whose curve has that point).';
+  'Per store and posting day (the store''s own day: its time zone, else tthub.snapshot_timezone): the videos posted and the median of their views 24 h and 7 days after posting (over the videos whose curve has that point).';
 COMMENT ON COLUMN @extschema@.video_cohorts.store_code IS 'Store.';
-COMMENT ON COLUMN @extschema@.video_cohorts.posted_date IS 'Day the videos were posted, in tthub.snapshot_timezone.';
+COMMENT ON COLUMN @extschema@.video_cohorts.posted_date IS 'Day the videos were posted, in the store''s time zone (tthub_set_store_timezone; else tthub.snapshot_timezone).';
 COMMENT ON COLUMN @extschema@.video_cohorts.videos_posted IS 'Videos posted that day (known to tthub, deleted ones included).';
 COMMENT ON COLUMN @extschema@.video_cohorts.videos_with_24h IS 'Of those, videos with a views_24h point.';
 COMMENT ON COLUMN @extschema@.video_cohorts.median_views_24h IS 'Median views 24 hours after posting.';
