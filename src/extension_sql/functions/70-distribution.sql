@@ -117,6 +117,20 @@ COMMENT ON FUNCTION @extschema@.tthub_table_sizes() IS
 REVOKE ALL ON FUNCTION @extschema@.tthub_table_sizes() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.tthub_table_sizes() TO tthub_admin;
 
+-- The tables behind tthub_reporting's views, which readers read themselves on Citus
+-- (tthub_distribute grants them to tthub_reader; client readers read them behind
+-- row-level security, functions/90-client-readers.sql). None holds a secret.
+CREATE OR REPLACE FUNCTION @extschema@._reader_tables() RETURNS regclass[]
+  LANGUAGE sql IMMUTABLE
+  SET search_path = pg_catalog, pg_temp
+  RETURN ARRAY['@extschema@.stores', '@extschema@.clients', '@extschema@.user_daily', '@extschema@.video_daily',
+               '@extschema@.video_labels', '@extschema@.videos', '@extschema@.video_observations',
+               '@extschema@.refresh_calls', '@extschema@.sync_logs', '@extschema@.sync_jobs',
+               '@extschema@.sync_ledger']::regclass[];
+COMMENT ON FUNCTION @extschema@._reader_tables() IS
+  'Internal: the tables behind the reporting views, which readers read with their own rights on Citus.';
+REVOKE ALL ON FUNCTION @extschema@._reader_tables() FROM PUBLIC;
+
 ------------------------------------------------------------------------------
 -- Citus: tthub_distribute() turns an install on a Citus coordinator into a
 -- distributed one, in one transaction. Tables looked up without store_code
@@ -300,10 +314,9 @@ BEGIN
   -- secret; accounts reach the views through _accounts_without_tokens(), webhook
   -- deliveries (admins' business) only as counts through _delivery_counts().
   GRANT USAGE ON SCHEMA @extschema@ TO tthub_reader;
-  GRANT SELECT ON @extschema@.videos, @extschema@.video_observations, @extschema@.refresh_calls TO tthub_reader;
-  GRANT SELECT ON @extschema@.stores, @extschema@.user_daily, @extschema@.video_daily, @extschema@.sync_logs,
-                  @extschema@.sync_jobs, @extschema@.sync_ledger, @extschema@.clients,
-                  @extschema@.video_labels TO tthub_reader;
+  FOR r IN SELECT unnest(@extschema@._reader_tables()) AS tbl LOOP
+    EXECUTE format('GRANT SELECT ON %s TO tthub_reader', r.tbl);
+  END LOOP;
   REVOKE SELECT ON @extschema@.deliveries FROM tthub_reader;  -- granted by 0.4's tthub_distribute
   -- Admins read webhook_deliveries (the webhooks' URLs come through _webhook_urls()).
   GRANT SELECT ON @extschema@.deliveries TO tthub_admin;

@@ -13,11 +13,13 @@
 -- the tables, a shard on a worker node, or its own function in a WHERE clause, which
 -- PostgreSQL never runs before the policy). Every other role reads as before: the
 -- policy passes a role that is not in tthub_client_reader; superusers and the table
--- owner (the worker, SECURITY DEFINER functions) are not subject to it.
+-- owner (the worker, SECURITY DEFINER functions, the views) are not subject to it.
 --
--- Only on Citus (tthub_distribute sets it up): on one node client readers hold no
--- table and read through the views alone, and a policy made by the extension script
--- would be dumped by pg_dump and fail on restore ("already exists").
+-- The policies are on every install, one node too, where they cost nothing: the
+-- views read as their owner and client readers hold no table there. So a dump of a
+-- Citus coordinator (which carries tthub_client_reader's grants, but not the
+-- extension's policies: CREATE EXTENSION makes them) restored anywhere is as safe.
+-- The table grants are made on Citus only (tthub_distribute, or a grant there).
 ------------------------------------------------------------------------------
 
 -- The policies' test, run for each row a client reader's query scans, on the node
@@ -84,51 +86,74 @@ COMMENT ON FUNCTION @extschema@._client_reader_reads_client(name, bigint) IS
 REVOKE ALL ON FUNCTION @extschema@._client_reader_reads_client(name, bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@._client_reader_reads_client(name, bigint) TO tthub_reader, tthub_admin, tthub_client_reader;
 
--- Called by tthub_distribute (after its grants to tthub_reader) and by
--- tthub_grant_client_reader on a distributed install; changes only what is missing.
--- The tables are tthub_reader's (what the reporting views read); each gets the policy
--- before tthub_client_reader gets SELECT on it. Citus carries ENABLE ROW LEVEL
--- SECURITY, CREATE POLICY and GRANT to every shard, and copies them to a shard it
--- moves or a node it adds.
+-- Row-level security for client readers on one table, made only where missing. On
+-- a Citus table Citus carries ENABLE ROW LEVEL SECURITY and CREATE POLICY to every
+-- shard, and copies them to a shard it moves or a node it adds; a table distributed
+-- later gets them from its local table's.
+CREATE OR REPLACE FUNCTION @extschema@._protect_from_client_readers(tbl regclass) RETURNS void
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  per_store constant boolean := EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                                         WHERE a.attrelid = tbl AND a.attname = 'store_code' AND NOT a.attisdropped);
+BEGIN
+  IF NOT per_store AND tbl <> '@extschema@.clients'::regclass THEN
+    RAISE EXCEPTION 'table % has no store_code: client readers cannot be given it', tbl
+      USING ERRCODE = 'internal_error',
+            DETAIL = 'Readers read it on Citus, and each row a client reader may read must name its store.';
+  END IF;
+  IF NOT (SELECT c.relrowsecurity FROM pg_catalog.pg_class c WHERE c.oid = tbl) THEN
+    EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', tbl);
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_policy p WHERE p.polrelid = tbl AND p.polname = 'tthub_client_reader_rows') THEN
+    EXECUTE format('CREATE POLICY tthub_client_reader_rows ON %s TO PUBLIC USING (%s)', tbl,
+      'NOT pg_catalog.pg_has_role(''tthub_client_reader'', ''MEMBER'') OR '
+      || CASE WHEN per_store THEN '@extschema@._client_reader_reads_store(CURRENT_USER, (store_code)::text)'
+              ELSE '@extschema@._client_reader_reads_client(CURRENT_USER, client_id)' END);
+    EXECUTE format('COMMENT ON POLICY tthub_client_reader_rows ON %s IS %L', tbl,
+      'A client reader (tthub_grant_client_reader) reads its clients'' stores'' rows only; every other role as its grants say.');
+  END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._protect_from_client_readers(regclass) IS
+  'Internal: row-level security on a table readers read (the policy tthub_client_reader_rows), where missing.';
+REVOKE ALL ON FUNCTION @extschema@._protect_from_client_readers(regclass) FROM PUBLIC;
+
+-- Every install: the tables that are not Citus tables yet (all of them on one node).
+-- A Citus table (distributed by an older tthub) is left to tthub_distribute and
+-- tthub_grant_client_reader: DDL from an extension script does not reach its shards.
+DO $protect$
+DECLARE
+  tbl regclass;
+  on_citus boolean;
+BEGIN
+  FOREACH tbl IN ARRAY @extschema@._reader_tables() LOOP
+    on_citus := false;
+    IF to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+      EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = $1)' INTO on_citus USING tbl;
+    END IF;
+    IF NOT on_citus THEN
+      PERFORM @extschema@._protect_from_client_readers(tbl);
+    END IF;
+  END LOOP;
+END
+$protect$;
+
+-- On Citus: called by tthub_distribute (after its grants to tthub_reader) and by
+-- tthub_grant_client_reader on a distributed install. Each table gets the policy
+-- before tthub_client_reader gets SELECT on it.
 CREATE OR REPLACE FUNCTION @extschema@._citus_secure_client_readers() RETURNS void
   LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  r record;
+  tbl regclass;
 BEGIN
-  FOR r IN
-    SELECT c.oid::regclass AS tbl, c.relname, c.relrowsecurity,
-           EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
-                    WHERE a.attrelid = c.oid AND a.attname = 'store_code' AND NOT a.attisdropped) AS per_store,
-           EXISTS (SELECT 1 FROM pg_catalog.pg_policy p
-                    WHERE p.polrelid = c.oid AND p.polname = 'tthub_client_reader_rows') AS has_policy,
-           EXISTS (SELECT 1 FROM pg_catalog.aclexplode(c.relacl) a
-                    WHERE a.grantee = 'tthub_client_reader'::regrole AND a.privilege_type = 'SELECT') AS granted
-      FROM pg_catalog.pg_class c
-     WHERE c.relnamespace = '@extschema@'::regnamespace AND c.relkind IN ('r', 'p')
-       AND EXISTS (SELECT 1 FROM pg_catalog.aclexplode(c.relacl) a
-                    WHERE a.grantee = 'tthub_reader'::regrole AND a.privilege_type = 'SELECT')
-     ORDER BY c.relname
-  LOOP
-    IF NOT r.per_store AND r.relname <> 'clients' THEN
-      RAISE EXCEPTION 'table % has no store_code: client readers cannot be given it', r.tbl
-        USING ERRCODE = 'internal_error',
-              DETAIL = 'tthub_reader reads it on Citus, and each row a client reader may read must name its store.';
-    END IF;
-    IF NOT r.relrowsecurity THEN
-      EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', r.tbl);
-    END IF;
-    IF NOT r.has_policy THEN
-      EXECUTE format('CREATE POLICY tthub_client_reader_rows ON %s TO PUBLIC USING (%s)', r.tbl,
-        'NOT pg_catalog.pg_has_role(''tthub_client_reader'', ''MEMBER'') OR '
-        || CASE WHEN r.per_store THEN '@extschema@._client_reader_reads_store(CURRENT_USER, (store_code)::text)'
-                ELSE '@extschema@._client_reader_reads_client(CURRENT_USER, client_id)' END);
-      EXECUTE format('COMMENT ON POLICY tthub_client_reader_rows ON %s IS %L', r.tbl,
-        'A client reader (tthub_grant_client_reader) reads its clients'' stores'' rows only; every other role as its grants say. Made by tthub_distribute.');
-    END IF;
-    IF NOT r.granted THEN
-      EXECUTE format('GRANT SELECT ON %s TO tthub_client_reader', r.tbl);
+  FOREACH tbl IN ARRAY @extschema@._reader_tables() LOOP
+    PERFORM @extschema@._protect_from_client_readers(tbl);
+    IF NOT pg_catalog.has_table_privilege('tthub_client_reader', tbl, 'SELECT') THEN
+      EXECUTE format('GRANT SELECT ON %s TO tthub_client_reader', tbl);
     END IF;
   END LOOP;
   -- The shards' names are resolved in tthub on every node.
@@ -136,7 +161,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@._citus_secure_client_readers() IS
-  'Internal (Citus): row-level security for client readers on every table tthub_reader reads, and tthub_client_reader''s SELECT on them; adds only what is missing.';
+  'Internal (Citus): row-level security for client readers on every table readers read, and tthub_client_reader''s SELECT on them; adds only what is missing.';
 REVOKE ALL ON FUNCTION @extschema@._citus_secure_client_readers() FROM PUBLIC;
 
 -- The role and the client must agree with the rest: a role that reads every store
