@@ -430,8 +430,9 @@ bench_soak() {
 #   - a fault explains it: none of the answer's observations is stored (tthub never
 #     committed the answer), the request meets a recorded fault (a worker termination
 #     at most 3 s after its answer was ready and not before it arrived; the admin's
-#     lock, during which writes time out and the answer is fetched again; an answer
-#     slower than the worker's http timeout); then the retry replaced it with newer
+#     lock, held when the answer was ready, whose writes time out so the answer is
+#     fetched again; an answer slower than the worker's http timeout); then the retry
+#     replaced it with newer
 #     counters, unless a video of it was not observed again (deleted since, or the run
 #     ended: shown apart);
 #   - anything else is a loss: part of an answer stored (rows dropped inside one
@@ -476,7 +477,7 @@ CREATE TEMP TABLE unstored AS
          CASE WHEN a.stored > 0 THEN 'loss: part of an answer stored'
               WHEN EXISTS (SELECT 1 FROM faults f WHERE f.kind = 'kill' AND f.at_ms >= a.arrived_ms - 500
                              AND f.at_ms <= a.answered_ms + 3000) THEN 'explained: worker terminated'
-              WHEN EXISTS (SELECT 1 FROM faults f WHERE f.kind = 'admin_lock' AND a.arrived_ms >= f.at_ms
+              WHEN EXISTS (SELECT 1 FROM faults f WHERE f.kind = 'admin_lock' AND a.answered_ms >= f.at_ms
                              AND a.arrived_ms <= f.at_ms + f.dur_ms + 3000) THEN 'explained: admin lock'
               WHEN a.answered_ms - a.arrived_ms >= $timeout_ms THEN 'explained: answer past the http timeout'
               ELSE 'loss: answer dropped, no fault recorded' END
