@@ -21,6 +21,7 @@
 #   DB_STORES [100] DB_VIDEOS [1000]   MEM_VIDEOS [100000]
 #   VIEW_STORES [100] VIEW_VIDEOS [500] VIEW_DAYS [365]
 #   SOAK_SECONDS [300] SOAK_STORES [20] SOAK_VIDEOS [300] SOAK_SPEED [1440 simulated s per s]
+#   SOAK_STEADY_SECONDS [SOAK_SECONDS / 2: no termination, one worker's memory] SOAK_KEEP [a dir for the evidence]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source test/lib/install_deps.sh
