@@ -19,9 +19,14 @@ int64_t since(std::optional<int64_t> t, int64_t now) {
   return t ? now - *t : std::numeric_limits<int64_t>::max();
 }
 
-int64_t budget_calls(double per_minute, double minutes) {
-  double calls = per_minute * minutes;
-  return calls <= 0 ? 0 : static_cast<int64_t>(calls + 1e-9);
+// The calls this plan may spend on an endpoint: its share of per_minute x minutes. A
+// fraction of a call is one call with that probability (unit: uniform in [0,1)), so
+// plans that each get 1.85 calls spend 1.85 on average, not 1.
+int64_t budget_calls(double per_minute, const PlanInput &in) {
+  double calls = per_minute * in.minutes * std::clamp(in.share, 0.0, 1.0);
+  if (calls <= 0) return 0;
+  double whole = std::floor(calls + 1e-9);
+  return static_cast<int64_t>(whole) + (calls - whole > 1e-9 && in.share_unit < calls - whole ? 1 : 0);
 }
 
 struct Demand {
@@ -133,14 +138,14 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
   const size_t n = stores.size();
   std::vector<StorePlan> plans(n);
   for (size_t s = 0; s < n; ++s) plans[s].store = s;
-  std::vector<char> pass_covers(n, 0);  // a full pass is planned or under way: it observes young and old
+  std::vector<char> pass_ends(n, 0);  // the pages planned finish the store's pass
 
   // --- video/list: overdue passes, discovery, due passes ---------------------------
   {
-    int64_t budget = budget_calls(in.budget.list_per_minute, in.minutes);
+    int64_t budget = budget_calls(in.budget.list_per_minute, in);
     p.list.budget = budget;
     std::vector<Demand> overdue, due_pass, discover, posted;
-    std::vector<int64_t> pass_pages(n, 0);
+    std::vector<int64_t> pass_pages(n, 0);  // pages the store's due pass still needs
     int64_t all_pass_pages = 0;
     for (size_t s = 0; s < n; ++s) {
       ++p.steps;
@@ -156,7 +161,6 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
         Demand d{s, pages, st.last_full_pass.value_or(kNever)};
         (pass_since >= T.old_max_interval ? overdue : due_pass).push_back(d);
       }
-      if (in_progress) pass_covers[s] = 1;
       std::optional<int64_t> last_disc = st.last_discovery;
       if (st.last_full_pass && (!last_disc || *st.last_full_pass > *last_disc)) last_disc = st.last_full_pass;
       // A user/info read whose video_count did not grow checked for posts as well as a
@@ -164,7 +168,10 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
       bool count_checked = st.reported_video_count && *st.reported_video_count <= st.video_count;
       if (count_checked && st.last_user_info && (!last_disc || *st.last_user_info > *last_disc))
         last_disc = st.last_user_info;
-      bool has_posted = st.reported_video_count && *st.reported_video_count > st.video_count;
+      // Posted since: a count grown in a user/info read no discovery has followed yet (a
+      // count that stays above, say for videos video/list does not return, asks once).
+      bool has_posted = st.reported_video_count && *st.reported_video_count > st.video_count && st.last_user_info &&
+                        (!last_disc || *st.last_user_info >= *last_disc);
       if (!in_progress && (has_posted || since(last_disc, now) >= discovery_interval)) {
         ++p.discoveries_due;
         if (!pass_pages[s]) ++p.list.demand;  // a due pass's first page is the discovery
@@ -220,7 +227,7 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
     }
     for (size_t s = 0; s < n; ++s) {
       StorePlan &sp = plans[s];
-      if (sp.list_pages > 0) pass_covers[s] = 1;
+      if (sp.list_pages > 0 && sp.list_pages >= pass_pages[s]) pass_ends[s] = 1;
       p.list.planned += sp.list_pages + (sp.discover ? 1 : 0);
       if (sp.list_pages > 0) ++p.passes_planned;
       // A new pass reads from the top: it discovers too.
@@ -230,10 +237,18 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
 
   // --- video/query: fresh, past the old floor, young, old -----------------------------
   {
-    int64_t budget = budget_calls(in.budget.query_per_minute, in.minutes);
+    int64_t budget = budget_calls(in.budget.query_per_minute, in);
     p.query.budget = budget;
     // Per store, its due candidates by class, stalest first.
     std::vector<std::array<std::vector<Candidate>, kClasses>> due(n);
+    // The pass reads this video within this plan (see the header): only then may
+    // video/query leave it, whatever pass is in progress.
+    auto read_by_pass = [&](size_t s, const VideoState &v) {
+      int64_t pages = plans[s].list_pages;
+      if (pages <= 0) return false;
+      if (v.pass_rank) return *v.pass_rank < pages * kIds;
+      return pass_ends[s] != 0;
+    };
     std::vector<char> has_due(n, 0);
     std::vector<size_t> with_due;
     for (size_t s = 0; s < n; ++s) {
@@ -245,7 +260,7 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
         int64_t age = since(v.last_observed, now);
         if (age < interval_of(tier, T)) continue;
         ++tr.due;
-        if (tier != Tier::kFresh && pass_covers[s]) {
+        if (tier != Tier::kFresh && read_by_pass(s, v)) {
           ++tr.by_pass;
           continue;
         }
@@ -328,7 +343,7 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
 
   // --- user/info: at the store's fastest tier ------------------------------------------
   {
-    int64_t budget = budget_calls(in.budget.user_info_per_minute, in.minutes);
+    int64_t budget = budget_calls(in.budget.user_info_per_minute, in);
     p.user_info.budget = budget;
     std::array<std::vector<Demand>, kClasses + 1> by_class;  // + the spare: stale accounts
     std::vector<Tier> store_tier(n, Tier::kOld);
