@@ -452,7 +452,7 @@ class Driver {
         for (auto &[id, v] : s.videos) {
           if (v.removed) continue;
           ++st.video_count;
-          if (rf::next_due(v.create_time, v.last, tiers_) <= now + lead) st.videos.push_back({id, v.create_time, v.last});
+          if (rf::next_due(v.create_time, v.last, tiers_) <= now + lead) st.videos.push_back({id, v.create_time, v.last, std::nullopt});
         }
         if (s.newest) st.newest_create_time = s.newest;
         st.last_user_info = s.last_user_info;

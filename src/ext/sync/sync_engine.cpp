@@ -131,8 +131,21 @@ size_t SyncEngine::active() const { return jobs_.size(); }
 
 bool SyncEngine::idle() const { return jobs_.empty() && http_.in_flight() == 0; }
 
-int SyncEngine::wanted() const {
-  return std::max(0, controller_.target() - static_cast<int>(jobs_.size()));
+int SyncEngine::wanted() {
+  // A refresh job waiting for a slot of its endpoint's limiter puts no request on the
+  // wire: it does not count against the target, so that while one endpoint's budget is
+  // spent, jobs with work for the others are running (a refresh reads three endpoints,
+  // a daily sync nearly only video/list). At most max_concurrent jobs either way.
+  int64_t now = steady_ms();
+  int using_wire = 0;
+  for (auto &[tag, job] : jobs_) {
+    if (job->refresh && !job->in_flight && !job->finish_pending &&
+        limiters_[static_cast<int>(job->endpoint())].next_slot(now) > now)
+      continue;
+    ++using_wire;
+  }
+  int room = config_.max_concurrent - static_cast<int>(jobs_.size());
+  return std::max(0, std::min(controller_.target() - using_wire, room));
 }
 
 std::vector<JobSummary> SyncEngine::take_finished() { return std::exchange(finished_, {}); }
