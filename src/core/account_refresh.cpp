@@ -54,6 +54,13 @@ AccountRefresh::~AccountRefresh() {
 // the pass only the videos its planned pages read).
 void AccountRefresh::advance() {
   failures_in_a_row_ = 0;
+  if (queries_first_) {
+    skip_listed();
+    if (!batches_.empty()) {
+      step_ = Step::kQuery;
+      return;
+    }
+  }
   if (work_.user_info && !user_read_) {
     step_ = Step::kUserInfo;
     return;
@@ -76,6 +83,16 @@ void AccountRefresh::advance() {
     return;
   }
   step_ = pass_left ? Step::kPass : Step::kDone;
+}
+
+bool AccountRefresh::queries_first() {
+  if (step_ != Step::kUserInfo && step_ != Step::kDiscover && step_ != Step::kPass) return false;
+  skip_listed();
+  if (batches_.empty()) return false;
+  queries_first_ = true;
+  failures_in_a_row_ = 0;
+  step_ = Step::kQuery;
+  return true;
 }
 
 tiktok::Endpoint AccountRefresh::endpoint() const {

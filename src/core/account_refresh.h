@@ -81,6 +81,13 @@ class AccountRefresh {
   HttpRequest request() const;
   Event on_response(const HttpResponse &response);
 
+  // Between requests: the video/query batches go next, before the user/info or
+  // video/list read this refresh was about to send (it follows them). The engine asks
+  // when that read's endpoint has no slot now and video/query has one, so the query
+  // budget does not wait on another endpoint's. False (nothing changes) when no query
+  // is left or the refresh is not at such a read.
+  bool queries_first();
+
   int retries() const { return retries_; }
   int calls() const { return calls_; }          // Display API requests answered (not the token refresh)
   int64_t observed() const { return observed_; }  // videos observed so far
@@ -104,6 +111,7 @@ class AccountRefresh {
   bool user_read_ = false;
   bool discovered_ = false;
   bool pass_complete_ = false;
+  bool queries_first_ = false;
   std::optional<discovery::Discovery> discovery_;
   std::optional<int64_t> pass_cursor_;
   int64_t pass_pages_ = 0;

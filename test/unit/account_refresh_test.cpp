@@ -249,3 +249,30 @@ TEST(AccountRefresh, VideosDiscoveryReturnedAreNotQueriedAgain) {
   EXPECT_TRUE(r.done());
   EXPECT_EQ(r.calls(), 2);
 }
+
+TEST(AccountRefresh, QueriesGoFirstWhenAskedThenTheReadsTheyOvertook) {
+  AccountWork w;
+  w.user_info = true;
+  w.discover = true;
+  w.known_ids = {"k1"};
+  w.list_pages = 1;
+  w.list_cursor = 5000;
+  w.query_batches = {{"a"}, {"b"}};
+  AccountRefresh r(creds(), config(), w, kNow);
+  ASSERT_EQ(r.endpoint(), tiktok::Endpoint::kUserInfo);
+  ASSERT_TRUE(r.queries_first());  // user/info has no slot, video/query has
+  EXPECT_EQ(r.endpoint(), tiktok::Endpoint::kVideoQuery);
+  r.on_response(query_answer({"a"}));
+  EXPECT_EQ(r.request().body, R"({"filters":{"video_ids":["b"]}})");
+  r.on_response(query_answer({"b"}));
+  // Then what they overtook, in its order.
+  EXPECT_EQ(r.endpoint(), tiktok::Endpoint::kUserInfo);
+  EXPECT_FALSE(r.queries_first()) << "no query left";
+  r.on_response(user_ok());
+  EXPECT_EQ(r.request().body, R"({"max_count":20})");
+  r.on_response(list_page({{"k1", kNow - 40}}, 8000, true));
+  EXPECT_EQ(r.request().body, R"({"cursor":5000,"max_count":20})");
+  r.on_response(list_page({{"o1", kNow - 900}}, 4000, true));
+  EXPECT_TRUE(r.done());
+  EXPECT_EQ(r.calls(), 5);
+}

@@ -563,6 +563,12 @@ void SyncEngine::send_due(int64_t now, int64_t *next_due) {
     if (job.in_flight || !job.active()) continue;
     int64_t due = job.due_ms;
     tiktok::Endpoint endpoint = job.endpoint();
+    // A refresh whose list or user/info read waits for a slot reads its queries first
+    // when video/query has one: one endpoint's short budget must not idle another's.
+    if (job.refresh && endpoint != tiktok::Endpoint::kVideoQuery && endpoint != tiktok::Endpoint::kToken &&
+        due <= now && limiters_[static_cast<int>(endpoint)].next_slot(now) > now &&
+        limiters_[static_cast<int>(tiktok::Endpoint::kVideoQuery)].next_slot(now) <= now && job.refresh->queries_first())
+      endpoint = job.endpoint();
     SlidingWindowLimiter &limiter = limiters_[static_cast<int>(endpoint)];
     if (limiter.blocked_until() - now > config_.rate_limit_hold_ms) {
       // Another store's 429 paused this endpoint for long: free the slot, as in apply().
