@@ -130,9 +130,11 @@ int64_t next_due(int64_t create_time, std::optional<int64_t> last_observed, cons
 
 Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
   Plan p;
-  // Everything is judged `lead` seconds ahead (see PlanInput::lead); ages shown in the
-  // report stay as of in.now.
-  const int64_t now = in.now + std::max<int64_t>(0, in.lead);
+  // What falls due within `lead` seconds (the next plan's) is due now, but never more
+  // than half an interval early: a video is not read twice as often as its tier asks.
+  const int64_t now = in.now;
+  const int64_t lead = std::max<int64_t>(0, in.lead);
+  auto reached = [lead](int64_t age, int64_t interval) { return age >= interval - std::min(lead, interval / 2); };
   const TierSettings &T = in.tiers;
   const int64_t discovery_interval = T.discovery_interval > 0 ? T.discovery_interval : T.fresh_interval;
   const size_t n = stores.size();
@@ -153,13 +155,13 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
       all_pass_pages += std::max<int64_t>(1, (st.video_count + kIds - 1) / kIds);
       int64_t pass_since = since(st.last_full_pass, now);
       bool in_progress = st.full_pass_pages_left > 0;
-      if (in_progress || pass_since >= T.old_interval) {
+      if (in_progress || reached(pass_since, T.old_interval)) {
         ++p.passes_due;
         int64_t pages = in_progress ? st.full_pass_pages_left : std::max<int64_t>(1, (st.video_count + kIds - 1) / kIds);
         pass_pages[s] = pages;
         p.list.demand += pages;
         Demand d{s, pages, st.last_full_pass.value_or(kNever)};
-        (pass_since >= T.old_max_interval ? overdue : due_pass).push_back(d);
+        (reached(pass_since, T.old_max_interval) ? overdue : due_pass).push_back(d);
       }
       std::optional<int64_t> last_disc = st.last_discovery;
       if (st.last_full_pass && (!last_disc || *st.last_full_pass > *last_disc)) last_disc = st.last_full_pass;
@@ -172,7 +174,7 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
       // count that stays above, say for videos video/list does not return, asks once).
       bool has_posted = st.reported_video_count && *st.reported_video_count > st.video_count && st.last_user_info &&
                         (!last_disc || *st.last_user_info >= *last_disc);
-      if (!in_progress && (has_posted || since(last_disc, now) >= discovery_interval)) {
+      if (!in_progress && (has_posted || reached(since(last_disc, now), discovery_interval))) {
         ++p.discoveries_due;
         if (!pass_pages[s]) ++p.list.demand;  // a due pass's first page is the discovery
         (has_posted ? posted : discover).push_back({s, 1, last_disc.value_or(kNever)});
@@ -258,7 +260,7 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
         TierReport &tr = p.tiers[static_cast<int>(tier)];
         ++tr.videos;
         int64_t age = since(v.last_observed, now);
-        if (age < interval_of(tier, T)) continue;
+        if (!reached(age, interval_of(tier, T))) continue;
         ++tr.due;
         if (tier != Tier::kFresh && read_by_pass(s, v)) {
           ++tr.by_pass;
@@ -266,8 +268,8 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
         }
         int cls = tier == Tier::kFresh ? kFreshDue
                   : tier == Tier::kYoung ? kYoungDue
-                  : age >= T.old_max_interval ? kPastMax
-                                              : kOldDue;
+                  : reached(age, T.old_max_interval) ? kPastMax
+                                                     : kOldDue;
         due[s][cls].push_back({&v, v.last_observed.value_or(kNever), tier});
         if (!has_due[s]) {
           has_due[s] = 1;
@@ -353,16 +355,16 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
       Tier tier = st.newest_create_time ? tier_of(*st.newest_create_time, now, T) : Tier::kOld;
       store_tier[s] = tier;
       int64_t age = since(st.last_user_info, now);
-      if (age < interval_of(tier, T)) {
-        if (age >= T.fresh_interval) by_class[kClasses].push_back({s, 1, st.last_user_info.value_or(kNever)});
+      if (!reached(age, interval_of(tier, T))) {
+        if (reached(age, T.fresh_interval)) by_class[kClasses].push_back({s, 1, st.last_user_info.value_or(kNever)});
         continue;
       }
       ++p.tiers[static_cast<int>(tier)].accounts_due;
       ++p.user_info.demand;
       int cls = tier == Tier::kFresh ? kFreshDue
                 : tier == Tier::kYoung ? kYoungDue
-                : age >= T.old_max_interval ? kPastMax
-                                            : kOldDue;
+                : reached(age, T.old_max_interval) ? kPastMax
+                                                   : kOldDue;
       by_class[cls].push_back({s, 1, st.last_user_info.value_or(kNever)});
     }
     for (int cls = 0; cls <= kClasses; ++cls) {

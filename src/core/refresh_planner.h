@@ -125,7 +125,8 @@ struct PlanInput {
   int64_t period = 0;
   // Seconds ahead: what falls due before the next plan runs counts as due now, so a
   // video due every hour is not read an hour plus a planning period apart. Set it to
-  // the planning period (pg_cron's schedule, or the worker's own cycle).
+  // the planning period (pg_cron's schedule, or the worker's own cycle). Capped at half
+  // of each interval it is applied to (a video, a pass, a discovery, an account).
   int64_t lead = 0;
 };
 

@@ -463,6 +463,30 @@ TEST(Planner, LeadPlansWhatFallsDueBeforeTheNextPlan) {
   EXPECT_TRUE(ids.count("f"));
 }
 
+TEST(Planner, LeadIsAtMostHalfOfEachInterval) {
+  // A store planned about once a minute while a day is 72 s (compressed): a young video
+  // falls due between two plans; reading it up to half an interval early keeps it
+  // within its day, and a fresh one (3 s) is still not read more than twice as often.
+  TierSettings t;
+  t.fresh_age = 144;
+  t.fresh_interval = 3;
+  t.young_age = 2160;
+  t.young_interval = t.old_interval = 72;
+  t.old_max_interval = 504;
+  std::vector<StoreState> s{store("a")};
+  s[0].last_full_pass = s[0].last_discovery = s[0].last_user_info = kNow;
+  s[0].videos = {video("y-40", 1000, 40), video("y-30", 1000, 30), video("f-2", 10, 2), video("f-1", 10, 1)};
+  auto in = input(600, 600, 600);
+  in.tiers = t;
+  in.lead = 50;
+  auto ids = planned_ids(plan_refresh(s, in), s);
+  EXPECT_EQ(ids.size(), 2u);
+  EXPECT_TRUE(ids.count("y-40"));  // 40 >= 72 - 36
+  EXPECT_TRUE(ids.count("f-2"));   // 2 >= 3 - 1
+  in.lead = 0;
+  EXPECT_TRUE(planned_ids(plan_refresh(s, in), s).empty());
+}
+
 TEST(Planner, BudgetIsPerMinuteTimesTheMinutesPlanned) {
   std::vector<StoreState> s{store("a")};
   for (int i = 0; i < 2000; ++i) s[0].videos.push_back(video("v" + std::to_string(i), 50 * D, 2 * D));

@@ -400,7 +400,7 @@ void SyncEngine::add(const JobSpec &spec) {
       if (installed::sql().has_videos()) videos::ensure_partitions();
       // What each account reads this round: the planner's answer for the store now.
       if (job->refresh_job)
-        job->work = videos::plan_store(spec.store_code, epoch_ms(), config_.tiers, config_.budget);
+        job->work = videos::plan_store(spec.store_code, spec.job_id, epoch_ms(), config_.tiers, config_.budget);
     }
   });
   if (!locked && !job->retry && requeue_busy(*job)) return;

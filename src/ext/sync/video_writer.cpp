@@ -12,6 +12,12 @@
 namespace tthub::videos {
 namespace {
 
+// The farthest ahead a refresh plans (refresh::PlanInput::lead): the distance between a
+// store's plans is pg_cron's schedule (every 5 minutes by default) or, when the budget
+// is short, about the minute of budget a plan spends; a store not planned for longer
+// (nothing was due) says nothing about when its next plan comes.
+constexpr int64_t kMaxLeadMs = 15 * 60 * 1000;
+
 // Parameters shared by the page statements:
 //   $1 store_code, $2 open_id, $3 snapshot_date, $4..$17 the page's columns (below),
 //   $18 when the answer arrived (epoch ms), $19 1 when it is a video/list page.
@@ -195,7 +201,7 @@ int drop_old_observations(int retention_seconds) {
   return spi::get_int4(0, 1).value_or(0);
 }
 
-std::map<std::string, refresh::AccountWork> plan_store(const std::string &store_code, int64_t now_ms,
+std::map<std::string, refresh::AccountWork> plan_store(const std::string &store_code, int64_t job_id, int64_t now_ms,
                                                        const refresh::TierSettings &tiers,
                                                        const refresh::Budget &budget) {
   // Every time is in epoch milliseconds, the planner's time base here (tiers too): the
@@ -251,6 +257,15 @@ std::map<std::string, refresh::AccountWork> plan_store(const std::string &store_
   spi::exec("SELECT count(*) FROM tthub.sync_jobs WHERE job_type = 'refresh' AND state IN ('queued', 'running')", {});
   int64_t sharing = std::max<int64_t>(1, spi::get_int8(0, 1).value_or(1));
   double share = 1.0 / static_cast<double>(sharing);
+  // How far apart this store's plans are: since its previous refresh job started. What
+  // falls due before the next plan is taken now (refresh::PlanInput::lead), so a video
+  // is not read its interval plus a plan's distance apart.
+  uint64_t previous = spi::exec(
+      "SELECT (extract(epoch FROM now() - j.started_at) * 1000)::int8 FROM tthub.sync_jobs j "
+      " WHERE j.store_code = $1 AND j.job_type = 'refresh' AND j.job_id < $2 AND j.started_at IS NOT NULL "
+      " ORDER BY j.job_id DESC LIMIT 1",
+      {spi::text(store_code), spi::int8(job_id)});
+  int64_t lead_ms = std::clamp<int64_t>(previous ? spi::get_int8(0, 1).value_or(0) : 0, 0, kMaxLeadMs);
 
   // The candidates: every video due now, by the same rule as the planner's. Per account,
   // with values: on Citus a function called inside a query over a distributed table
@@ -267,8 +282,8 @@ std::map<std::string, refresh::AccountWork> plan_store(const std::string &store_
     n = spi::exec(
         "SELECT q.video_id, (extract(epoch FROM q.create_time) * 1000)::int8, "
         "       (extract(epoch FROM q.last_observed_at) * 1000)::int8 "
-        "  FROM tthub._due_videos($1, $2, $3) q",
-        {spi::text(store_code), spi::text(st.store_code), spi::int4(max_candidates)});
+        "  FROM tthub._due_videos($1, $2, $3, make_interval(secs => $4 / 1000.0)) q",
+        {spi::text(store_code), spi::text(st.store_code), spi::int4(max_candidates), spi::int8(lead_ms)});
     for (uint64_t i = 0; i < n; ++i) {
       refresh::VideoState v;
       v.video_id = spi::get_text(i, 1).value_or("");
@@ -317,6 +332,7 @@ std::map<std::string, refresh::AccountWork> plan_store(const std::string &store_
   in.minutes = 1.0;  // one minute of the budget per job at most; the rest comes back next round
   in.period = 60 * 1000;  // that minute in the plan's time base (milliseconds)
   in.share = share;
+  in.lead = lead_ms;
   in.share_unit = jitter_unit();
   refresh::Plan plan = refresh::plan_refresh(states, in);
   for (const refresh::StorePlan &p : plan.stores) {
