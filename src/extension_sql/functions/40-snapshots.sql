@@ -1,9 +1,9 @@
 -- Snapshots: the snapshot day, and retention of snapshots, jobs, logs and OAuth rows.
 
 -- The snapshot day: the rule is tthub._day_in (functions/10-stores.sql).
+-- A SQL-standard body without SET, so that it is inlined (functions/10-stores.sql).
 CREATE OR REPLACE FUNCTION @extschema@.snapshot_today() RETURNS date
-  LANGUAGE sql STABLE
-  SET search_path = pg_catalog, pg_temp
+  LANGUAGE sql STABLE PARALLEL SAFE
   RETURN @extschema@._day_in(NULL);
 COMMENT ON FUNCTION @extschema@.snapshot_today() IS
   'Today in tthub.snapshot_timezone: the snapshot day of a store without a time zone of its own.';
