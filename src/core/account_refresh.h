@@ -107,7 +107,7 @@ class AccountRefresh {
   AccountWork work_;
   Step step_ = Step::kUserInfo;
   Step resume_ = Step::kRefresh;  // where to continue after a token refresh (kRefresh: the first step)
-  bool refreshed_ = false;
+  bool untried_refresh_ = false;  // as AccountSync's: refreshed tokens no answer has accepted yet
   bool user_read_ = false;
   bool discovered_ = false;
   bool pass_complete_ = false;
