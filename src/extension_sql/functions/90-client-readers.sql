@@ -58,33 +58,48 @@ CREATE OR REPLACE FUNCTION @extschema@._client_reader_reads_store(who name, stor
   AS 'MODULE_PATHNAME', 'tthub_client_reader_reads_store';
 COMMENT ON FUNCTION @extschema@._client_reader_reads_store(name, text) IS
   'Internal (row-level security on Citus): whether a client reader (who) reads this store; its stores are looked up once per query (_client_reader_store_codes).';
--- Every role that reads the tables runs the policy, so each of tthub's reading roles
--- may call it (it answers only about the session's own roles).
-REVOKE ALL ON FUNCTION @extschema@._client_reader_reads_store(name, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION @extschema@._client_reader_reads_store(name, text) TO tthub_reader, tthub_admin, tthub_client_reader;
+-- Every role that reads the tables runs the policy, and PostgreSQL checks EXECUTE on
+-- its functions for each of them before any row (whatever the OR before them says): so
+-- every role may call it, a DBA's own ETL login with SELECT on a table included. It
+-- answers only about the session's own roles.
+GRANT EXECUTE ON FUNCTION @extschema@._client_reader_reads_store(name, text) TO PUBLIC;
 
--- clients is small: a PL/pgSQL test per row is enough there.
-CREATE OR REPLACE FUNCTION @extschema@._client_reader_reads_client(who name, client_id bigint) RETURNS boolean
+-- clients is small: a lookup per row is enough there. The ids a client reader (who)
+-- reads, from this node's copy of client_readers; SECURITY DEFINER, so only the roles
+-- that can be client readers' sessions or read for them may call it.
+CREATE OR REPLACE FUNCTION @extschema@._client_reader_client_ids(who name) RETURNS bigint[]
   LANGUAGE plpgsql STABLE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  ok boolean;
+  ids bigint[];
 BEGIN
   IF NOT pg_catalog.pg_has_role(session_user, who, 'MEMBER') THEN
-    RETURN false;
+    RETURN '{}';
   END IF;
-  EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s m JOIN pg_catalog.pg_roles g ON g.rolname = m.role_name
-                                  WHERE m.client_id = $1 AND pg_catalog.pg_has_role($2, g.oid, ''MEMBER''))',
+  EXECUTE format('SELECT coalesce(array_agg(DISTINCT m.client_id), ''{}'') FROM %s m
+                    JOIN pg_catalog.pg_roles g ON g.rolname = m.role_name
+                   WHERE pg_catalog.pg_has_role($1, g.oid, ''MEMBER'')',
                  @extschema@._local_copy('@extschema@.client_readers'))
-    INTO ok USING client_id, who;
-  RETURN ok;
+    INTO ids USING who;
+  RETURN ids;
 END
 $$;
+COMMENT ON FUNCTION @extschema@._client_reader_client_ids(name) IS
+  'Internal (row-level security on Citus): the clients a client reader (who, the session''s role or one it acts as) reads, from this node''s copy of client_readers.';
+REVOKE ALL ON FUNCTION @extschema@._client_reader_client_ids(name) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@._client_reader_client_ids(name) TO tthub_reader, tthub_admin, tthub_client_reader;
+
+-- The policy's test on clients. Not SECURITY DEFINER, so open to every role, as
+-- _client_reader_reads_store is: only a client reader's rows call it (the policy's
+-- first test passes everyone else), and a client reader may call what it calls.
+CREATE OR REPLACE FUNCTION @extschema@._client_reader_reads_client(who name, client_id bigint) RETURNS boolean
+  LANGUAGE sql STABLE
+  SET search_path = pg_catalog, pg_temp
+  RETURN client_id = ANY (@extschema@._client_reader_client_ids(who));
 COMMENT ON FUNCTION @extschema@._client_reader_reads_client(name, bigint) IS
-  'Internal (row-level security on Citus): whether a client reader (who) reads this client, from this node''s copy of client_readers.';
-REVOKE ALL ON FUNCTION @extschema@._client_reader_reads_client(name, bigint) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION @extschema@._client_reader_reads_client(name, bigint) TO tthub_reader, tthub_admin, tthub_client_reader;
+  'Internal (row-level security on Citus): whether a client reader (who) reads this client (_client_reader_client_ids).';
+GRANT EXECUTE ON FUNCTION @extschema@._client_reader_reads_client(name, bigint) TO PUBLIC;
 
 -- Row-level security for client readers on one table, made only where missing. On
 -- a Citus table Citus carries ENABLE ROW LEVEL SECURITY and CREATE POLICY to every
