@@ -338,6 +338,14 @@ wait_for "$PORT" "SELECT state FROM tthub.sync_jobs WHERE store_code = 's9' AND 
 is "$(Q "SELECT count(*) > 0 FROM tthub.video_daily WHERE store_code = 's9'")" "t" "and its first sync ran"
 
 echo "# TikTok's authorization.removed through the shim: a reference table, a distributed account"
+# Its account.need_reconnect event goes out as a webhook: the queue (deliveries, events)
+# is distributed by store_code and the webhooks table is a reference table.
+HOOK_SECRET=whsec_citus_suite_0123456789abcdef
+build/webhook_receiver --port-file "$DIR/hook.port" --log "$DIR/hook.log" --secret "$HOOK_SECRET" >"$DIR/hook.out" 2>&1 &
+HOOK_PID=$!
+for _ in $(seq 1 50); do [ -s "$DIR/hook.port" ] && break; sleep 0.1; done
+Q "SELECT tthub.tthub_add_webhook('http://127.0.0.1:$(cat "$DIR/hook.port")/hook', '$HOOK_SECRET',
+     ARRAY['account.need_reconnect'], allow_http => true, allow_private => true)" >/dev/null
 Q "ALTER ROLE tthub_oauth LOGIN" >/dev/null
 if shim_start "$DIR/shim" "$PORT"; then
   OID9=$(Q "SELECT open_id FROM tthub.store_accounts WHERE store_code = 's9'")
@@ -348,10 +356,19 @@ if shim_start "$DIR/shim" "$PORT"; then
      "NEED_RECONNECT|true" "s9's account stops: NEED_RECONNECT, tokens deleted"
   is "$(Q "SELECT count(*) FROM tthub.events WHERE store_code = 's9' AND event = 'account.need_reconnect'")/$(Q "SELECT count(*) FROM tthub.tiktok_events")" \
      "1/1" "one event, one record in the reference table"
+  # s1 holds the same TikTok account as s9 (sim-open-1): both stores' events go out.
+  wait_for "$PORT" "SELECT count(*) > 0 AND bool_and(state = 'done') FROM tthub.deliveries" "t" 30
+  tap_result $? "the events are delivered to the webhook on the distributed queue"
+  is "$(grep -c '"event":"account.need_reconnect"' "$DIR/hook.log" 2>/dev/null)" \
+     "$(Q "SELECT count(*) FROM tthub.deliveries")" "and the receiver got each one once"
+  is "$(grep -c 'webhook step failed' "$DIR/coord/server.log")" "0" \
+     "no webhook step failed on the coordinator (a correlated subquery Citus refuses once failed every one)"
   shim_stop
 else
   tap_result 1 "the shim starts"
 fi
+
+kill "$HOOK_PID" 2>/dev/null
 
 echo "# removing tthub from the cluster"
 is "$(sqlstate "$PORT" tthub "SELECT tthub.tthub_uninstall()")" "55000" \

@@ -21,6 +21,7 @@ import_account m2 2
 Q "SELECT tthub.tthub_sync('m1')" >/dev/null
 wait_for "$PORT" "SELECT state FROM tthub.sync_jobs WHERE store_code = 'm1'" "done" 30
 Q "CREATE ROLE tthub_metrics LOGIN IN ROLE tthub_reader, pg_monitor" >/dev/null
+Q "SELECT tthub.tthub_add_client('Acme'); SELECT tthub.tthub_set_store_client('m1', 'Acme')" >/dev/null
 
 EPORT=$(free_port 59100)
 DATA_SOURCE_NAME="postgresql://tthub_metrics@127.0.0.1:$PORT/tthub?sslmode=disable" \
@@ -51,6 +52,10 @@ WANT=$(Q "SELECT round(extract(epoch FROM max(last_sync_at))) FROM tthub.store_a
 is "$(printf '%.0f' "$LAST")" "$WANT" "tthub_store_last_success_timestamp_seconds{store_code=\"m1\"} is the last sync"
 is "$(metric tthub_store_last_success_timestamp_seconds 'store_code="m2"')" "" "a store never synced has none"
 is "$(metric tthub_store_rows_synced 'store_code="m1"')" "8" "tthub_store_rows_synced: 1 user row + 7 videos"
+like "$(printf '%s\n' "$M" | grep '^tthub_store_rows_synced{' | grep 'store_code="m1"')" 'client="Acme"' \
+  "a store's metrics carry its client as a label (issue 21)"
+like "$(printf '%s\n' "$M" | grep '^tthub_account_refresh_token_expiry_timestamp_seconds{' | grep 'store_code="m1"')" 'client="Acme"' \
+  "and so do its accounts'"
 EXP=$(metric tthub_account_refresh_token_expiry_timestamp_seconds 'open_id="sim-open-2"')
 WANT=$(Q "SELECT round(extract(epoch FROM refresh_token_expires_at)) FROM tthub.store_accounts WHERE store_code = 'm2'")
 is "$(printf '%.0f' "$EXP")" "$WANT" "tthub_account_refresh_token_expiry_timestamp_seconds{store_code,open_id}"

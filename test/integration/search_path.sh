@@ -84,6 +84,14 @@ is "$(adopt "CREATE EXTENSION tthub")" "ERROR:  42501" "and one the attacker may
 adopt "REVOKE CREATE ON SCHEMA tthub FROM attacker" >/dev/null
 is "$(adopt "CREATE EXTENSION tthub; SELECT extname FROM pg_extension WHERE extname = 'tthub'")" "tthub" \
    "a schema a superuser made and keeps is used"
+# An update runs superuser code in the schema as it is now: one opened up since the
+# install (CREATE granted, or handed to another owner) is refused the same way.
+adopt "DROP EXTENSION tthub; CREATE EXTENSION tthub VERSION '0.4'; GRANT CREATE ON SCHEMA tthub TO attacker" >/dev/null
+is "$(adopt "ALTER EXTENSION tthub UPDATE")" "ERROR:  42501" "ALTER EXTENSION UPDATE refuses a tthub schema the attacker may create in"
+adopt "REVOKE CREATE ON SCHEMA tthub FROM attacker; ALTER SCHEMA tthub OWNER TO attacker" >/dev/null
+is "$(adopt "ALTER EXTENSION tthub UPDATE")" "ERROR:  42501" "and one the attacker owns"
+is "$(adopt "SET client_min_messages = warning; ALTER SCHEMA tthub OWNER TO postgres; ALTER EXTENSION tthub UPDATE; SELECT extversion <> '0.4' FROM pg_extension WHERE extname = 'tthub'")" \
+   "t" "closed again, the update runs"
 pinned "DROP DATABASE adopt" >/dev/null
 
 # Someone who can create in tthub (a superuser here, standing for an owner of an older

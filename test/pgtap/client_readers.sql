@@ -220,11 +220,11 @@ RESET ROLE;
 
 -- Grants and their errors.
 SELECT throws_ok($$ SELECT tthub.tthub_grant_client_reader('tap_all_bi', 'Acme') $$, 'TH206',
-                 'role "tap_all_bi" cannot be a client reader', 'a member of tthub_reader cannot be narrowed: TH206');
+                 NULL, 'a member of tthub_reader cannot be narrowed: TH206');
 SELECT throws_ok($$ SELECT tthub.tthub_grant_client_reader('postgres', 'Acme') $$, 'TH206', NULL, 'nor a superuser');
 SELECT throws_ok($$ SELECT tthub.tthub_grant_client_reader('tap_nobody', 'Initech') $$, 'TH201', NULL, 'an unknown client: TH201');
 SELECT throws_ok($$ SELECT tthub.tthub_revoke_client_reader('tap_nobody', 'Acme') $$, 'TH207',
-                 'role "tap_nobody" does not read client "Acme"', 'revoking what was not granted: TH207');
+                 NULL, 'revoking what was not granted: TH207');
 SELECT tthub.tthub_revoke_client_reader('tap_acme_bi', 'Acme');
 SELECT ok(NOT pg_has_role('tap_acme_bi', 'tthub_client_reader', 'MEMBER'), 'with its last client revoked it leaves tthub_client_reader');
 

@@ -2,7 +2,7 @@
 -- observations, posting-day cohorts, freshness per tier, covers, and what readers may
 -- do with them.
 BEGIN;
-SELECT plan(14);
+SELECT plan(15);
 
 SELECT tthub.tthub_add_store('vid', 'Videos');
 INSERT INTO tthub.store_accounts (store_code, open_id, status) VALUES ('vid', 'o1', 'CONNECTED');
@@ -61,6 +61,16 @@ SELECT throws_ok($$ SELECT * FROM tthub.videos $$, '42501', NULL, 'but not tthub
 -- reader: functions/15-clients.sql) could not take a write anyway.
 SELECT ok(NOT has_table_privilege('tthub_reporting.videos', 'INSERT, UPDATE, DELETE'), 'and cannot write');
 RESET ROLE;
+
+-- A store in its own zone (issue 21) groups its videos by its own posting day: a
+-- video posted at 23:30 UTC is posted the next day in UTC+7.
+SELECT tthub.tthub_add_store('vid-east', 'East');
+SET LOCAL client_min_messages = warning;
+SELECT tthub.tthub_set_store_timezone('vid-east', 'Asia/Jakarta');
+INSERT INTO tthub.videos (store_code, video_id, open_id, create_time) VALUES
+  ('vid-east', 'e1', 'o1', '2026-03-01 23:30:00+00');
+SELECT is((SELECT posted_date FROM tthub_reporting.video_cohorts WHERE store_code = 'vid-east'), '2026-03-02'::date,
+          'a cohort''s posting day is the store''s own local day');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -14,8 +14,8 @@ std::vector<Claimed> claim(int max_total, int per_webhook) {
       "       allow_private::text "
       "  FROM tthub._claim_deliveries($1::integer, $2::integer, "
       "                            pg_catalog.make_interval(secs => $3::double precision)::interval, "
-      "                            pg_backend_pid()::integer)",
-      {spi::int4(max_total), spi::int4(per_webhook), spi::int8(kLeaseSeconds)});
+      "                            $4::integer)",
+      {spi::int4(max_total), spi::int4(per_webhook), spi::int8(kLeaseSeconds), spi::my_pid()});
   std::vector<Claimed> out;
   for (uint64_t i = 0; i < n; ++i) {
     Claimed c;
@@ -63,8 +63,8 @@ void requeue_running() {
       "UPDATE tthub.deliveries SET state = 'queued', attempts = greatest(attempts - 1, 0), run_after = now(), "
       "       lease_until = NULL, worker_pid = NULL, last_error = 'the worker stopped while sending it', "
       "       updated_at = now() "
-      " WHERE worker_pid = pg_backend_pid() AND state = 'running'",
-      {});
+      " WHERE worker_pid = $1::integer AND state = 'running'",
+      {spi::my_pid()});
 }
 
 int64_t prune(int retention_days) {

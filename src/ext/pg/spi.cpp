@@ -68,6 +68,7 @@ Param text(const std::optional<std::string> &s) { return s ? text(*s) : Param{TE
 Param int8(int64_t v) { return {INT8OID, Int64GetDatum(v), false}; }
 Param int8(const std::optional<int64_t> &v) { return v ? int8(*v) : Param{INT8OID, 0, true}; }
 Param int4(int32_t v) { return {INT4OID, Int32GetDatum(v), false}; }
+Param my_pid() { return int4(MyProcPid); }
 Param date(int32_t d) { return {DATEOID, Int32GetDatum(d)  /* DateADT is an int32 */, false}; }
 Param bytea(const std::vector<uint8_t> &b) { return {BYTEAOID, PointerGetDatum(make_bytea(b.data(), b.size())), false}; }
 

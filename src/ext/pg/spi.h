@@ -30,6 +30,10 @@ Param date(int32_t date_adt);
 Param bytea(const std::vector<uint8_t> &bytes);
 Param text_array(const std::vector<std::optional<std::string>> &values);
 Param int8_array(const std::vector<std::optional<int64_t>> &values);
+// This process's pid (int4), for the worker_pid columns. A statement on a table Citus
+// distributes must take it as a parameter, never call pg_backend_pid(): a shard
+// evaluates that on its own node and gets another process's pid.
+Param my_pid();
 
 // Runs sql with $1..$n; the plan is prepared once per process and kept (sql must be a
 // string literal: its address is the cache key). Returns the number of rows.

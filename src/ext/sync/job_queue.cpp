@@ -17,8 +17,8 @@ std::vector<JobSpec> claim(int max_jobs) {
   uint64_t n = spi::exec(
       "SELECT store_code::text, job_id, snapshot_date, attempts, job_type "
       "  FROM tthub._claim_jobs($1::integer, pg_catalog.make_interval(secs => $2::double precision)::interval, "
-      "                      pg_backend_pid()::integer)",
-      {spi::int4(max_jobs), spi::int8(kLeaseSeconds)});
+      "                      $3::integer)",
+      {spi::int4(max_jobs), spi::int8(kLeaseSeconds), spi::my_pid()});
   std::vector<JobSpec> jobs;
   for (uint64_t i = 0; i < n; ++i) {
     JobSpec j;
@@ -95,9 +95,9 @@ int requeue_running(const std::string &reason) {
       "       run_after = now() + make_interval(secs => $3 / 1000.0), "
       "       last_error = $4, lease_until = NULL, worker_pid = NULL, current_open_id = NULL, "
       "       finished_at = NULL, updated_at = now() "
-      " WHERE worker_pid = pg_backend_pid() AND state = 'running'",
+      " WHERE worker_pid = $5::integer AND state = 'running'",
       {spi::text(jobs::state_name(o.state)), spi::int4(o.refund_attempt ? 1 : 0), spi::int8(o.run_after_ms),
-       spi::text(o.error)}));
+       spi::text(o.error), spi::my_pid()}));
 }
 
 void heartbeat(const std::vector<std::pair<std::string, int64_t>> &jobs) {
@@ -118,21 +118,21 @@ void heartbeat(const std::vector<std::pair<std::string, int64_t>> &jobs) {
 std::optional<JobSpec> claim_or_create(const std::string &store_code, int32_t today) {
   uint64_t n = spi::exec(
       "WITH claimed AS ( "
-      "  UPDATE tthub.sync_jobs SET state = 'running', attempts = attempts + 1, worker_pid = pg_backend_pid(), "
+      "  UPDATE tthub.sync_jobs SET state = 'running', attempts = attempts + 1, worker_pid = $4::integer, "
       "         started_at = now(), lease_until = now() + make_interval(secs => $3), updated_at = now() "
       "   WHERE store_code = $1 AND snapshot_date = $2::date AND state = 'queued' "
       "  RETURNING store_code, job_id, snapshot_date, attempts, job_type), "
       "created AS ( "
       "  INSERT INTO tthub.sync_jobs (store_code, snapshot_date, job_type, state, attempts, worker_pid, "
       "                               started_at, lease_until) "
-      "  SELECT $1, $2::date, 'manual_sync', 'running', 1, pg_backend_pid(), now(), "
+      "  SELECT $1, $2::date, 'manual_sync', 'running', 1, $4::integer, now(), "
       "         now() + make_interval(secs => $3) "
       "   WHERE NOT EXISTS (SELECT 1 FROM claimed) "
       "  ON CONFLICT (store_code, snapshot_date) WHERE state IN ('queued', 'running') DO NOTHING "
       "  RETURNING store_code, job_id, snapshot_date, attempts, job_type) "
       "SELECT store_code::text, job_id, snapshot_date, attempts, job_type FROM claimed "
       "UNION ALL SELECT store_code::text, job_id, snapshot_date, attempts, job_type FROM created",
-      {spi::text(store_code), spi::date(today), spi::int8(kLeaseSeconds)});
+      {spi::text(store_code), spi::date(today), spi::int8(kLeaseSeconds), spi::my_pid()});
   if (n == 0) return std::nullopt;
   JobSpec j;
   j.store_code = store_code;

@@ -122,17 +122,24 @@ GRANT EXECUTE ON FUNCTION @extschema@.tthub_enable_store(text) TO tthub_admin;
 -- its own time zone (stores.timezone), or in tthub.snapshot_timezone when it has
 -- none. The worker (src/ext/sync/snapshot_writer.cpp), the queue, the ledger's
 -- alerts and health all ask these functions.
+--
+-- These day functions, and snapshot_today() built on them, have SQL-standard bodies
+-- (RETURN ...) and no SET search_path: such a body is parsed when it is created, so
+-- what it calls is fixed then and no search_path at call time can change it (the
+-- schema guard vouches for the schema at that moment). Without a SET clause the
+-- planner inlines them: an analyst's "snapshot_date > snapshot_today() - 90" above a
+-- window (video_daily_delta) is evaluated per row, and the three nested calls with a
+-- search_path to set and restore each time made that query 10-20x slower.
+-- (test/pgtap/search_path.sql holds every other function to a pinned search_path.)
 ------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION @extschema@._day_zone(timezone text) RETURNS text
   LANGUAGE sql STABLE PARALLEL SAFE
-  SET search_path = pg_catalog, pg_temp
   RETURN coalesce(timezone, nullif(current_setting('tthub.snapshot_timezone', true), ''), 'UTC');
 COMMENT ON FUNCTION @extschema@._day_zone(text) IS
   'Internal: the time zone of a day: the store''s own (stores.timezone), else tthub.snapshot_timezone, else UTC.';
 
 CREATE OR REPLACE FUNCTION @extschema@._day_in(timezone text) RETURNS date
   LANGUAGE sql STABLE PARALLEL SAFE
-  SET search_path = pg_catalog, pg_temp
   RETURN (now() AT TIME ZONE @extschema@._day_zone(timezone))::date;
 COMMENT ON FUNCTION @extschema@._day_in(text) IS
   'Internal: today in a store''s time zone (stores.timezone; NULL: tthub.snapshot_timezone).';

@@ -302,7 +302,8 @@ GRANT EXECUTE ON FUNCTION @extschema@._visible_store_codes(name) TO tthub_admin,
 ------------------------------------------------------------------------------
 -- Every per-store view of tthub_reporting is made by this function, from the query
 -- over tthub it shows (with a store_code column; per video also video_id). adds:
--- 'store' appends client and labels, 'video' also video_labels, 'none' nothing.
+-- 'store' appends client and labels, 'video' also video_labels (issue 21: every
+-- per-store view carries them, so a BI filter on a client or label is one expression).
 --
 -- Two branches, one of which runs (the other's one-time filter is false, so it is
 -- never executed):
@@ -320,18 +321,15 @@ CREATE OR REPLACE FUNCTION @extschema@._create_reporting_view(view_name text, qu
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  cols text := '';
-  joins text := '';
+  cols text := ', rs.client, rs.labels';
+  joins text := ' JOIN @extschema@.reader_stores rs ON rs.store_code = b.store_code';
 BEGIN
-  IF adds IN ('store', 'video') THEN
-    cols := ', rs.client, rs.labels';
-    joins := ' JOIN @extschema@.reader_stores rs ON rs.store_code = b.store_code';
+  IF adds IS NULL OR adds NOT IN ('store', 'video') THEN
+    RAISE EXCEPTION 'adds must be store or video' USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF adds = 'video' THEN
     cols := cols || ', coalesce(vl.labels, ''{}''::text[]) AS video_labels';
     joins := joins || ' LEFT JOIN @extschema@.video_labels vl ON vl.store_code = b.store_code AND vl.video_id = b.video_id';
-  ELSIF adds NOT IN ('store', 'none') THEN
-    RAISE EXCEPTION 'adds must be store, video or none' USING ERRCODE = 'invalid_parameter_value';
   END IF;
   EXECUTE format(
     'CREATE OR REPLACE VIEW tthub_reporting.%1$I WITH (security_barrier) AS '

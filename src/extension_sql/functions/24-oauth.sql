@@ -127,3 +127,36 @@ COMMENT ON FUNCTION @extschema@.tthub_oauth_complete(text, text) IS
   'Finish connecting: checks the state, exchanges the code at TikTok, stores the tokens encrypted, spends the invite, enqueues a first sync. Errors: TH101 unknown state, TH102 expired, TH103 already used, TH104 TikTok refused, TH105 TikTok unavailable, TH108 the invite was used by another account.';
 REVOKE ALL ON FUNCTION @extschema@.tthub_oauth_complete(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.tthub_oauth_complete(text, text) TO tthub_oauth, tthub_admin;
+
+-- Expired OAuth states and connect links, for tthub._prune (the worker's maintenance).
+CREATE OR REPLACE FUNCTION @extschema@._prune_oauth(cutoff timestamptz) RETURNS bigint
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  on_citus constant boolean := @extschema@._citus_node_role() <> 'none';
+  enforced text;
+  states bigint;
+  invites bigint;
+BEGIN
+  -- On Citus, modifying a reference table that others reference (oauth_invites) after
+  -- a parallel query in the same transaction (the worker's maintenance runs one) is
+  -- refused, to keep foreign-key checks on one connection per node. No distributed
+  -- table references the OAuth tables, so that check protects nothing here.
+  IF on_citus THEN
+    enforced := current_setting('citus.enforce_foreign_key_restrictions');
+    PERFORM set_config('citus.enforce_foreign_key_restrictions', 'off', true);
+  END IF;
+  DELETE FROM @extschema@.oauth_states WHERE expires_at < now() - interval '1 day';
+  GET DIAGNOSTICS states = ROW_COUNT;
+  DELETE FROM @extschema@.oauth_invites WHERE expires_at < cutoff;
+  GET DIAGNOSTICS invites = ROW_COUNT;
+  IF on_citus THEN
+    PERFORM set_config('citus.enforce_foreign_key_restrictions', enforced, true);
+  END IF;
+  RETURN states + invites;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._prune_oauth(timestamptz) IS
+  'Internal: delete OAuth states expired a day ago and connect links expired before the cutoff (the retention); returns how many.';
+REVOKE ALL ON FUNCTION @extschema@._prune_oauth(timestamptz) FROM PUBLIC;

@@ -1,9 +1,9 @@
 -- Snapshots: the snapshot day, and retention of snapshots, jobs, logs and OAuth rows.
 
 -- The snapshot day: the rule is tthub._day_in (functions/10-stores.sql).
+-- A SQL-standard body without SET, so that it is inlined (functions/10-stores.sql).
 CREATE OR REPLACE FUNCTION @extschema@.snapshot_today() RETURNS date
-  LANGUAGE sql STABLE
-  SET search_path = pg_catalog, pg_temp
+  LANGUAGE sql STABLE PARALLEL SAFE
   RETURN @extschema@._day_in(NULL);
 COMMENT ON FUNCTION @extschema@.snapshot_today() IS
   'Today in tthub.snapshot_timezone: the snapshot day of a store without a time zone of its own.';
@@ -75,8 +75,6 @@ CREATE OR REPLACE FUNCTION @extschema@._prune(retention_days integer) RETURNS bi
 AS $$
 DECLARE
   cutoff timestamptz := now() - make_interval(days => retention_days);
-  on_citus constant boolean := @extschema@._citus_node_role() <> 'none';
-  enforced text;
   n bigint;
   total bigint := 0;
 BEGIN
@@ -85,23 +83,7 @@ BEGIN
   GET DIAGNOSTICS n = ROW_COUNT;
   total := total + n;
   total := total + @extschema@._prune_tiktok_events(cutoff);
-  -- On Citus, modifying a reference table that others reference (oauth_invites) after
-  -- a parallel query in the same transaction (the worker's maintenance runs one) is
-  -- refused, to keep foreign-key checks on one connection per node. No distributed
-  -- table references the OAuth tables, so that check protects nothing here.
-  IF on_citus THEN
-    enforced := current_setting('citus.enforce_foreign_key_restrictions');
-    PERFORM set_config('citus.enforce_foreign_key_restrictions', 'off', true);
-  END IF;
-  DELETE FROM @extschema@.oauth_states WHERE expires_at < now() - interval '1 day';
-  GET DIAGNOSTICS n = ROW_COUNT;
-  total := total + n;
-  DELETE FROM @extschema@.oauth_invites WHERE expires_at < cutoff;
-  GET DIAGNOSTICS n = ROW_COUNT;
-  IF on_citus THEN
-    PERFORM set_config('citus.enforce_foreign_key_restrictions', enforced, true);
-  END IF;
-  RETURN total + n;
+  RETURN total + @extschema@._prune_oauth(cutoff);
 END
 $$;
 COMMENT ON FUNCTION @extschema@._prune(integer) IS

@@ -327,61 +327,62 @@ REVOKE ALL ON FUNCTION @extschema@.tthub_unschedule_refresh() FROM PUBLIC;
 
 -- A counter at time `at`, interpolated linearly between the observation before
 -- (ARRAY[epoch, value]) and the one after; NULL unless both exist.
-CREATE OR REPLACE FUNCTION @extschema@._interpolate(before float8[], after float8[], at float8) RETURNS bigint
+CREATE OR REPLACE FUNCTION @extschema@._interpolate(before float8[], after float8[], at float8, counter integer) RETURNS bigint
   LANGUAGE plpgsql IMMUTABLE
   SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  IF before IS NULL OR after IS NULL OR before[2] IS NULL OR after[2] IS NULL THEN
+  IF before IS NULL OR after IS NULL OR before[counter] IS NULL OR after[counter] IS NULL THEN
     RETURN NULL;
   END IF;
   IF after[1] = before[1] THEN
-    RETURN round(before[2])::bigint;
+    RETURN round(before[counter])::bigint;
   END IF;
-  RETURN round(before[2] + (after[2] - before[2]) * (at - before[1]) / (after[1] - before[1]))::bigint;
+  RETURN round(before[counter] + (after[counter] - before[counter]) * (at - before[1]) / (after[1] - before[1]))::bigint;
 END
 $$;
-COMMENT ON FUNCTION @extschema@._interpolate(float8[], float8[], float8) IS
-  'Internal: the value at time at (epoch seconds), linear between ARRAY[epoch, value] of the observation before and the one after; NULL unless both exist.';
-GRANT EXECUTE ON FUNCTION @extschema@._interpolate(float8[], float8[], float8) TO tthub_admin, tthub_reader;
+COMMENT ON FUNCTION @extschema@._interpolate(float8[], float8[], float8, integer) IS
+  'Internal: a counter''s value at time at (epoch seconds), linear between the observation before and the one after, each ARRAY[epoch, views, likes, comments, shares]; counter is the element (2: views); NULL unless both exist.';
+GRANT EXECUTE ON FUNCTION @extschema@._interpolate(float8[], float8[], float8, integer) TO tthub_admin, tthub_reader;
 
 -- Per video: the counters at fixed ages after posting. For each age, the latest
--- observation at or before it and the earliest at or after it (max/min of
--- ARRAY[epoch, value], which compare by time first) bracket it. One join and one
--- aggregate grouped by the video's key: a store's curves run on its shard.
+-- observation at or before it and the earliest at or after it bracket it: max/min of
+-- ARRAY[epoch, views, likes, comments, shares], which compare by time first. One
+-- join and one aggregate grouped by the video's key (a store's curves run on its
+-- shard); each age's bracket is found once and serves every counter.
 CREATE OR REPLACE VIEW @extschema@.video_curve AS
-  SELECT v.store_code, v.video_id, v.open_id, v.title, v.create_time,
-         @extschema@._interpolate(max(ARRAY[extract(epoch FROM o.observed_at), o.view_count]::float8[]) FILTER (WHERE o.observed_at <= v.create_time + interval '1 hour'),
-                                min(ARRAY[extract(epoch FROM o.observed_at), o.view_count]::float8[]) FILTER (WHERE o.observed_at >= v.create_time + interval '1 hour'),
-                                extract(epoch FROM v.create_time) + 3600) AS views_1h,
-         @extschema@._interpolate(max(ARRAY[extract(epoch FROM o.observed_at), o.view_count]::float8[]) FILTER (WHERE o.observed_at <= v.create_time + interval '6 hours'),
-                                min(ARRAY[extract(epoch FROM o.observed_at), o.view_count]::float8[]) FILTER (WHERE o.observed_at >= v.create_time + interval '6 hours'),
-                                extract(epoch FROM v.create_time) + 21600) AS views_6h,
-         @extschema@._interpolate(max(ARRAY[extract(epoch FROM o.observed_at), o.view_count]::float8[]) FILTER (WHERE o.observed_at <= v.create_time + interval '24 hours'),
-                                min(ARRAY[extract(epoch FROM o.observed_at), o.view_count]::float8[]) FILTER (WHERE o.observed_at >= v.create_time + interval '24 hours'),
-                                extract(epoch FROM v.create_time) + 86400) AS views_24h,
-         @extschema@._interpolate(max(ARRAY[extract(epoch FROM o.observed_at), o.view_count]::float8[]) FILTER (WHERE o.observed_at <= v.create_time + interval '48 hours'),
-                                min(ARRAY[extract(epoch FROM o.observed_at), o.view_count]::float8[]) FILTER (WHERE o.observed_at >= v.create_time + interval '48 hours'),
-                                extract(epoch FROM v.create_time) + 172800) AS views_48h,
-         @extschema@._interpolate(max(ARRAY[extract(epoch FROM o.observed_at), o.view_count]::float8[]) FILTER (WHERE o.observed_at <= v.create_time + interval '7 days'),
-                                min(ARRAY[extract(epoch FROM o.observed_at), o.view_count]::float8[]) FILTER (WHERE o.observed_at >= v.create_time + interval '7 days'),
-                                extract(epoch FROM v.create_time) + 604800) AS views_7d,
-         @extschema@._interpolate(max(ARRAY[extract(epoch FROM o.observed_at), o.like_count]::float8[]) FILTER (WHERE o.observed_at <= v.create_time + interval '24 hours'),
-                                min(ARRAY[extract(epoch FROM o.observed_at), o.like_count]::float8[]) FILTER (WHERE o.observed_at >= v.create_time + interval '24 hours'),
-                                extract(epoch FROM v.create_time) + 86400) AS likes_24h,
-         @extschema@._interpolate(max(ARRAY[extract(epoch FROM o.observed_at), o.comment_count]::float8[]) FILTER (WHERE o.observed_at <= v.create_time + interval '24 hours'),
-                                min(ARRAY[extract(epoch FROM o.observed_at), o.comment_count]::float8[]) FILTER (WHERE o.observed_at >= v.create_time + interval '24 hours'),
-                                extract(epoch FROM v.create_time) + 86400) AS comments_24h,
-         @extschema@._interpolate(max(ARRAY[extract(epoch FROM o.observed_at), o.share_count]::float8[]) FILTER (WHERE o.observed_at <= v.create_time + interval '24 hours'),
-                                min(ARRAY[extract(epoch FROM o.observed_at), o.share_count]::float8[]) FILTER (WHERE o.observed_at >= v.create_time + interval '24 hours'),
-                                extract(epoch FROM v.create_time) + 86400) AS shares_24h,
-         round(@extschema@._interpolate(max(ARRAY[extract(epoch FROM o.observed_at), o.view_count]::float8[]) FILTER (WHERE o.observed_at <= v.create_time + interval '24 hours'),
-                                min(ARRAY[extract(epoch FROM o.observed_at), o.view_count]::float8[]) FILTER (WHERE o.observed_at >= v.create_time + interval '24 hours'),
-                                extract(epoch FROM v.create_time) + 86400) / 24.0, 2)::numeric(21, 2) AS views_per_hour_24h,
-         count(o.video_id) AS observations
-    FROM @extschema@.videos v
-    LEFT JOIN @extschema@.video_observations o ON o.store_code = v.store_code AND o.video_id = v.video_id
-   GROUP BY v.store_code, v.video_id;
+  SELECT c.store_code, c.video_id, c.open_id, c.title, c.create_time,
+         @extschema@._interpolate(c.before_1h, c.after_1h, c.t0 + 3600, 2) AS views_1h,
+         @extschema@._interpolate(c.before_6h, c.after_6h, c.t0 + 21600, 2) AS views_6h,
+         @extschema@._interpolate(c.before_24h, c.after_24h, c.t0 + 86400, 2) AS views_24h,
+         @extschema@._interpolate(c.before_48h, c.after_48h, c.t0 + 172800, 2) AS views_48h,
+         @extschema@._interpolate(c.before_7d, c.after_7d, c.t0 + 604800, 2) AS views_7d,
+         @extschema@._interpolate(c.before_24h, c.after_24h, c.t0 + 86400, 3) AS likes_24h,
+         @extschema@._interpolate(c.before_24h, c.after_24h, c.t0 + 86400, 4) AS comments_24h,
+         @extschema@._interpolate(c.before_24h, c.after_24h, c.t0 + 86400, 5) AS shares_24h,
+         round(@extschema@._interpolate(c.before_24h, c.after_24h, c.t0 + 86400, 2) / 24.0, 2)::numeric(21, 2)
+           AS views_per_hour_24h,
+         c.observations
+    FROM (SELECT v.store_code, v.video_id, v.open_id, v.title, v.create_time,
+                 extract(epoch FROM v.create_time)::float8 AS t0,
+                 max(o.point) FILTER (WHERE o.observed_at <= v.create_time + interval '1 hour') AS before_1h,
+                 min(o.point) FILTER (WHERE o.observed_at >= v.create_time + interval '1 hour') AS after_1h,
+                 max(o.point) FILTER (WHERE o.observed_at <= v.create_time + interval '6 hours') AS before_6h,
+                 min(o.point) FILTER (WHERE o.observed_at >= v.create_time + interval '6 hours') AS after_6h,
+                 max(o.point) FILTER (WHERE o.observed_at <= v.create_time + interval '24 hours') AS before_24h,
+                 min(o.point) FILTER (WHERE o.observed_at >= v.create_time + interval '24 hours') AS after_24h,
+                 max(o.point) FILTER (WHERE o.observed_at <= v.create_time + interval '48 hours') AS before_48h,
+                 min(o.point) FILTER (WHERE o.observed_at >= v.create_time + interval '48 hours') AS after_48h,
+                 max(o.point) FILTER (WHERE o.observed_at <= v.create_time + interval '7 days') AS before_7d,
+                 min(o.point) FILTER (WHERE o.observed_at >= v.create_time + interval '7 days') AS after_7d,
+                 count(o.video_id) AS observations
+            FROM @extschema@.videos v
+            LEFT JOIN (SELECT x.store_code, x.video_id, x.observed_at,
+                              ARRAY[extract(epoch FROM x.observed_at), x.view_count, x.like_count, x.comment_count,
+                                    x.share_count]::float8[] AS point
+                         FROM @extschema@.video_observations x) o
+              ON o.store_code = v.store_code AND o.video_id = v.video_id
+           GROUP BY v.store_code, v.video_id) c;
 COMMENT ON VIEW @extschema@.video_curve IS
   'Each video''s launch curve: its counters 1 h, 6 h, 24 h, 48 h and 7 days after posting, each interpolated linearly between the two observations that bracket that moment; NULL where no observation lies on one side (not yet reached, or not observed then: observations past tthub.observation_retention are gone).';
 COMMENT ON COLUMN @extschema@.video_curve.store_code IS 'Store.';
@@ -402,20 +403,20 @@ COMMENT ON COLUMN @extschema@.video_curve.observations IS 'Observations of the v
 
 CREATE OR REPLACE VIEW @extschema@.video_cohorts AS
   SELECT c.store_code,
-         (c.create_time AT TIME ZONE coalesce(nullif(current_setting('tthub.snapshot_timezone', true), ''), 'UTC'))::date
-           AS posted_date,
+         (c.create_time AT TIME ZONE @extschema@._day_zone(s.timezone))::date AS posted_date,
          count(*) AS videos_posted,
          count(c.views_24h) AS videos_with_24h,
          (percentile_cont(0.5) WITHIN GROUP (ORDER BY c.views_24h))::numeric(21, 1) AS median_views_24h,
          count(c.views_7d) AS videos_with_7d,
          (percentile_cont(0.5) WITHIN GROUP (ORDER BY c.views_7d))::numeric(21, 1) AS median_views_7d
     FROM @extschema@.video_curve c
+    JOIN @extschema@.stores s ON s.store_code = c.store_code
    WHERE c.create_time IS NOT NULL
    GROUP BY c.store_code, 2;
 COMMENT ON VIEW @extschema@.video_cohorts IS
-  'Per store and posting day (in tthub.snapshot_timezone): the videos posted and the median of their views 24 h and 7 days after posting (over the videos whose curve has that point).';
+  'Per store and posting day (the store''s own day: its time zone, else tthub.snapshot_timezone): the videos posted and the median of their views 24 h and 7 days after posting (over the videos whose curve has that point).';
 COMMENT ON COLUMN @extschema@.video_cohorts.store_code IS 'Store.';
-COMMENT ON COLUMN @extschema@.video_cohorts.posted_date IS 'Day the videos were posted, in tthub.snapshot_timezone.';
+COMMENT ON COLUMN @extschema@.video_cohorts.posted_date IS 'Day the videos were posted, in the store''s time zone (tthub_set_store_timezone; else tthub.snapshot_timezone).';
 COMMENT ON COLUMN @extschema@.video_cohorts.videos_posted IS 'Videos posted that day (known to tthub, deleted ones included).';
 COMMENT ON COLUMN @extschema@.video_cohorts.videos_with_24h IS 'Of those, videos with a views_24h point.';
 COMMENT ON COLUMN @extschema@.video_cohorts.median_views_24h IS 'Median views 24 hours after posting.';

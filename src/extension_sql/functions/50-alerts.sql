@@ -386,12 +386,16 @@ AS $$
 DECLARE
   at timestamptz := now();
   next_run timestamptz := now() + make_interval(secs => coalesce(retry_ms, 0) / 1000.0);
+  me constant integer := pg_catalog.pg_backend_pid();
   spent integer;
   outcome text;
 BEGIN
+  -- The pid is taken here, on this node: pg_backend_pid() inside the statement would be
+  -- evaluated by the shard on Citus, where it is another process's, and no delivery
+  -- would ever be found (each was sent again and again).
   SELECT d.attempts INTO spent FROM @extschema@.deliveries d
    WHERE d.store_code = _finish_delivery.store_code AND d.delivery_id = _finish_delivery.delivery_id
-     AND d.state = 'running' AND d.worker_pid = pg_catalog.pg_backend_pid()
+     AND d.state = 'running' AND d.worker_pid = me
      FOR UPDATE;
   IF NOT FOUND THEN
     RETURN NULL;  -- redelivered, removed or requeued as an orphan meanwhile: not ours
@@ -432,12 +436,15 @@ CREATE OR REPLACE FUNCTION @extschema@._next_delivery_due_ms(per_webhook integer
 AS $$
 DECLARE
   next_run timestamptz;
+  -- Webhooks at their in-flight cap, found first: a subquery correlated on webhook_id
+  -- (not the distribution column) is refused by Citus ("complex joins are only
+  -- supported when ..."), which failed every webhook step on a distributed install.
+  full_hooks constant bigint[] := ARRAY(SELECT r.webhook_id FROM @extschema@.deliveries r WHERE r.state = 'running'
+                                         GROUP BY r.webhook_id HAVING count(*) >= per_webhook);
 BEGIN
   SELECT min(q.run_after) INTO next_run
     FROM @extschema@.deliveries q JOIN @extschema@.webhooks w ON w.webhook_id = q.webhook_id AND w.enabled
-   WHERE q.state = 'queued'
-     AND (SELECT count(*) FROM @extschema@.deliveries r
-           WHERE r.webhook_id = q.webhook_id AND r.state = 'running') < per_webhook;
+   WHERE q.state = 'queued' AND q.webhook_id <> ALL (full_hooks);
   IF next_run IS NULL THEN
     RETURN NULL;  -- not greatest(0, NULL), which is 0: "due now", and a claim every second
   END IF;

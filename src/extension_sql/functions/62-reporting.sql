@@ -284,9 +284,9 @@ CREATE OR REPLACE VIEW tthub_reporting.health WITH (security_barrier) AS
   OFFSET 0) q
    WHERE (SELECT @extschema@._reads_all_stores(CURRENT_USER));
 
+-- A SQL-standard body without SET, so that it is inlined (functions/10-stores.sql).
 CREATE OR REPLACE FUNCTION tthub_reporting.snapshot_today() RETURNS date
-  LANGUAGE sql STABLE
-  SET search_path = pg_catalog, pg_temp
+  LANGUAGE sql STABLE PARALLEL SAFE
   RETURN @extschema@.snapshot_today();
 COMMENT ON FUNCTION tthub_reporting.snapshot_today() IS
   'Today in tthub.snapshot_timezone: the snapshot day of a store without a time zone of its own.';

@@ -64,7 +64,7 @@ SELECT @extschema@._create_reporting_view('metrics_stores', $q$
                  FROM (SELECT store_code, max(snapshot_date) AS day FROM @extschema@.user_daily GROUP BY store_code) l
                  JOIN @extschema@.video_daily vd ON vd.store_code = l.store_code AND vd.snapshot_date = l.day
                 GROUP BY l.store_code) v ON v.store_code = s.store_code
-   WHERE s.disabled_at IS NULL $q$, 'none');
+   WHERE s.disabled_at IS NULL $q$, 'store');
 COMMENT ON VIEW tthub_reporting.metrics_stores IS
   'tthub_store_last_success_timestamp_seconds and tthub_store_rows_synced{store_code}: active stores synced at least once.';
 COMMENT ON COLUMN tthub_reporting.metrics_stores.store_code IS 'Store.';
@@ -77,7 +77,7 @@ SELECT @extschema@._create_reporting_view('metrics_accounts', $q$
          extract(epoch FROM a.refresh_token_expires_at)::float8 AS refresh_token_expiry_timestamp_seconds
     FROM @extschema@.accounts a
     JOIN @extschema@.stores s ON s.store_code = a.store_code AND s.disabled_at IS NULL
-   WHERE a.status IN ('CONNECTED', 'ERROR') AND a.refresh_token_expires_at IS NOT NULL $q$, 'none');
+   WHERE a.status IN ('CONNECTED', 'ERROR') AND a.refresh_token_expires_at IS NOT NULL $q$, 'store');
 COMMENT ON VIEW tthub_reporting.metrics_accounts IS
   'tthub_account_refresh_token_expiry_timestamp_seconds{store_code,open_id}: accounts to sync.';
 COMMENT ON COLUMN tthub_reporting.metrics_accounts.store_code IS 'Store.';
