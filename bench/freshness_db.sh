@@ -316,7 +316,7 @@ case_c_size() {
   n "ALTER SYSTEM RESET auto_explain.log_min_duration" >/dev/null; n "SELECT pg_reload_conf()" >/dev/null
   echo "the worker's plan of its next-due query (job_queue.cpp next_due_ms), the last one logged:"
   echo '```'
-  tail -c +"$((mark + 1))" "$DIR/pg/server.log" | tac_plans 'Query Text: SELECT \(SELECT ceil\(extract\(epoch FROM q.run_after'
+  tail -c +"$((mark + 1))" "$DIR/pg/server.log" | tac_plans 'Query Text: SELECT ceil\(extract\(epoch FROM q.run_after'
   echo '```'
   echo "the worker's plan of the claim's candidate query (tthub._claim_jobs), the last one logged:"
   echo '```'
