@@ -11,12 +11,19 @@
 # the video is in when the gap ends, plus each video's open gap at the end),
 # tthub_reporting.metrics_refresh_tiers, tthub.refresh_calls; from the simulator: calls
 # and 429s per endpoint.
-#   bash bench/freshness_db.sh [a|b|all]
+#   bash bench/freshness_db.sh [a|b|c|all]
 #     a: a budget large enough for everything (requests_per_minute 100000)
 #     b: one fifth of the baseline's calls per (compressed) day on each endpoint, the
 #        simulator answering 429 above the same rate
+#     c: the planner's own cost at 1,000 and 10,000 stores x 20 videos: per due video
+#        and per API request, the worker's CPU (/proc) and statements (pg_stat_statements,
+#        preloaded in the throwaway cluster), tthub_enqueue_due()'s time per call and per
+#        store queued, and the plans (auto_explain) of the candidate, claim and enqueue
+#        queries; ratios 10,000 vs 1,000 (details at case_c_size below)
 # Sizes from the environment: FRDB_STORES [20] FRDB_VIDEOS [200] FRDB_C [1200]
-#   FRDB_SECONDS_A [180] FRDB_SECONDS_B [240]; FRDB_SKIP_BUILD=1 uses the current build.
+#   FRDB_SECONDS_A [180] FRDB_SECONDS_B [240]; case c: FRDB_C_STORES ["1000 10000"]
+#   FRDB_C_VIDEOS [20] FRDB_C_C [12] FRDB_SECONDS_C [150]; FRDB_SKIP_BUILD=1 uses the
+#   current build.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source test/lib/install_deps.sh
@@ -196,6 +203,16 @@ tac_plans() {
 }
 
 # case_c_size STORES: one cluster; prints its block and fills CR[STORES,*].
+# The catalogues come from one tthub_sync_all() through the worker (today's daily path,
+# 2 calls a store). The tiers are compressed CC times (12: the fresh interval is 300 s,
+# a day 7,200 s), so that every store's hourly discovery fits the shared machine at
+# 10,000 stores (33 jobs a second). For CT seconds tthub_enqueue_due() is called every
+# second, then the queue drains. Counted, from pg_stat_statements_reset() to the drain:
+# the worker's statements are the top-level statements of the bootstrap superuser (its
+# SPI statements; what a function runs inside counts in its caller's time and blocks,
+# not as statements of its own); this script runs as frdb_bench, so its
+# tthub_enqueue_due() calls are counted apart. Due videos are the rows the worker's
+# candidate query (tthub._due_videos) returned; API requests are the simulator's.
 case_c_size() {
   local S=$1 FI DAYC
   FI=$(calc "3600 / $CC" 0); DAYC=$(calc "86400 / $CC" 0)
