@@ -411,9 +411,16 @@ COMMIT;
 SQL
 # New tables reference stores, a reference table now: Citus must not make them Citus
 # local tables (README: Running on Citus).
-is "$(Q "SET citus.enable_local_reference_table_foreign_keys = off; ALTER EXTENSION tthub UPDATE;
-         SELECT extversion FROM pg_extension WHERE extname = 'tthub'")" "$VERSION" \
-   "ALTER EXTENSION tthub UPDATE runs on the partly distributed install"
+# The sync worker runs meanwhile: Citus's distributed deadlock detection may cancel the
+# update (it was, once in four runs here); README says to run it again, as done here once.
+update_to_latest() { Q "SET citus.enable_local_reference_table_foreign_keys = off; ALTER EXTENSION tthub UPDATE;
+                       SELECT extversion FROM pg_extension WHERE extname = 'tthub'" 2>&1; }
+out=$(update_to_latest)
+if [[ "$out" == *"distributed deadlock"* ]]; then
+  echo "# the update was cancelled by a distributed deadlock with the worker: run again, as README says"
+  out=$(update_to_latest)
+fi
+is "$out" "$VERSION" "ALTER EXTENSION tthub UPDATE runs on the partly distributed install"
 is "$(on_each_worker "SELECT extversion FROM pg_extension WHERE extname = 'tthub'")" "$VERSION/$VERSION" \
    "and Citus ran it on both workers"
 like "$(Q "SELECT tthub.tthub_distribute()")" "^reference tables: client_readers, clients, tiktok_events, webhooks; distributed by store_code: account_refresh, deliveries, events, refresh_calls, sync_jobs, " \

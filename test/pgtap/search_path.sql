@@ -1,7 +1,7 @@
 -- Every function of the extension pins its search_path, so no role can put its own
 -- function or operator where a superuser's call resolves a name, except the few whose
 -- SQL-standard body (RETURN ...) binds every name when it is created (the day
--- functions: functions/10-stores.sql says why they are inlined).
+-- functions and the tier rule: functions/10-stores.sql says why they are inlined).
 BEGIN;
 SELECT plan(6);
 
@@ -17,8 +17,8 @@ SELECT is((SELECT string_agg(signature, ', ' ORDER BY signature) FROM tthub_func
           NULL, 'every tthub function runs with search_path = pg_catalog, pg_temp, or has its names bound at CREATE');
 SELECT is((SELECT string_agg(signature, ', ' ORDER BY signature) FROM tthub_functions
             WHERE proconfig IS NULL),
-          'tthub._day_in(text), tthub._day_zone(text), tthub.snapshot_today(), tthub_reporting.snapshot_today()',
-          'the only ones without a pinned search_path are the day functions, all bound at CREATE');
+          'tthub._day_in(text), tthub._day_zone(text), tthub.snapshot_today(), tthub.video_tier(timestamp with time zone,timestamp with time zone,timestamp with time zone), tthub_reporting.snapshot_today()',
+          'the only ones without a pinned search_path are the day functions and the tier rule, all bound at CREATE');
 -- They are inlined: a per-row filter on today costs an expression, not three calls
 -- that each set and restore search_path (10-20x on video_daily_delta over 90 days).
 CREATE FUNCTION pg_temp.plan_of(q text) RETURNS text LANGUAGE plpgsql AS $$

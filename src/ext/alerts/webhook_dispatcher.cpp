@@ -50,13 +50,19 @@ struct InFlight {
   int64_t started_ms = 0;
 };
 
+// One attempt's end: the delivery it was for, and what to record of it.
 struct Outcome {
   InFlight meta;
-  bool ok = false;
-  long http_status = 0;
-  std::string error;
-  int64_t duration_ms = 0;
+  deliveries::Attempt attempt;
 };
+
+Outcome outcome_for(const InFlight &meta) {
+  Outcome o;
+  o.meta = meta;
+  o.attempt.store_code = meta.store_code;
+  o.attempt.delivery_id = meta.delivery_id;
+  return o;
+}
 
 }  // namespace
 
@@ -87,21 +93,21 @@ void log_outcome(const Outcome &o, const char *state) {
   pg_guard([&] {
     ereport(LOG, (errmsg("tthub: webhook " INT64_FORMAT " delivery " INT64_FORMAT " %s: %s, http %ld, " INT64_FORMAT " ms",
                          static_cast<int64>(o.meta.webhook_id), static_cast<int64>(o.meta.delivery_id),
-                         o.meta.event.c_str(), state, o.http_status, static_cast<int64>(o.duration_ms))));
+                         o.meta.event.c_str(), state, o.attempt.http_status, static_cast<int64>(o.attempt.duration_ms))));
   });
 }
 
 Outcome outcome_of(const InFlight &meta, const HttpResponse &r) {
-  Outcome o;
-  o.meta = meta;
-  o.http_status = r.status;
-  o.duration_ms = steady_ms() - meta.started_ms;
+  Outcome o = outcome_for(meta);
+  deliveries::Attempt &a = o.attempt;
+  a.http_status = r.status;
+  a.duration_ms = steady_ms() - meta.started_ms;
   if (!r.transport_error.empty()) {
-    o.error = r.timed_out ? "timed out" : r.transport_error;
+    a.error = r.timed_out ? "timed out" : r.transport_error;
   } else if (r.status >= 200 && r.status < 300) {
-    o.ok = true;
+    a.ok = true;
   } else {
-    o.error = "the receiver answered HTTP " + std::to_string(r.status);
+    a.error = "the receiver answered HTTP " + std::to_string(r.status);
   }
   return o;
 }
@@ -115,9 +121,7 @@ void record(DbWork &db, const std::vector<Outcome> &outcomes) {
       const Outcome &o = outcomes[i];
       int64_t retry = backoff_delay_ms(std::max(o.meta.attempts, 1), settings::webhook_retry_base_delay_ms,
                                        kRetryCapMs, jitter_unit());
-      states[i] = deliveries::finish({o.meta.store_code, o.meta.delivery_id, o.ok, o.http_status, o.error,
-                                      o.duration_ms},
-                                     retry, settings::max_attempts);
+      states[i] = deliveries::finish(o.attempt, retry, settings::max_attempts);
     }
   });
   for (size_t i = 0; i < outcomes.size(); ++i) log_outcome(outcomes[i], states[i].c_str());
@@ -133,9 +137,8 @@ std::optional<Outcome> send(Dispatcher &d, deliveries::Claimed &c) {
     secret.value = crypto::decrypt(secrets::current_key(), secrets::previous_key(), c.secret_enc.data(),
                                    c.secret_enc.size(), ctx);
   } catch (const Error &) {
-    Outcome o;
-    o.meta = meta;
-    o.error = "the webhook's signing secret cannot be decrypted (token key missing or rotated without re-encryption)";
+    Outcome o = outcome_for(meta);
+    o.attempt.error = "the webhook's signing secret cannot be decrypted (token key missing or rotated without re-encryption)";
     return o;
   }
   std::string body = webhook::body(c.event, webhook::parse_format(c.format));
