@@ -22,6 +22,7 @@
 #   DB_STORES [100] DB_VIDEOS [1000]   MEM_VIDEOS [100000]
 #   VIEW_STORES [100] VIEW_VIDEOS [500] VIEW_DAYS [365]
 #   SOAK_SECONDS [300] SOAK_STORES [20] SOAK_VIDEOS [300] SOAK_SPEED [1440 simulated s per s]
+#   SOAK_STEADY_SECONDS [SOAK_SECONDS / 2: no termination, one worker's memory] SOAK_KEEP [a dir for the evidence]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source test/lib/install_deps.sh
@@ -334,27 +335,33 @@ bench_views() {
 # rate limit that answers 429, latency spikes, the worker terminated at random, and
 # an admin's transaction holding a SHARE lock on video_daily for 40 s. The daily path
 # (tthub_sync_all) runs every few seconds; the refresh path (tthub_enqueue_due) too
-# when this build has it. At the end: refresh tokens presented twice, the server's
-# start time and crash lines, the worker's memory over time, and every observation the
-# simulator served against what was stored.
+# when this build has it. Then a steady phase (SOAK_STEADY_SECONDS) with the same
+# work and faults but no termination: one worker process lives through it and its
+# private memory is sampled. At the end: refresh tokens presented twice, accounts that
+# left CONNECTED, the server's start time and crash lines, the memory series, and
+# every observation the simulator served against what was stored (soak_check below).
+# SOAK_KEEP=DIR keeps the evidence (simulator and server logs, served answers, faults).
 bench_soak() {
   local T=${SOAK_SECONDS:-300} S=${SOAK_STORES:-20} V=${SOAK_VIDEOS:-300} SPD=${SOAK_SPEED:-1440}
-  echo "## Soak: $T s, $S stores x $V videos, $SPD simulated seconds a second ($(calc "$T * $SPD / 86400" 1) simulated days)"
+  local TS=${SOAK_STEADY_SECONDS:-$((T / 2))} TIMEOUT_MS=1000
+  echo "## Soak: $T s with worker terminations, then $TS s without; $S stores x $V videos, $SPD simulated seconds a second ($(calc "($T + $TS) * $SPD / 86400" 1) simulated days)"
   SETUP_SIM_OPTS="--live 1 --speed $SPD --history-days 365 --post-per-day 2 --delete-per-day 0.5 --served-log $WORK/served.jsonl" \
-    setup soak "$S" "$V" "tthub.requests_per_minute = 1200" "tthub.http_timeout_ms = 1000"
+    setup soak "$S" "$V" "tthub.requests_per_minute = 1200" "tthub.http_timeout_ms = $TIMEOUT_MS"
   sim_config '{"access_ttl": 20, "error_rate": 0.03, "error_mix": ["500", "timeout", "truncated"], "timeout_ms": 1500, "rate_limit": 900}'
   local refresh=0
   [ "$(q "$PORT" tthub "SELECT count(*) FROM pg_proc WHERE proname = 'tthub_enqueue_due'")" = 1 ] && refresh=1
   local started wpid t0 now next_kill next_spike admin_pid=
   started=$(q "$PORT" tthub "SELECT pg_postmaster_start_time()")
   t0=$(date +%s); next_kill=$((t0 + 20 + RANDOM % 30)); next_spike=$((t0 + 10))
-  local kills=0 spikes=0 mem=()
+  local kills=0 spikes=0 mem=() steady=() steady_pids=""
   local admin_at=$((t0 + T / 3))
-  while now=$(date +%s); [ $((now - t0)) -lt "$T" ]; do
+  : >"$WORK/faults.txt"  # one line per fault the check may blame: kind, epoch ms, duration ms
+  while now=$(date +%s); [ $((now - t0)) -lt $((T + TS)) ]; do
     q "$PORT" tthub "SELECT tthub.tthub_sync_all()" >/dev/null
     sim_config "{\"expire\": \"sim-open-$((RANDOM % S + 1))\"}"  # a 401: refresh, rotate
     [ "$refresh" = 1 ] && q "$PORT" tthub "SELECT tthub.tthub_enqueue_due()" >/dev/null
-    if [ "$now" -ge "$next_kill" ]; then
+    if [ $((now - t0)) -lt "$T" ] && [ "$now" -ge "$next_kill" ]; then
+      echo "kill $(date +%s%3N) 0" >>"$WORK/faults.txt"
       q "$PORT" tthub "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'tthub sync worker'" >/dev/null
       kills=$((kills + 1)); next_kill=$((now + 20 + RANDOM % 40))
     fi
@@ -364,11 +371,17 @@ bench_soak() {
       sim_config '{"latency_ms": 0}'
     fi
     if [ -n "$admin_at" ] && [ "$now" -ge "$admin_at" ]; then
+      echo "admin_lock $(date +%s%3N) 40000" >>"$WORK/faults.txt"
       cluster_psql "$PORT" tthub -c "BEGIN; LOCK TABLE tthub.video_daily IN SHARE MODE; SELECT pg_sleep(40); COMMIT;" >/dev/null 2>&1 &
       admin_pid=$!; admin_at=
     fi
     wpid=$(q "$PORT" tthub "SELECT pid FROM pg_stat_activity WHERE backend_type = 'tthub sync worker'")
-    [ $(( (now - t0) % 30 )) -lt 3 ] && [ -n "$wpid" ] && mem+=("$(( $(date +%s) - t0 ))s:$(awk '/RssAnon/ {print $2}' "/proc/$wpid/status" 2>/dev/null)")
+    if [ $((now - t0)) -lt "$T" ]; then
+      [ $(( (now - t0) % 30 )) -lt 3 ] && [ -n "$wpid" ] && mem+=("$(( $(date +%s) - t0 ))s:$(awk '/RssAnon/ {print $2}' "/proc/$wpid/status" 2>/dev/null)")
+    elif [ -n "$wpid" ]; then  # steady phase: every round, one process
+      steady+=("$(( $(date +%s) - t0 - T ))s:$(awk '/RssAnon/ {print $2}' "/proc/$wpid/status" 2>/dev/null)")
+      case " $steady_pids " in *" $wpid "*) ;; *) steady_pids="$steady_pids $wpid" ;; esac
+    fi
     sleep 3
   done
   [ -n "$admin_pid" ] && wait "$admin_pid"
@@ -388,32 +401,97 @@ bench_soak() {
   echo "|---|---|"
   echo "| worker terminations / latency spikes / admin lock of 40 s | $kills / $spikes / 1 |"
   echo "| requests (sim) / failed on purpose / answered 429 | $(q "$PORT" tthub "SELECT (SELECT sum(value::int) FROM jsonb_each_text((\$j\$$stats\$j\$::jsonb) -> 'requests')) || ' / ' || coalesce((SELECT sum(value::int) FROM jsonb_each_text((\$j\$$stats\$j\$::jsonb) -> 'failed')), 0) || ' / ' || coalesce((SELECT sum(value::int) FROM jsonb_each_text((\$j\$$stats\$j\$::jsonb) -> 'throttled')), 0)") |"
-  echo "| most times one refresh token was presented | $max_uses |"
+  echo "| refresh tokens presented / most times one was presented | $(grep -c '^refresh: ' "$DIR/sim/sim.log") / $max_uses |"
+  echo "| accounts not CONNECTED at the end | $(q "$PORT" tthub "SELECT count(*) || coalesce(': ' || string_agg(DISTINCT status || ' (' || left(status_reason, 60) || ')', '; '), '') FROM tthub.store_accounts WHERE status <> 'CONNECTED'") |"
   echo "| server restarted | $restarted (crash lines in the log: $crashes) |"
   echo "| jobs dead at the end | $dead |"
-  echo "| worker RssAnon kB over time (the worker is restarted by each termination) | ${mem[*]} |"
-  # Observations the simulator served (video id, view count) against what was stored.
-  local served stored_table
-  served=$(wc -l <"$WORK/served.jsonl")
+  echo "| worker RssAnon kB, faulted phase (each termination restarts the worker) | ${mem[*]} |"
+  echo "| worker RssAnon kB, steady phase (worker pids:$steady_pids) | ${steady[*]} |"
   if [ "$(q "$PORT" tthub "SELECT to_regclass('tthub.video_observations') IS NOT NULL")" = t ]; then
-    stored_table="tthub.video_observations"
+    soak_check "$TIMEOUT_MS"
   else
-    stored_table=""
+    echo "| observations served by the simulator (200 answers) | $(wc -l <"$WORK/served.jsonl"); not checked: this build has no tthub.video_observations (issue 19's database half) |"
   fi
-  if [ -n "$stored_table" ]; then
-    local missing
-    missing=$(cluster_psql "$PORT" tthub -qAt -v ON_ERROR_STOP=1 <<SQL
-CREATE TEMP TABLE served (j jsonb);
-\copy served FROM '$WORK/served.jsonl' WITH (FORMAT text)
-SELECT count(*) FROM (SELECT DISTINCT j->>'video_id' AS video_id, (j->>'view_count')::bigint AS views FROM served) s
- WHERE NOT EXISTS (SELECT 1 FROM $stored_table o WHERE o.video_id = s.video_id AND o.view_count = s.views);
-SQL
-)
-    echo "| observations served by the simulator (200 answers) / missing from $stored_table | $served / $missing |"
-  else
-    echo "| observations served by the simulator (200 answers) | $served; not checked: this build has no tthub.video_observations (issue 19's database half) |"
+  if [ -n "${SOAK_KEEP:-}" ]; then  # the evidence, for whoever diagnoses a miss
+    mkdir -p "$SOAK_KEEP"
+    cp "$WORK/served.jsonl" "$WORK/faults.txt" "$DIR/sim/sim.log" "$DIR/pg/server.log" "$SOAK_KEEP/" 2>/dev/null
+    cluster_psql "$PORT" tthub -c "\\copy (SELECT * FROM tthub.sync_logs ORDER BY 1) TO '$SOAK_KEEP/sync_logs.csv' CSV HEADER" >/dev/null 2>&1
+    cluster_psql "$PORT" tthub -c "\\copy (SELECT store_code, open_id, status, status_reason FROM tthub.store_accounts ORDER BY 1) TO '$SOAK_KEEP/accounts.csv' CSV HEADER" >/dev/null 2>&1
+    cluster_psql "$PORT" tthub -c "\\copy (SELECT store_code, video_id, observed_at, view_count FROM tthub.video_observations) TO '$SOAK_KEEP/observations.csv' CSV HEADER" >/dev/null 2>&1
   fi
   itest_teardown
+}
+
+# Every observation the simulator served (a 200 answer: video id and view count, with
+# the request that carried it, when it arrived and when its answer was ready) against
+# tthub.video_observations. An observation is stored when a row of that video has the
+# same view count and was observed between the answer and the arrival of the next
+# request for the same account (one request of an account is on the wire at a time,
+# so its answer is applied before the next is sent; a retry's rows come after it).
+# What is not stored is split by its answer (one request):
+#   - a fault explains it: none of the answer's observations is stored (tthub never
+#     committed the answer), the request meets a recorded fault (a worker termination
+#     at most 3 s after its answer was ready and not before it arrived; the admin's
+#     lock, held when the answer was ready, whose writes time out so the answer is
+#     fetched again; an answer slower than the worker's http timeout); then the retry
+#     replaced it with newer
+#     counters, unless a video of it was not observed again (deleted since, or the run
+#     ended: shown apart);
+#   - anything else is a loss: part of an answer stored (rows dropped inside one
+#     write), or an answer dropped with no fault to explain it.
+soak_check() {
+  local timeout_ms=$1
+  cluster_psql "$PORT" tthub -qAt -F ' | ' -v ON_ERROR_STOP=1 <<SQL
+CREATE TEMP TABLE served_raw (j jsonb);
+\copy served_raw FROM '$WORK/served.jsonl' WITH (FORMAT text)
+CREATE TEMP TABLE faults (kind text, at_ms bigint, dur_ms bigint);
+\copy faults FROM '$WORK/faults.txt' WITH (FORMAT text, DELIMITER ' ')
+CREATE TEMP TABLE served AS
+  SELECT (j->>'req')::bigint AS req, j->>'open_id' AS open_id, j->>'video_id' AS video_id,
+         (j->>'view_count')::bigint AS views, (j->>'arrived_ms')::bigint AS arrived_ms,
+         (j->>'answered_ms')::bigint AS answered_ms FROM served_raw;
+-- Each answer, and when the next request for its account arrived: an account has one
+-- request on the wire at a time, so its answer is applied before that.
+CREATE TEMP TABLE answers AS
+  SELECT req, open_id, arrived_ms, answered_ms,
+         lead(arrived_ms) OVER (PARTITION BY open_id ORDER BY req) AS next_arrived_ms
+    FROM (SELECT req, open_id, min(arrived_ms) AS arrived_ms, max(answered_ms) AS answered_ms
+            FROM served GROUP BY req, open_id) r;
+-- What was stored, indexed by video (the table's keys lead with store_code).
+CREATE TEMP TABLE obs AS SELECT video_id, view_count, observed_at FROM tthub.video_observations;
+CREATE INDEX ON obs (video_id, observed_at);
+ANALYZE obs;
+CREATE TEMP TABLE checked AS
+  SELECT s.*,
+         EXISTS (SELECT 1 FROM obs o
+                  WHERE o.video_id = s.video_id AND o.view_count = s.views
+                    AND o.observed_at BETWEEN to_timestamp(a.answered_ms / 1000.0)
+                                          AND to_timestamp(coalesce(a.next_arrived_ms, 9e12) / 1000.0)) AS stored,
+         EXISTS (SELECT 1 FROM obs o
+                  WHERE o.video_id = s.video_id AND o.observed_at > to_timestamp(a.answered_ms / 1000.0)) AS seen_later
+    FROM served s JOIN answers a USING (req, open_id);
+CREATE TEMP TABLE per_answer AS
+  SELECT req, min(arrived_ms) AS arrived_ms, max(answered_ms) AS answered_ms, count(*) AS n,
+         count(*) FILTER (WHERE stored) AS stored, bool_and(stored OR seen_later) AS all_seen_later
+    FROM checked GROUP BY req;
+CREATE TEMP TABLE unstored AS
+  SELECT a.*,
+         CASE WHEN a.stored > 0 THEN 'loss: part of an answer stored'
+              WHEN EXISTS (SELECT 1 FROM faults f WHERE f.kind = 'kill' AND f.at_ms >= a.arrived_ms - 500
+                             AND f.at_ms <= a.answered_ms + 3000) THEN 'explained: worker terminated'
+              WHEN EXISTS (SELECT 1 FROM faults f WHERE f.kind = 'admin_lock' AND a.answered_ms >= f.at_ms
+                             AND a.arrived_ms <= f.at_ms + f.dur_ms + 3000) THEN 'explained: admin lock'
+              WHEN a.answered_ms - a.arrived_ms >= $timeout_ms THEN 'explained: answer past the http timeout'
+              ELSE 'loss: answer dropped, no fault recorded' END
+         || CASE WHEN a.stored = 0 AND NOT a.all_seen_later THEN ', a video not observed again' ELSE '' END AS verdict
+    FROM per_answer a WHERE a.stored < a.n;
+SELECT '| observations served (in 200 answers) / stored', (SELECT count(*) FROM checked) || ' (' || (SELECT count(*) FROM per_answer) || ') / '
+       || (SELECT count(*) FILTER (WHERE stored) FROM checked) || ' |';
+SELECT '| not stored: ' || verdict, sum(n - stored) || ' observations in ' || count(*) || ' answers |'
+  FROM unstored GROUP BY verdict ORDER BY verdict;
+SELECT '| observations lost (not stored, no fault to explain it)', coalesce(sum(n - stored), 0) || ' |'
+  FROM unstored WHERE verdict LIKE 'loss%';
+SQL
 }
 
 case "${1:-all}" in

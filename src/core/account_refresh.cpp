@@ -124,7 +124,7 @@ Event AccountRefresh::on_display_failure(const ApiFailure &f) {
     return tiktok::event::RetryLater{f, failures_in_a_row_};
   }
   if (f.kind == FailureKind::kTokenInvalid) {
-    if (refreshed_) {
+    if (untried_refresh_) {
       ApiFailure r = f;
       r.kind = FailureKind::kReconnect;
       r.message = "access token rejected after a refresh: " + f.message;
@@ -155,6 +155,7 @@ void AccountRefresh::skip_listed() {
 
 Event AccountRefresh::on_list_page(const tiktok::VideoPage &page) {
   ++calls_;
+  untried_refresh_ = false;
   for (const tiktok::Video &v : page.videos) listed_.insert(v.id);
   event::ListRead out;
   if (step_ == Step::kDiscover) {
@@ -202,6 +203,7 @@ Event AccountRefresh::on_query_answer(const HttpResponse &response) {
     // TikTok refused the batch for an id (one behaviour the reference leaves open):
     // halves until the refused id stands alone.
     ++calls_;
+    untried_refresh_ = false;
     failures_in_a_row_ = 0;
     Batch b = std::move(batch);
     batches_.pop_front();
@@ -218,6 +220,7 @@ Event AccountRefresh::on_query_answer(const HttpResponse &response) {
     return out;
   }
   ++calls_;
+  untried_refresh_ = false;
   failures_in_a_row_ = 0;
   event::QueryRead out;
   out.tier = batch.tier;
@@ -239,7 +242,7 @@ Event AccountRefresh::on_response(const HttpResponse &response) {
       }
       if (!t.value->open_id.empty() && t.value->open_id != creds_.open_id)
         return fail(reconnect_failure("the refreshed token belongs to another TikTok account"));
-      refreshed_ = true;
+      untried_refresh_ = true;
       creds_.access_token = t.value->access_token;
       creds_.refresh_token = t.value->refresh_token;
       if (!t.value->scope.empty()) creds_.scope = t.value->scope;
@@ -255,6 +258,7 @@ Event AccountRefresh::on_response(const HttpResponse &response) {
       if (!u.value->open_id.empty() && u.value->open_id != creds_.open_id)
         return fail(reconnect_failure("the token belongs to another TikTok account"));
       u.value->open_id = creds_.open_id;
+      untried_refresh_ = false;
       ++calls_;
       advance(Step::kUserInfo);
       return tiktok::event::UserFetched{std::move(*u.value)};

@@ -99,7 +99,7 @@ class AccountRefresh {
   AccountWork work_;
   Step step_ = Step::kUserInfo;
   Step resume_ = Step::kRefresh;  // where to continue after a token refresh (kRefresh: the first step)
-  bool refreshed_ = false;
+  bool untried_refresh_ = false;  // as AccountSync's: refreshed tokens no answer has accepted yet
   std::optional<discovery::Discovery> discovery_;
   std::optional<int64_t> pass_cursor_;
   int64_t pass_pages_ = 0;

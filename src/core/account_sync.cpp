@@ -76,7 +76,7 @@ Event AccountSync::fail(ApiFailure f) {
 }
 
 Event AccountSync::on_token_invalid(const ApiFailure &f) {
-  if (refreshed_) {
+  if (untried_refresh_) {
     ApiFailure r = f;
     r.kind = FailureKind::kReconnect;
     r.message = "access token rejected after a refresh: " + f.message;
@@ -117,7 +117,7 @@ Event AccountSync::on_response(const HttpResponse &response) {
       }
       if (!t.value->open_id.empty() && t.value->open_id != creds_.open_id)
         return fail(reconnect_failure("the refreshed token belongs to another TikTok account"));
-      refreshed_ = true;
+      untried_refresh_ = true;
       creds_.access_token = t.value->access_token;
       creds_.refresh_token = t.value->refresh_token;
       if (!t.value->scope.empty()) creds_.scope = t.value->scope;
@@ -131,6 +131,7 @@ Event AccountSync::on_response(const HttpResponse &response) {
         return fail(reconnect_failure("the token belongs to another TikTok account"));
       u.value->open_id = creds_.open_id;
       failures_in_a_row_ = 0;
+      untried_refresh_ = false;
       state_ = State::kVideos;
       return event::UserFetched{std::move(*u.value)};
     }
@@ -147,6 +148,7 @@ Event AccountSync::on_response(const HttpResponse &response) {
         return fail(std::move(f));
       }
       failures_in_a_row_ = 0;
+      untried_refresh_ = false;
       ++pages_;
       videos_ += static_cast<int64_t>(p.value->videos.size());
       int page_number = pages_;

@@ -107,7 +107,11 @@ class AccountSync {
   SyncConfig config_;
   State state_ = State::kUserInfo;
   State resume_ = State::kUserInfo;  // where to continue after a refresh
-  bool refreshed_ = false;
+  // Refreshed tokens TikTok has not answered a Display request for yet: rejected now,
+  // the refresh did not help and the owner must reconnect (reference section 4:
+  // refresh and retry once). Once they worked, a later rejection (they expired during
+  // a long sync) earns another refresh.
+  bool untried_refresh_ = false;
   std::optional<int64_t> cursor_;
   int pages_ = 0;
   int64_t videos_ = 0;

@@ -118,7 +118,7 @@ void HttpClient::submit(const HttpRequest &request, uint64_t tag) {
   curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, impl_->options.connect_timeout_ms);
-  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, impl_->options.total_timeout_ms);
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, request.timeout_ms > 0 ? request.timeout_ms : impl_->options.total_timeout_ms);
   curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(e, CURLOPT_USERAGENT, "tthub/0.1");
   curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);

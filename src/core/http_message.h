@@ -18,6 +18,8 @@ struct HttpRequest {
   // Never logged: the URL holds no token (tokens travel in headers or form bodies).
   // Webhooks of a non-superuser: never connect to an internal address (core/address_policy.h).
   bool refuse_internal_addresses = false;
+  // Total timeout of this request, when it must differ from the client's (0: the client's).
+  long timeout_ms = 0;
 };
 
 struct HttpResponse {

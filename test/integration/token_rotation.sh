@@ -3,13 +3,15 @@
 # moment it answers a refresh, so the answer must reach the database whatever
 # happens: a save that fails once (a serialization failure) is tried again in its own
 # transaction, and an error that leaves the worker's loop (here a job's finish) first
-# applies what TikTok answered, waiting for a refresh still on the wire. Each rotated
-# token is presented to TikTok exactly once, and the account stays CONNECTED.
+# applies what TikTok answered, waiting for a refresh still on the wire; an answer that
+# comes after tthub.http_timeout_ms (TikTok slow, or the worker busy in a lock wait
+# while the answer sits unread) is still waited for. Each rotated token is presented to
+# TikTok exactly once, and the account stays CONNECTED.
 set -u
 cd "$(dirname "$0")/../.."
 source test/lib/itest.sh
 
-itest_setup token_rotation "--accounts 4 --videos 45" || exit 1
+itest_setup token_rotation "--accounts 6 --videos 45" || exit 1
 Q() { q "$PORT" tthub "$1"; }
 uses() { sim_json "refresh_token_uses,$1"; }  # times TikTok was sent refresh token rft.<$1>
 stored_refresh() {
@@ -102,6 +104,41 @@ refresh_again s2 sim-open-2
 is "$(uses sim-open-2.2)" "1" "the rotated refresh token was presented to TikTok exactly once"
 is "$(Q "SELECT string_agg(status::text, ',' ORDER BY store_code) FROM tthub.store_accounts WHERE store_code IN ('s2', 's3')")" \
    "CONNECTED,CONNECTED" "both accounts stay CONNECTED"
+
+echo "# a refresh answer that comes after tthub.http_timeout_ms: waited for and saved (TikTok rotated when it answered)"
+Q "ALTER SYSTEM SET tthub.http_timeout_ms = 1000" >/dev/null
+Q "SELECT pg_reload_conf()" >/dev/null
+sleep 1
+import_account s4 4 60    # refreshes first
+# TikTok takes 2.5 s to answer the refresh, past the 1 s every other request gets.
+sim_config '{"hold_next": {"oauth/token": 2500}}'
+J4=$(Q "SELECT tthub.tthub_sync('s4')")
+wait_for "$PORT" "SELECT state FROM tthub.sync_jobs WHERE job_id = $J4" "done" 40
+is "$(uses sim-open-4.1)" "1" "s4's imported refresh token went to TikTok once"
+is "$(stored_refresh s4)" "rft.sim-open-4.2" "the late answer's rotated refresh token was saved"
+is "$(Q "SELECT status FROM tthub.store_accounts WHERE store_code = 's4'")" "CONNECTED" "the account stays CONNECTED"
+
+echo "# the worker is busy past tthub.http_timeout_ms (a write waiting for an admin's lock) while a refresh answer waits to be read: saved"
+import_account s5 5       # a quick sync, no refresh: its page write waits for the lock
+import_account s6 6 60    # refreshes first
+# An admin holds video_daily for 6 s: every page write waits lock_timeout (2 s) for it.
+psql -X -qAt -h 127.0.0.1 -p "$PORT" -U postgres -d tthub -c \
+  "BEGIN; LOCK TABLE tthub.video_daily IN SHARE MODE; SELECT pg_sleep(6); COMMIT;" >/dev/null 2>&1 &
+admin=$!
+wait_for "$PORT" "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+                   WHERE c.relname = 'video_daily' AND l.mode = 'ShareLock' AND l.granted" 1 20
+# TikTok answers s6's refresh after 300 ms, while s5's first page write waits for the lock.
+sim_config '{"hold_next": {"oauth/token": 300}}'
+read -r J5 J6 <<<"$(Q "SELECT tthub.tthub_sync('s5') || ' ' || tthub.tthub_sync('s6')")"
+wait "$admin"
+wait_for "$PORT" "SELECT count(*) FROM tthub.sync_jobs WHERE store_code IN ('s5', 's6') AND state <> 'done'" 0 60
+is "$(uses sim-open-6.1)" "1" "s6's imported refresh token went to TikTok once"
+is "$(stored_refresh s6)" "rft.sim-open-6.2" "the answer read after the lock wait was saved"
+is "$(Q "SELECT string_agg(status::text, ',' ORDER BY store_code) FROM tthub.store_accounts WHERE store_code IN ('s5', 's6')")" \
+   "CONNECTED,CONNECTED" "both accounts stay CONNECTED"
+like "$(cat "$DIR/pg/server.log")" "store s5 job $J5 queued" "s5's page write did wait for the admin's lock (its job went back to the queue)"
+Q "ALTER SYSTEM RESET tthub.http_timeout_ms" >/dev/null
+Q "SELECT pg_reload_conf()" >/dev/null
 
 echo "# nothing leaked"
 is "$(sim_json max_refresh_token_uses)" "1" "no refresh token was ever sent twice"

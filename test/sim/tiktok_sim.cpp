@@ -12,7 +12,11 @@
 // launch curve in simulated time running `speed` simulated seconds per real second,
 // cover URLs that expire 6 simulated hours after they are handed out (served at
 // /_sim/cover/ID?x-expires=T: 200 before, 403 after). --served-log writes one JSON line
-// per video observation answered with 200 (soak: nothing served may go missing).
+// per video observation answered with 200 (soak: nothing served may go missing), with
+// the request it answered: its number, when it arrived and when its answer was ready
+// (epoch ms), so a check can tell an answer the client had given up on from one it got.
+// Every refresh-token presentation is logged to stdout ("refresh: ..."), with how many
+// times that token was presented, what the answer was and how long it took.
 //
 // video/query: ids TikTok does not show (deleted, unknown, another user's) are left out
 // of the answer ({"query_missing": "omit"}, the default) or fail the whole request with
@@ -102,6 +106,7 @@ struct State {
   int64_t query_ids = 0, query_missing_ids = 0, posted = 0, deleted = 0, covers_ok = 0, covers_expired = 0;
   int port = 0;
   std::ofstream served_log;
+  std::atomic<int64_t> next_request{0};
   std::atomic<int> in_flight{0};
   std::atomic<int> max_in_flight{0};
 };
@@ -111,6 +116,14 @@ State g;
 int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
+
+int64_t unix_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// The request this thread is answering (set by counted()): its number and arrival.
+thread_local int64_t t_request = 0;
+thread_local int64_t t_arrived_ms = 0;
 
 void issue_tokens(const std::string &oid, Account &a) {
   g.access_tokens.erase(a.access_token);
@@ -351,7 +364,8 @@ void log_served(const std::string &open_id, const json &videos) {
   for (const auto &v : videos)
     if (v.contains("id") && v.contains("view_count"))
       g.served_log << json{{"open_id", open_id}, {"video_id", v["id"]}, {"view_count", v["view_count"]},
-                           {"sim_time", g.clock.now()}}.dump() << "\n";
+                           {"sim_time", g.clock.now()}, {"req", t_request}, {"arrived_ms", t_arrived_ms},
+                           {"answered_ms", unix_now_ms()}}.dump() << "\n";
   g.served_log.flush();
 }
 
@@ -627,10 +641,15 @@ void oauth_token_locked(const httplib::Request &req, httplib::Response &res) {
   }
   if (req.get_param_value("grant_type") != "refresh_token")
     return oauth_error(400, "unsupported_grant_type", "grant_type is not supported");
-  g.refresh_uses[req.get_param_value("refresh_token")]++;
-  auto it = g.refresh_tokens.find(req.get_param_value("refresh_token"));
-  if (it == g.refresh_tokens.end() || g.accounts[it->second].revoked)
-    return oauth_error(400, "invalid_grant", "Refresh token is invalid or expired.");
+  const std::string presented = req.get_param_value("refresh_token");
+  int uses = ++g.refresh_uses[presented];
+  auto it = g.refresh_tokens.find(presented);
+  bool valid = it != g.refresh_tokens.end() && !g.accounts[it->second].revoked;
+  // The key without the "rft." prefix, as in /_sim/stats; the answer is decided now.
+  std::cout << "refresh: token " << (presented.rfind("rft.", 0) == 0 ? presented.substr(4) : "other") << " use " << uses
+            << (valid ? " rotated" : " invalid_grant") << " req " << t_request << " arrived_ms " << t_arrived_ms
+            << " answered_ms " << unix_now_ms() << std::endl;
+  if (!valid) return oauth_error(400, "invalid_grant", "Refresh token is invalid or expired.");
   std::string oid = it->second;
   Account &a = g.accounts[oid];
   a.generation++;
@@ -787,6 +806,8 @@ void count_account_request(const httplib::Request &req) {
 template <typename H>
 httplib::Server::Handler counted(H handler) {
   return [handler](const httplib::Request &req, httplib::Response &res) {
+    t_request = ++g.next_request;
+    t_arrived_ms = unix_now_ms();
     count_account_request(req);
     int now = ++g.in_flight;
     int seen = g.max_in_flight.load();

@@ -175,6 +175,23 @@ TEST(AccountRefresh, ExpiringTokenIsRefreshedFirstAndRejectedTokenOnce) {
   EXPECT_EQ(std::get<tiktok::event::Failed>(e).failure.kind, tiktok::FailureKind::kReconnect);
 }
 
+TEST(AccountRefresh, TokenRejectedAfterTheRefreshedOneWorkedIsRefreshedAgain) {
+  AccountWork w;
+  w.query_batches = {{"a"}, {"b"}};
+  AccountRefresh r(creds(60), config(), w, kNow);
+  ASSERT_TRUE(std::holds_alternative<tiktok::event::TokensRefreshed>(r.on_response(token_ok())));
+  ASSERT_TRUE(std::holds_alternative<event::QueryRead>(r.on_response(query_answer({"a"}))));
+  // The refreshed token worked, then was rejected: another refresh, then batch b again.
+  auto e = r.on_response(token_invalid());
+  ASSERT_TRUE(std::holds_alternative<tiktok::event::RetryLater>(e));
+  EXPECT_EQ(r.endpoint(), tiktok::Endpoint::kToken);
+  ASSERT_TRUE(std::holds_alternative<tiktok::event::TokensRefreshed>(r.on_response(token_ok())));
+  EXPECT_EQ(r.endpoint(), tiktok::Endpoint::kVideoQuery);
+  auto e2 = r.on_response(token_invalid());
+  ASSERT_TRUE(std::holds_alternative<tiktok::event::Failed>(e2));
+  EXPECT_EQ(std::get<tiktok::event::Failed>(e2).failure.kind, tiktok::FailureKind::kReconnect);
+}
+
 TEST(AccountRefresh, RejectedTokenIsRefreshedThenTheSameRequestAgain) {
   AccountWork w;
   w.user_info = true;

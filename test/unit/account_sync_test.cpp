@@ -90,6 +90,23 @@ TEST(AccountSync, InvalidTokenRefreshesOnceThenReconnect) {
   EXPECT_TRUE(s.done());
 }
 
+// The refreshed token worked, then expired during a long sync (or TikTok forgot it):
+// refreshed again, not a reconnect; rejected right after that refresh, a reconnect.
+TEST(AccountSync, TokenRejectedAfterTheRefreshedOneWorkedIsRefreshedAgain) {
+  AccountSync s(creds(60), config(), kNow);
+  ASSERT_TRUE(std::holds_alternative<event::TokensRefreshed>(s.on_response(token_ok())));
+  s.on_response(user_ok());
+  s.on_response(page(20, 3000, true));
+  auto e = s.on_response(token_invalid());
+  ASSERT_TRUE(std::holds_alternative<event::RetryLater>(e)) << "the refreshed token had worked";
+  EXPECT_EQ(s.endpoint(), Endpoint::kToken);
+  ASSERT_TRUE(std::holds_alternative<event::TokensRefreshed>(s.on_response(token_ok())));
+  EXPECT_EQ(s.endpoint(), Endpoint::kVideoList) << "the same page again";
+  auto e2 = s.on_response(token_invalid());
+  ASSERT_TRUE(std::holds_alternative<event::Failed>(e2));
+  EXPECT_EQ(std::get<event::Failed>(e2).failure.kind, FailureKind::kReconnect);
+}
+
 TEST(AccountSync, RevokedRefreshTokenMeansReconnect) {
   AccountSync s(creds(10), config(), kNow);
   auto e = s.on_response(resp(400, R"({"error":"invalid_grant","error_description":"revoked"})"));

@@ -201,7 +201,7 @@ void define_all() {
                           nullptr);
   // At most 5 minutes: a running job's 10-minute lease is renewed between requests,
   // so one request must end well within it or the job is taken for orphaned.
-  DefineCustomIntVariable("tthub.http_timeout_ms", "Total timeout of one TikTok request.",
+  DefineCustomIntVariable("tthub.http_timeout_ms", "Total timeout of one TikTok request (a token refresh waits at least 60 s).",
                           nullptr, &http_timeout_ms, 30000, 100, 300000, PGC_SIGHUP, GUC_UNIT_MS,
                           nullptr, nullptr, nullptr);
   DefineCustomIntVariable("tthub.log_retention", "Days finished jobs and sync logs are kept.",

@@ -568,7 +568,10 @@ void SyncEngine::send_due(int64_t now, int64_t *next_due) {
       continue;
     }
     limiter.record(now);
-    http_.submit(job.request(), tag);
+    HttpRequest request = job.request();
+    if (endpoint == tiktok::Endpoint::kToken)
+      request.timeout_ms = std::max(config_.token_timeout_ms, config_.http_timeout_ms);
+    http_.submit(request, tag);
     job.in_flight = true;
     job.sent_ms = now;
   }

@@ -44,6 +44,13 @@ struct EngineConfig {
   refresh::Budget budget;
   int requests_per_minute = 600;
   long http_timeout_ms = 30000;
+  // A token refresh waits this long for its answer (at least http_timeout_ms): TikTok
+  // retires the presented refresh token as it answers, so an answer given up on is a
+  // refresh token lost, and presenting the old one again only earns invalid_grant
+  // (tiktok-api.md 2.4). libcurl counts the time the worker spends between two polls
+  // (a statement waiting for a lock, up to lock_waits::kWorkerMs, a burst of writes),
+  // so the answer may be read late even when TikTok sent it at once.
+  long token_timeout_ms = 60000;
   int max_concurrent = 64;  // most requests in flight, so most stores syncing at once
   int max_rate_limited_responses = 20;  // 429s in a row before the job is rescheduled
   jobs::Policy jobs;  // attempts, retry backoff, a busy store's wait (core/job_outcome.h)

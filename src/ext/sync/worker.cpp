@@ -32,7 +32,8 @@ volatile sig_atomic_t g_stop_requested = false;
 // sends more than one) must not cancel the requeue and the token saves.
 volatile sig_atomic_t g_stop_handled = false;
 
-// Longest wait on the way out for a token refresh already sent, so its answer is saved.
+// Longest wait on the way out for a token refresh already sent, so its answer is saved
+// (its own timeout, EngineConfig::token_timeout_ms, may be longer: a stop waits less).
 constexpr int64_t kShutdownTokenWaitMs = 10000;
 
 // SIGTERM: stop, put in-flight jobs back in the queue, exit. Besides the flag it
@@ -323,7 +324,7 @@ void run() {
   const char *reason = failure ? "the worker stopped after an error before the job finished"
                                : "the worker was stopped before the job finished";
   exit_step("saving rotated tokens", [&] {
-    engine->finish_token_requests(std::min<int64_t>(settings::http_timeout_ms, kShutdownTokenWaitMs));
+    engine->finish_token_requests(kShutdownTokenWaitMs);
   });
   exit_step("putting webhook deliveries back", [&] { hooks.shutdown(); });
   exit_step("putting jobs back", [&] { engine->requeue_all(reason); });
