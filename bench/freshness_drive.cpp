@@ -31,6 +31,7 @@
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "core/discovery.h"
 #include "core/rate_limiter.h"
@@ -452,7 +453,26 @@ class Driver {
         for (auto &[id, v] : s.videos) {
           if (v.removed) continue;
           ++st.video_count;
-          if (rf::next_due(v.create_time, v.last, tiers_) <= now + lead) st.videos.push_back({id, v.create_time, v.last});
+          if (rf::next_due(v.create_time, v.last, tiers_) <= now + lead) st.videos.push_back({id, v.create_time, v.last, std::nullopt});
+        }
+        // Where the pass would read each candidate (refresh::VideoState::pass_rank), as
+        // the worker tells its planner: newest first, what this pass saw left out.
+        bool pass_may = s.pass_pages_left > 0 || !s.last_full_pass || now - *s.last_full_pass >= tiers_.old_interval / 2;
+        if (pass_may && !st.videos.empty()) {
+          std::unordered_set<std::string> seen;
+          if (s.pass_cursor) seen.insert(s.pass_seen.begin(), s.pass_seen.end());
+          std::vector<std::pair<int64_t, const std::string *>> order;
+          for (auto &[id, v] : s.videos)
+            if (!v.removed && !seen.count(id)) order.emplace_back(v.create_time, &id);
+          std::sort(order.begin(), order.end(), [](const auto &a, const auto &b) {
+            return a.first != b.first ? a.first > b.first : *a.second < *b.second;
+          });
+          std::unordered_map<std::string, int64_t> rank;
+          for (size_t i = 0; i < order.size(); ++i) rank.emplace(*order[i].second, static_cast<int64_t>(i));
+          for (auto &c : st.videos) {
+            auto r = rank.find(c.video_id);
+            c.pass_rank = r != rank.end() ? r->second : std::numeric_limits<int64_t>::max() / 2;
+          }
         }
         if (s.newest) st.newest_create_time = s.newest;
         st.last_user_info = s.last_user_info;

@@ -38,7 +38,7 @@ AccountRefresh::AccountRefresh(tiktok::AccountCredentials credentials, tiktok::S
     step_ = Step::kFailed;
     return;
   }
-  if (step_ != Step::kRefresh) advance(Step::kRefresh);
+  if (step_ != Step::kRefresh) advance();
 }
 
 AccountRefresh::~AccountRefresh() {
@@ -46,40 +46,53 @@ AccountRefresh::~AccountRefresh() {
   OPENSSL_cleanse(creds_.refresh_token.data(), creds_.refresh_token.size());
 }
 
-// The next step after `from` that has work, in the fixed order.
-void AccountRefresh::advance(Step from) {
+// The next step with work: user/info, discovery, the pass's first page when the pass
+// starts at the top (it is a discovery too: fresh videos on it need no query), the
+// video/query batches less what list pages of the round returned, then the rest of the
+// pass. Queries go before the pass's pages: with a short list budget those pages wait
+// for list slots, and the query budget must not wait with them (the planner left to
+// the pass only the videos its planned pages read).
+void AccountRefresh::advance() {
   failures_in_a_row_ = 0;
-  Step s = from;
-  while (true) {
-    switch (s) {
-      case Step::kRefresh:
-        s = Step::kUserInfo;
-        if (work_.user_info) break;
-        continue;
-      case Step::kUserInfo:
-        s = Step::kDiscover;
-        if (work_.discover) {
-          discovery_.emplace(
-              [this](const std::string &id) { return work_.known_ids.count(id) > 0; }, work_.newest_known_create_time);
-          break;
-        }
-        continue;
-      case Step::kDiscover:
-        s = Step::kPass;
-        if (work_.list_pages > 0) break;
-        continue;
-      case Step::kPass:
-        s = Step::kQuery;
-        skip_listed();
-        if (!batches_.empty()) break;
-        continue;
-      default:
-        s = Step::kDone;
-        break;
+  if (queries_first_) {
+    skip_listed();
+    if (!batches_.empty()) {
+      step_ = Step::kQuery;
+      return;
     }
-    break;
   }
-  step_ = s;
+  if (work_.user_info && !user_read_) {
+    step_ = Step::kUserInfo;
+    return;
+  }
+  if (work_.discover && !discovered_) {
+    if (!discovery_)
+      discovery_.emplace([this](const std::string &id) { return work_.known_ids.count(id) > 0; },
+                         work_.newest_known_create_time);
+    step_ = Step::kDiscover;
+    return;
+  }
+  bool pass_left = work_.list_pages > 0 && !pass_complete_ && pass_pages_ < work_.list_pages;
+  if (pass_left && !work_.list_cursor && pass_pages_ == 0) {
+    step_ = Step::kPass;
+    return;
+  }
+  skip_listed();
+  if (!batches_.empty()) {
+    step_ = Step::kQuery;
+    return;
+  }
+  step_ = pass_left ? Step::kPass : Step::kDone;
+}
+
+bool AccountRefresh::queries_first() {
+  if (step_ != Step::kUserInfo && step_ != Step::kDiscover && step_ != Step::kPass) return false;
+  skip_listed();
+  if (batches_.empty()) return false;
+  queries_first_ = true;
+  failures_in_a_row_ = 0;
+  step_ = Step::kQuery;
+  return true;
 }
 
 tiktok::Endpoint AccountRefresh::endpoint() const {
@@ -165,7 +178,8 @@ Event AccountRefresh::on_list_page(const tiktok::VideoPage &page) {
     out.new_videos = static_cast<int64_t>(r.new_videos.size());
     if (!discovery_->wants_more()) {
       out.discovery_done = true;
-      advance(Step::kDiscover);
+      discovered_ = true;
+      advance();
     }
   } else {
     if (page.has_more && pass_cursor_ && page.cursor >= *pass_cursor_) {
@@ -179,13 +193,13 @@ Event AccountRefresh::on_list_page(const tiktok::VideoPage &page) {
     out.videos = page.videos;
     if (!page.has_more) {
       out.pass_complete = true;
+      pass_complete_ = true;
       pass_cursor_.reset();
-      advance(Step::kPass);
     } else {
       pass_cursor_ = page.cursor;
       out.pass_cursor = pass_cursor_;
-      if (pass_pages_ >= work_.list_pages) advance(Step::kPass);  // the rest in a later round
     }
+    advance();  // the rest of the pass, or the queries after its first page, or done
   }
   observed_ += static_cast<int64_t>(out.videos.size());
   failures_in_a_row_ = 0;
@@ -216,7 +230,7 @@ Event AccountRefresh::on_query_answer(const HttpResponse &response) {
       batches_.push_front({std::vector<std::string>(b.ids.begin() + half, b.ids.end()), b.tier});
       batches_.push_front({std::vector<std::string>(b.ids.begin(), b.ids.begin() + half), b.tier});
     }
-    if (batches_.empty()) advance(Step::kQuery);
+    if (batches_.empty()) advance();
     return out;
   }
   ++calls_;
@@ -228,7 +242,7 @@ Event AccountRefresh::on_query_answer(const HttpResponse &response) {
   out.missing = std::move(a.value->missing);
   observed_ += static_cast<int64_t>(out.videos.size());
   batches_.pop_front();
-  if (batches_.empty()) advance(Step::kQuery);
+  if (batches_.empty()) advance();
   return out;
 }
 
@@ -247,7 +261,7 @@ Event AccountRefresh::on_response(const HttpResponse &response) {
       creds_.refresh_token = t.value->refresh_token;
       if (!t.value->scope.empty()) creds_.scope = t.value->scope;
       if (resume_ == Step::kRefresh)
-        advance(Step::kRefresh);  // refreshed before any Display call: the first step with work
+        advance();  // refreshed before any Display call: the first step with work
       else
         step_ = resume_;  // refreshed after access_token_invalid: the same request again
       return tiktok::event::TokensRefreshed{std::move(*t.value)};
@@ -260,7 +274,8 @@ Event AccountRefresh::on_response(const HttpResponse &response) {
       u.value->open_id = creds_.open_id;
       untried_refresh_ = false;
       ++calls_;
-      advance(Step::kUserInfo);
+      user_read_ = true;
+      advance();
       return tiktok::event::UserFetched{std::move(*u.value)};
     }
     case Step::kDiscover:

@@ -3,9 +3,10 @@
 // response into an event for the database side. What it reads was decided by the
 // refresh planner (core/refresh_planner.h) for this round:
 //   refresh (access token near expiry) -> user/info (when planned) -> discovery
-//   (video/list from the top until the first known video, core/discovery.h) -> the
-//   full pass (video/list pages from its cursor, when planned) -> video/query batches
-//   (at most 20 ids each), less the videos a list page of the round already returned.
+//   (video/list from the top until the first known video, core/discovery.h; or the
+//   full pass's first page, when the pass starts at the top) -> video/query batches
+//   (at most 20 ids each), less the videos a list page of the round already returned
+//   -> the full pass's (other) pages from its cursor, when planned.
 // A video/query that TikTok refuses for an unknown id (UNCONFIRMED behaviour,
 // core/video_query_batch.h) is split in halves until the id stands alone; an id left
 // out of an answer, or refused alone, is reported missing. Missing is not proof of
@@ -80,6 +81,13 @@ class AccountRefresh {
   HttpRequest request() const;
   Event on_response(const HttpResponse &response);
 
+  // Between requests: the video/query batches go next, before the user/info or
+  // video/list read this refresh was about to send (it follows them). The engine asks
+  // when that read's endpoint has no slot now and video/query has one, so the query
+  // budget does not wait on another endpoint's. False (nothing changes) when no query
+  // is left or the refresh is not at such a read.
+  bool queries_first();
+
   int retries() const { return retries_; }
   int calls() const { return calls_; }          // Display API requests answered (not the token refresh)
   int64_t observed() const { return observed_; }  // videos observed so far
@@ -87,7 +95,7 @@ class AccountRefresh {
 
  private:
   enum class Step { kRefresh, kUserInfo, kDiscover, kPass, kQuery, kDone, kFailed };
-  void advance(Step from);
+  void advance();
   Event fail(tiktok::ApiFailure f);
   Event on_display_failure(const tiktok::ApiFailure &f);
   Event on_list_page(const tiktok::VideoPage &page);
@@ -100,6 +108,10 @@ class AccountRefresh {
   Step step_ = Step::kUserInfo;
   Step resume_ = Step::kRefresh;  // where to continue after a token refresh (kRefresh: the first step)
   bool untried_refresh_ = false;  // as AccountSync's: refreshed tokens no answer has accepted yet
+  bool user_read_ = false;
+  bool discovered_ = false;
+  bool pass_complete_ = false;
+  bool queries_first_ = false;
   std::optional<discovery::Discovery> discovery_;
   std::optional<int64_t> pass_cursor_;
   int64_t pass_pages_ = 0;

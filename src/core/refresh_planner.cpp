@@ -19,9 +19,14 @@ int64_t since(std::optional<int64_t> t, int64_t now) {
   return t ? now - *t : std::numeric_limits<int64_t>::max();
 }
 
-int64_t budget_calls(double per_minute, double minutes) {
-  double calls = per_minute * minutes;
-  return calls <= 0 ? 0 : static_cast<int64_t>(calls + 1e-9);
+// The calls this plan may spend on an endpoint: its share of per_minute x minutes. A
+// fraction of a call is one call with that probability (unit: uniform in [0,1)), so
+// plans that each get 1.85 calls spend 1.85 on average, not 1.
+int64_t budget_calls(double per_minute, const PlanInput &in) {
+  double calls = per_minute * in.minutes * std::clamp(in.share, 0.0, 1.0);
+  if (calls <= 0) return 0;
+  double whole = std::floor(calls + 1e-9);
+  return static_cast<int64_t>(whole) + (calls - whole > 1e-9 && in.share_unit < calls - whole ? 1 : 0);
 }
 
 struct Demand {
@@ -125,22 +130,24 @@ int64_t next_due(int64_t create_time, std::optional<int64_t> last_observed, cons
 
 Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
   Plan p;
-  // Everything is judged `lead` seconds ahead (see PlanInput::lead); ages shown in the
-  // report stay as of in.now.
-  const int64_t now = in.now + std::max<int64_t>(0, in.lead);
+  // What falls due within `lead` seconds (the next plan's) is due now, but never more
+  // than half an interval early: a video is not read twice as often as its tier asks.
+  const int64_t now = in.now;
+  const int64_t lead = std::max<int64_t>(0, in.lead);
+  auto reached = [lead](int64_t age, int64_t interval) { return age >= interval - std::min(lead, interval / 2); };
   const TierSettings &T = in.tiers;
   const int64_t discovery_interval = T.discovery_interval > 0 ? T.discovery_interval : T.fresh_interval;
   const size_t n = stores.size();
   std::vector<StorePlan> plans(n);
   for (size_t s = 0; s < n; ++s) plans[s].store = s;
-  std::vector<char> pass_covers(n, 0);  // a full pass is planned or under way: it observes young and old
+  std::vector<char> pass_ends(n, 0);  // the pages planned finish the store's pass
 
   // --- video/list: overdue passes, discovery, due passes ---------------------------
   {
-    int64_t budget = budget_calls(in.budget.list_per_minute, in.minutes);
+    int64_t budget = budget_calls(in.budget.list_per_minute, in);
     p.list.budget = budget;
     std::vector<Demand> overdue, due_pass, discover, posted;
-    std::vector<int64_t> pass_pages(n, 0);
+    std::vector<int64_t> pass_pages(n, 0);  // pages the store's due pass still needs
     int64_t all_pass_pages = 0;
     for (size_t s = 0; s < n; ++s) {
       ++p.steps;
@@ -148,15 +155,14 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
       all_pass_pages += std::max<int64_t>(1, (st.video_count + kIds - 1) / kIds);
       int64_t pass_since = since(st.last_full_pass, now);
       bool in_progress = st.full_pass_pages_left > 0;
-      if (in_progress || pass_since >= T.old_interval) {
+      if (in_progress || reached(pass_since, T.old_interval)) {
         ++p.passes_due;
         int64_t pages = in_progress ? st.full_pass_pages_left : std::max<int64_t>(1, (st.video_count + kIds - 1) / kIds);
         pass_pages[s] = pages;
         p.list.demand += pages;
         Demand d{s, pages, st.last_full_pass.value_or(kNever)};
-        (pass_since >= T.old_max_interval ? overdue : due_pass).push_back(d);
+        (reached(pass_since, T.old_max_interval) ? overdue : due_pass).push_back(d);
       }
-      if (in_progress) pass_covers[s] = 1;
       std::optional<int64_t> last_disc = st.last_discovery;
       if (st.last_full_pass && (!last_disc || *st.last_full_pass > *last_disc)) last_disc = st.last_full_pass;
       // A user/info read whose video_count did not grow checked for posts as well as a
@@ -164,8 +170,11 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
       bool count_checked = st.reported_video_count && *st.reported_video_count <= st.video_count;
       if (count_checked && st.last_user_info && (!last_disc || *st.last_user_info > *last_disc))
         last_disc = st.last_user_info;
-      bool has_posted = st.reported_video_count && *st.reported_video_count > st.video_count;
-      if (!in_progress && (has_posted || since(last_disc, now) >= discovery_interval)) {
+      // Posted since: a count grown in a user/info read no discovery has followed yet (a
+      // count that stays above, say for videos video/list does not return, asks once).
+      bool has_posted = st.reported_video_count && *st.reported_video_count > st.video_count && st.last_user_info &&
+                        (!last_disc || *st.last_user_info >= *last_disc);
+      if (!in_progress && (has_posted || reached(since(last_disc, now), discovery_interval))) {
         ++p.discoveries_due;
         if (!pass_pages[s]) ++p.list.demand;  // a due pass's first page is the discovery
         (has_posted ? posted : discover).push_back({s, 1, last_disc.value_or(kNever)});
@@ -220,7 +229,7 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
     }
     for (size_t s = 0; s < n; ++s) {
       StorePlan &sp = plans[s];
-      if (sp.list_pages > 0) pass_covers[s] = 1;
+      if (sp.list_pages > 0 && sp.list_pages >= pass_pages[s]) pass_ends[s] = 1;
       p.list.planned += sp.list_pages + (sp.discover ? 1 : 0);
       if (sp.list_pages > 0) ++p.passes_planned;
       // A new pass reads from the top: it discovers too.
@@ -230,10 +239,18 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
 
   // --- video/query: fresh, past the old floor, young, old -----------------------------
   {
-    int64_t budget = budget_calls(in.budget.query_per_minute, in.minutes);
+    int64_t budget = budget_calls(in.budget.query_per_minute, in);
     p.query.budget = budget;
     // Per store, its due candidates by class, stalest first.
     std::vector<std::array<std::vector<Candidate>, kClasses>> due(n);
+    // The pass reads this video within this plan (see the header): only then may
+    // video/query leave it, whatever pass is in progress.
+    auto read_by_pass = [&](size_t s, const VideoState &v) {
+      int64_t pages = plans[s].list_pages;
+      if (pages <= 0) return false;
+      if (v.pass_rank) return *v.pass_rank < pages * kIds;
+      return pass_ends[s] != 0;
+    };
     std::vector<char> has_due(n, 0);
     std::vector<size_t> with_due;
     for (size_t s = 0; s < n; ++s) {
@@ -243,16 +260,16 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
         TierReport &tr = p.tiers[static_cast<int>(tier)];
         ++tr.videos;
         int64_t age = since(v.last_observed, now);
-        if (age < interval_of(tier, T)) continue;
+        if (!reached(age, interval_of(tier, T))) continue;
         ++tr.due;
-        if (tier != Tier::kFresh && pass_covers[s]) {
+        if (tier != Tier::kFresh && read_by_pass(s, v)) {
           ++tr.by_pass;
           continue;
         }
         int cls = tier == Tier::kFresh ? kFreshDue
                   : tier == Tier::kYoung ? kYoungDue
-                  : age >= T.old_max_interval ? kPastMax
-                                              : kOldDue;
+                  : reached(age, T.old_max_interval) ? kPastMax
+                                                     : kOldDue;
         due[s][cls].push_back({&v, v.last_observed.value_or(kNever), tier});
         if (!has_due[s]) {
           has_due[s] = 1;
@@ -328,7 +345,7 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
 
   // --- user/info: at the store's fastest tier ------------------------------------------
   {
-    int64_t budget = budget_calls(in.budget.user_info_per_minute, in.minutes);
+    int64_t budget = budget_calls(in.budget.user_info_per_minute, in);
     p.user_info.budget = budget;
     std::array<std::vector<Demand>, kClasses + 1> by_class;  // + the spare: stale accounts
     std::vector<Tier> store_tier(n, Tier::kOld);
@@ -338,16 +355,16 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
       Tier tier = st.newest_create_time ? tier_of(*st.newest_create_time, now, T) : Tier::kOld;
       store_tier[s] = tier;
       int64_t age = since(st.last_user_info, now);
-      if (age < interval_of(tier, T)) {
-        if (age >= T.fresh_interval) by_class[kClasses].push_back({s, 1, st.last_user_info.value_or(kNever)});
+      if (!reached(age, interval_of(tier, T))) {
+        if (reached(age, T.fresh_interval)) by_class[kClasses].push_back({s, 1, st.last_user_info.value_or(kNever)});
         continue;
       }
       ++p.tiers[static_cast<int>(tier)].accounts_due;
       ++p.user_info.demand;
       int cls = tier == Tier::kFresh ? kFreshDue
                 : tier == Tier::kYoung ? kYoungDue
-                : age >= T.old_max_interval ? kPastMax
-                                            : kOldDue;
+                : reached(age, T.old_max_interval) ? kPastMax
+                                                   : kOldDue;
       by_class[cls].push_back({s, 1, st.last_user_info.value_or(kNever)});
     }
     for (int cls = 0; cls <= kClasses; ++cls) {

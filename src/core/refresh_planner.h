@@ -21,12 +21,17 @@
 // - video/list: discovery (read until the first known video, core/discovery.h) every
 //   discovery_interval (default: fresh_interval), and a full pass at the old tier's pace
 //   (old_interval, promoted when last done old_max_interval ago) so deleted or private
-//   videos are noticed. A full pass reads newest first and observes every video it
-//   returns, so a store with a pass planned gets no video/query calls for its young or
-//   old videos (its fresh ones still do). Order: discovery of stores whose user/info
-//   says they posted, overdue passes, the passes' reserve (the pages every catalogue
-//   needs per old_max_interval, so passes never pile up at the floor together),
-//   discovery, due passes.
+//   videos are noticed. Order: discovery of stores whose user/info says they posted,
+//   overdue passes, the passes' reserve (the pages every catalogue needs per
+//   old_max_interval, so passes never pile up at the floor together), discovery, due
+//   passes.
+// - A full pass reads newest first and observes every video it returns, but only as
+//   fast as the list budget lets it: with a short budget a pass lasts days. So a pass
+//   stands in for video/query only for the young and old videos it reads within this
+//   plan: every video when the pages planned finish the pass, else those whose
+//   pass_rank falls inside the pages planned. Every other due video is served by
+//   video/query in priority order, pass in progress or not, so neither endpoint's
+//   budget idles while work is due.
 // - user/info: at the interval of the fastest tier any of the store's videos is in;
 //   what is left of its budget reads the stalest accounts (every fresh_interval at
 //   most): a grown video_count is how a store that posted is found without list calls.
@@ -80,6 +85,11 @@ struct VideoState {
   std::string video_id;
   int64_t create_time = 0;
   std::optional<int64_t> last_observed;
+  // Videos the full pass reads before this one from where it stands (its next page's
+  // first video is 0; newest first, videos it listed already left out). None: not
+  // known, which leaves the video to the pass only when this plan finishes the pass.
+  // A video the pass already listed and will not read again: a rank past any plan.
+  std::optional<int64_t> pass_rank;
 };
 
 struct StoreState {
@@ -90,9 +100,10 @@ struct StoreState {
   std::optional<int64_t> last_user_info;
   std::optional<int64_t> last_discovery;
   std::optional<int64_t> last_full_pass;      // when the last complete pass started
-  // video_count from the latest user/info: more than video_count means something was
-  // posted since discovery last ran, so discovery goes first; not more, and that
-  // user/info read counts as a discovery (no list call needed to find nothing).
+  // video_count from the latest user/info: more than video_count, read no earlier than
+  // the last discovery, means something was posted since, so discovery goes first; not
+  // more, and that user/info read counts as a discovery (no list call needed to find
+  // nothing).
   std::optional<int64_t> reported_video_count;
   int64_t full_pass_pages_left = 0;           // > 0: a pass in progress, this many pages to go (estimate)
 };
@@ -101,13 +112,21 @@ struct PlanInput {
   int64_t now = 0;
   TierSettings tiers;
   Budget budget;
-  double minutes = 1.0;  // the plan spends at most budget * minutes calls per endpoint
+  double minutes = 1.0;  // the plan spends at most budget * minutes * share calls per endpoint
+  // The part of the budget this plan may spend: 1 when it plans every store sharing the
+  // budget (the planner shares it max-min); 1/N when it plans one of N stores whose
+  // plans are made apart (the worker's refresh jobs). A fraction of a call left over
+  // is one more call when share_unit (uniform in [0,1)) falls below it; the default
+  // drops it.
+  double share = 1.0;
+  double share_unit = 1.0;
   // Seconds of the tiers' time this plan covers (0: minutes * 60). Differs from
   // minutes * 60 only when time is compressed (benchmarks, tests).
   int64_t period = 0;
   // Seconds ahead: what falls due before the next plan runs counts as due now, so a
   // video due every hour is not read an hour plus a planning period apart. Set it to
-  // the planning period (pg_cron's schedule, or the worker's own cycle).
+  // the planning period (pg_cron's schedule, or the worker's own cycle). Capped at half
+  // of each interval it is applied to (a video, a pass, a discovery, an account).
   int64_t lead = 0;
 };
 
@@ -123,7 +142,7 @@ struct TierReport {
   int64_t videos = 0;   // candidates in the tier
   int64_t due = 0;
   int64_t planned = 0;  // due videos in a query batch of this plan
-  int64_t by_pass = 0;  // due videos a full pass planned or under way reads instead
+  int64_t by_pass = 0;  // due videos the full pass reads within this plan instead
   int64_t left = 0;     // due and neither (stretched)
   std::optional<int64_t> oldest_left_age;  // seconds since the stalest left one was observed (never: since it was posted)
   int64_t accounts_due = 0, accounts_planned = 0;  // user/info, by the store's fastest tier

@@ -1,7 +1,7 @@
 -- The SQL surface of issue 19: tiers, what is due, the refresh queue, observation
 -- partitions and their retention, the full pass (the views: reporting_videos.sql).
 BEGIN;
-SELECT plan(30);
+SELECT plan(33);
 
 SELECT has_table('tthub', 'videos', 'tthub.videos');
 SELECT is((SELECT relkind::text FROM pg_class WHERE oid = 'tthub.video_observations'::regclass), 'p',
@@ -55,6 +55,18 @@ SELECT is((SELECT string_agg(video_id || ':' || priority, ' ' ORDER BY priority,
              FROM tthub._due_videos('vid', 'o1', 100)),
           'f-never:0 f-due:0 o-overdue:1 y-due:1 o-due:2', 'due videos by priority, stalest first');
 SELECT is((SELECT count(*)::int FROM tthub._due_videos('vid', 'o1', 2)), 2, 'max_videos bounds the answer');
+-- ahead: what falls due before the store's next plan, at most half the interval early
+-- (a young video, due 22 h after it was observed, from 11 h on).
+INSERT INTO tthub.videos (store_code, video_id, open_id, create_time, last_observed_at) VALUES
+  ('vid', 'y-half', 'o1', now() - interval '10 days', now() - interval '12 hours');
+SELECT is((SELECT count(*)::int FROM tthub._due_videos('vid', 'o1', 100, interval '9 hours') WHERE video_id = 'y-half'), 0,
+          'a young video 12 h after its observation is not due 9 hours ahead');
+SELECT is((SELECT count(*)::int FROM tthub._due_videos('vid', 'o1', 100, interval '10 hours') WHERE video_id = 'y-half'), 1,
+          'it is 10 hours ahead');
+SELECT is((SELECT string_agg(video_id, ' ' ORDER BY video_id) FROM tthub._due_videos('vid', 'o1', 100, interval '2 days')
+            WHERE video_id IN ('f-recent', 'y-recent', 'y-half')), 'y-half',
+          'however far ahead, never more than half an interval early');
+DELETE FROM tthub.videos WHERE store_code = 'vid' AND video_id = 'y-half';
 
 -- The refresh queue: one pending refresh per store, beside the store's daily job.
 SELECT is(tthub.tthub_enqueue_due(), 1, 'a store with due videos is queued');

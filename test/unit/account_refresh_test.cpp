@@ -56,7 +56,7 @@ HttpResponse token_invalid() {
 }
 }  // namespace
 
-TEST(AccountRefresh, StepsInOrderUserDiscoveryPassQueries) {
+TEST(AccountRefresh, StepsInOrderUserDiscoveryQueriesPass) {
   AccountWork w;
   w.user_info = true;
   w.discover = true;
@@ -83,21 +83,44 @@ TEST(AccountRefresh, StepsInOrderUserDiscoveryPassQueries) {
   EXPECT_TRUE(l2.discovery_done);
   EXPECT_EQ(l2.new_videos, 1);
   EXPECT_EQ(l2.videos.size(), 3u) << "every video on the page is an observation, known ones too";
+  // Then the query batch, counted under its tier: before the pass's pages, which may
+  // wait long for list slots when the list budget is short.
+  EXPECT_EQ(r.endpoint(), tiktok::Endpoint::kVideoQuery);
+  EXPECT_EQ(r.request().body, R"({"filters":{"video_ids":["a","b"]}})");
+  auto q = r.on_response(query_answer({"a", "b"}));
+  EXPECT_EQ(std::get<event::QueryRead>(q).videos.size(), 2u);
+  EXPECT_EQ(std::get<event::QueryRead>(q).tier, Tier::kFresh);
   // The full pass continues at its own cursor, for the planned number of pages.
+  EXPECT_EQ(r.endpoint(), tiktok::Endpoint::kVideoList);
   EXPECT_EQ(r.request().body, R"({"cursor":5000,"max_count":20})");
   auto p1 = r.on_response(list_page({{"o1", kNow - 900}}, 4000, true));
   const auto &lp = std::get<event::ListRead>(p1);
   EXPECT_TRUE(lp.pass);
   EXPECT_FALSE(lp.pass_complete);
   EXPECT_EQ(lp.pass_cursor, 4000);
-  // Then the query batch, counted under its tier.
-  EXPECT_EQ(r.endpoint(), tiktok::Endpoint::kVideoQuery);
-  EXPECT_EQ(r.request().body, R"({"filters":{"video_ids":["a","b"]}})");
-  auto q = r.on_response(query_answer({"a", "b"}));
-  EXPECT_EQ(std::get<event::QueryRead>(q).videos.size(), 2u);
-  EXPECT_EQ(std::get<event::QueryRead>(q).tier, Tier::kFresh);
   EXPECT_TRUE(r.done());
   EXPECT_EQ(r.calls(), 5);
+}
+
+TEST(AccountRefresh, APassFromTheTopReadsItsFirstPageBeforeTheQueriesAndTheRestAfter) {
+  AccountWork w;
+  w.list_pages = 3;
+  w.query_batches = {{"n1", "old1"}};
+  AccountRefresh r(creds(), config(), w, kNow);
+  // Its first page is the discovery: what it returns is not queried again.
+  EXPECT_EQ(r.request().body, R"({"max_count":20})");
+  auto p1 = r.on_response(list_page({{"n1", kNow - 10}}, 9000, true));
+  EXPECT_TRUE(std::get<event::ListRead>(p1).pass);
+  EXPECT_EQ(r.endpoint(), tiktok::Endpoint::kVideoQuery);
+  EXPECT_EQ(r.request().body, R"({"filters":{"video_ids":["old1"]}})");
+  r.on_response(query_answer({"old1"}));
+  EXPECT_EQ(r.endpoint(), tiktok::Endpoint::kVideoList);
+  EXPECT_EQ(r.request().body, R"({"cursor":9000,"max_count":20})");
+  r.on_response(list_page({{"o2", kNow - 900}}, 8000, true));
+  auto p3 = r.on_response(list_page({{"o3", kNow - 9000}}, 0, false));
+  EXPECT_TRUE(std::get<event::ListRead>(p3).pass_complete);
+  EXPECT_TRUE(r.done());
+  EXPECT_EQ(r.calls(), 4);
 }
 
 TEST(AccountRefresh, PassToTheEndIsComplete) {
@@ -242,4 +265,31 @@ TEST(AccountRefresh, VideosDiscoveryReturnedAreNotQueriedAgain) {
   r.on_response(query_answer({"old1"}));
   EXPECT_TRUE(r.done());
   EXPECT_EQ(r.calls(), 2);
+}
+
+TEST(AccountRefresh, QueriesGoFirstWhenAskedThenTheReadsTheyOvertook) {
+  AccountWork w;
+  w.user_info = true;
+  w.discover = true;
+  w.known_ids = {"k1"};
+  w.list_pages = 1;
+  w.list_cursor = 5000;
+  w.query_batches = {{"a"}, {"b"}};
+  AccountRefresh r(creds(), config(), w, kNow);
+  ASSERT_EQ(r.endpoint(), tiktok::Endpoint::kUserInfo);
+  ASSERT_TRUE(r.queries_first());  // user/info has no slot, video/query has
+  EXPECT_EQ(r.endpoint(), tiktok::Endpoint::kVideoQuery);
+  r.on_response(query_answer({"a"}));
+  EXPECT_EQ(r.request().body, R"({"filters":{"video_ids":["b"]}})");
+  r.on_response(query_answer({"b"}));
+  // Then what they overtook, in its order.
+  EXPECT_EQ(r.endpoint(), tiktok::Endpoint::kUserInfo);
+  EXPECT_FALSE(r.queries_first()) << "no query left";
+  r.on_response(user_ok());
+  EXPECT_EQ(r.request().body, R"({"max_count":20})");
+  r.on_response(list_page({{"k1", kNow - 40}}, 8000, true));
+  EXPECT_EQ(r.request().body, R"({"cursor":5000,"max_count":20})");
+  r.on_response(list_page({{"o1", kNow - 900}}, 4000, true));
+  EXPECT_TRUE(r.done());
+  EXPECT_EQ(r.calls(), 5);
 }

@@ -360,6 +360,86 @@ TEST(Planner, APassCoversYoungAndOldVideosButNotFreshOnes) {
   EXPECT_EQ(planned_ids(p, s).size(), 3u);
 }
 
+// Issue 19 (b): with a list budget short of a pass a day, a pass lasts days. It must
+// not keep video/query idle meanwhile: only what its planned pages read is left to it.
+TEST(Planner, ALongPassInProgressLeavesOverdueYoungAndOldVideosToQuery) {
+  std::vector<StoreState> s{store("a")};
+  s[0].video_count = 10000;
+  s[0].full_pass_pages_left = 400;  // days of pages at this list budget
+  for (int i = 0; i < 30; ++i) s[0].videos.push_back(video("y" + std::to_string(i), 5 * D, 2 * D));
+  for (int i = 0; i < 30; ++i) s[0].videos.push_back(video("o" + std::to_string(i), 90 * D, 3 * D));
+  auto p = plan_refresh(s, input(2, 600, 600));
+  ASSERT_EQ(p.stores.size(), 1u);
+  EXPECT_EQ(p.stores[0].list_pages, 2);  // the pass keeps going at what the list budget gives
+  auto ids = planned_ids(p, s);
+  EXPECT_EQ(ids.size(), 60u);  // and video/query reads every overdue video meanwhile
+  EXPECT_EQ(query_calls(p), 3);
+  EXPECT_EQ(p.tiers[1].by_pass + p.tiers[2].by_pass, 0);
+  EXPECT_EQ(p.tiers[1].planned, 30);
+  // The same with no list budget at all: nothing planned for the pass, same queries.
+  p = plan_refresh(s, input(0, 600, 600));
+  EXPECT_EQ(planned_ids(p, s).size(), 60u);
+}
+
+TEST(Planner, APassLeavesToItselfOnlyTheVideosItsPlannedPagesRead) {
+  std::vector<StoreState> s{store("a")};
+  s[0].video_count = 1000;
+  s[0].full_pass_pages_left = 40;
+  s[0].videos = {video("next", 50 * D, 2 * D), video("page2", 50 * D, 2 * D), video("later", 50 * D, 2 * D),
+                 video("listed", 50 * D, 2 * D), video("unknown", 50 * D, 2 * D), video("f", H, H)};
+  s[0].videos[0].pass_rank = 3;
+  s[0].videos[1].pass_rank = 25;
+  s[0].videos[2].pass_rank = 45;
+  s[0].videos[3].pass_rank = int64_t{1} << 60;  // this pass listed it already
+  auto p = plan_refresh(s, input(2, 600, 600));  // two pages: ranks 0..39
+  ASSERT_EQ(p.stores[0].list_pages, 2);
+  auto ids = planned_ids(p, s);
+  EXPECT_EQ(ids.size(), 4u);
+  for (auto id : {"later", "listed", "unknown", "f"}) EXPECT_TRUE(ids.count(id)) << id;
+  EXPECT_EQ(p.tiers[2].by_pass, 2);
+  // Pages that finish the pass: an unranked video is the pass's too; a rank still decides.
+  s[0].full_pass_pages_left = 2;
+  ids = planned_ids(plan_refresh(s, input(2, 600, 600)), s);
+  EXPECT_EQ(ids.size(), 3u);
+  EXPECT_FALSE(ids.count("unknown"));
+  for (auto id : {"later", "listed", "f"}) EXPECT_TRUE(ids.count(id)) << id;
+}
+
+TEST(Planner, AShareOfTheBudgetSpendsItsFractionOnAverage) {
+  std::vector<StoreState> s{store("a")};
+  for (int i = 0; i < 2000; ++i) s[0].videos.push_back(video("v" + std::to_string(i), 50 * D, 2 * D));
+  auto in = input(600, 37, 600);
+  in.share = 1.0 / 20;  // 1.85 calls
+  in.share_unit = 0.9;
+  EXPECT_EQ(query_calls(plan_refresh(s, in)), 1);
+  in.share_unit = 0.8;
+  EXPECT_EQ(query_calls(plan_refresh(s, in)), 2);
+  int64_t total = 0;
+  for (int k = 0; k < 100; ++k) {
+    in.share_unit = (k + 0.5) / 100;
+    total += query_calls(plan_refresh(s, in));
+  }
+  EXPECT_EQ(total, 185);
+  in.share = 1;  // the default drops a fraction, as before
+  in.share_unit = 1;
+  in.minutes = 0.99;
+  EXPECT_EQ(plan_refresh(s, in).query.budget, 36);
+}
+
+TEST(Planner, AGrownCountAsksForDiscoveryOnceNotAfterADiscoveryFollowedIt) {
+  std::vector<StoreState> s{store("a")};
+  s[0].video_count = 100;
+  s[0].reported_video_count = 103;  // say, private videos video/list does not return
+  s[0].last_user_info = kNow - 120;
+  s[0].last_discovery = kNow - 60;  // looked after that count
+  s[0].last_full_pass = kNow - 3 * H;
+  auto p = plan_refresh(s, input(600, 600, 600));
+  EXPECT_EQ(p.discoveries_due, 0);
+  s[0].last_user_info = kNow - 30;  // a newer read: asks again
+  p = plan_refresh(s, input(600, 600, 600));
+  EXPECT_EQ(p.discoveries_due, 1);
+}
+
 TEST(Planner, APassUnderWayContinuesFairly) {
   std::vector<StoreState> s{store("big"), store("small")};
   s[0].full_pass_pages_left = 2000;
@@ -381,6 +461,30 @@ TEST(Planner, LeadPlansWhatFallsDueBeforeTheNextPlan) {
   auto ids = planned_ids(plan_refresh(s, in), s);
   EXPECT_EQ(ids.size(), 1u);
   EXPECT_TRUE(ids.count("f"));
+}
+
+TEST(Planner, LeadIsAtMostHalfOfEachInterval) {
+  // A store planned about once a minute while a day is 72 s (compressed): a young video
+  // falls due between two plans; reading it up to half an interval early keeps it
+  // within its day, and a fresh one (3 s) is still not read more than twice as often.
+  TierSettings t;
+  t.fresh_age = 144;
+  t.fresh_interval = 3;
+  t.young_age = 2160;
+  t.young_interval = t.old_interval = 72;
+  t.old_max_interval = 504;
+  std::vector<StoreState> s{store("a")};
+  s[0].last_full_pass = s[0].last_discovery = s[0].last_user_info = kNow;
+  s[0].videos = {video("y-40", 1000, 40), video("y-30", 1000, 30), video("f-2", 10, 2), video("f-1", 10, 1)};
+  auto in = input(600, 600, 600);
+  in.tiers = t;
+  in.lead = 50;
+  auto ids = planned_ids(plan_refresh(s, in), s);
+  EXPECT_EQ(ids.size(), 2u);
+  EXPECT_TRUE(ids.count("y-40"));  // 40 >= 72 - 36
+  EXPECT_TRUE(ids.count("f-2"));   // 2 >= 3 - 1
+  in.lead = 0;
+  EXPECT_TRUE(planned_ids(plan_refresh(s, in), s).empty());
 }
 
 TEST(Planner, BudgetIsPerMinuteTimesTheMinutesPlanned) {

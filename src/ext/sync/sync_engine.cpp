@@ -131,8 +131,21 @@ size_t SyncEngine::active() const { return jobs_.size(); }
 
 bool SyncEngine::idle() const { return jobs_.empty() && http_.in_flight() == 0; }
 
-int SyncEngine::wanted() const {
-  return std::max(0, controller_.target() - static_cast<int>(jobs_.size()));
+int SyncEngine::wanted() {
+  // A refresh job waiting for a slot of its endpoint's limiter puts no request on the
+  // wire: it does not count against the target, so that while one endpoint's budget is
+  // spent, jobs with work for the others are running (a refresh reads three endpoints,
+  // a daily sync nearly only video/list). At most max_concurrent jobs either way.
+  int64_t now = steady_ms();
+  int using_wire = 0;
+  for (auto &[tag, job] : jobs_) {
+    if (job->refresh && !job->in_flight && !job->finish_pending &&
+        limiters_[static_cast<int>(job->endpoint())].next_slot(now) > now)
+      continue;
+    ++using_wire;
+  }
+  int room = config_.max_concurrent - static_cast<int>(jobs_.size());
+  return std::max(0, std::min(controller_.target() - using_wire, room));
 }
 
 std::vector<JobSummary> SyncEngine::take_finished() { return std::exchange(finished_, {}); }
@@ -387,7 +400,7 @@ void SyncEngine::add(const JobSpec &spec) {
       if (installed::sql().has_videos()) videos::ensure_partitions();
       // What each account reads this round: the planner's answer for the store now.
       if (job->refresh_job)
-        job->work = videos::plan_store(spec.store_code, epoch_ms(), config_.tiers, config_.budget);
+        job->work = videos::plan_store(spec.store_code, spec.job_id, epoch_ms(), config_.tiers, config_.budget);
     }
   });
   if (!locked && !job->retry && requeue_busy(*job)) return;
@@ -550,6 +563,12 @@ void SyncEngine::send_due(int64_t now, int64_t *next_due) {
     if (job.in_flight || !job.active()) continue;
     int64_t due = job.due_ms;
     tiktok::Endpoint endpoint = job.endpoint();
+    // A refresh whose list or user/info read waits for a slot reads its queries first
+    // when video/query has one: one endpoint's short budget must not idle another's.
+    if (job.refresh && endpoint != tiktok::Endpoint::kVideoQuery && endpoint != tiktok::Endpoint::kToken &&
+        due <= now && limiters_[static_cast<int>(endpoint)].next_slot(now) > now &&
+        limiters_[static_cast<int>(tiktok::Endpoint::kVideoQuery)].next_slot(now) <= now && job.refresh->queries_first())
+      endpoint = job.endpoint();
     SlidingWindowLimiter &limiter = limiters_[static_cast<int>(endpoint)];
     if (limiter.blocked_until() - now > config_.rate_limit_hold_ms) {
       // Another store's 429 paused this endpoint for long: free the slot, as in apply().

@@ -96,8 +96,9 @@ class SyncEngine {
   size_t active() const;
   // Nothing to drive: no job, no request (a revoke) on the wire.
   bool idle() const;
-  // Jobs to claim now: the controller's target less those running.
-  int wanted() const;
+  // Jobs to claim now: the controller's target less those running (refresh jobs
+  // waiting for their endpoint's limiter not counted), within max_concurrent.
+  int wanted();
 
   // Sends what is due, waits up to max_wait_ms for responses, applies them (calling
   // check_interrupts between them). Returns how long until the next request is due

@@ -5,11 +5,18 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/backoff.h"
 #include "ext/pg/spi.h"
 #include "ext/sync/job_queue.h"
 
 namespace tthub::videos {
 namespace {
+
+// The farthest ahead a refresh plans (refresh::PlanInput::lead): the distance between a
+// store's plans is pg_cron's schedule (every 5 minutes by default) or, when the budget
+// is short, about the minute of budget a plan spends; a store not planned for longer
+// (nothing was due) says nothing about when its next plan comes.
+constexpr int64_t kMaxLeadMs = 15 * 60 * 1000;
 
 // Parameters shared by the page statements:
 //   $1 store_code, $2 open_id, $3 snapshot_date, $4..$17 the page's columns (below),
@@ -194,7 +201,7 @@ int drop_old_observations(int retention_seconds) {
   return spi::get_int4(0, 1).value_or(0);
 }
 
-std::map<std::string, refresh::AccountWork> plan_store(const std::string &store_code, int64_t now_ms,
+std::map<std::string, refresh::AccountWork> plan_store(const std::string &store_code, int64_t job_id, int64_t now_ms,
                                                        const refresh::TierSettings &tiers,
                                                        const refresh::Budget &budget) {
   // Every time is in epoch milliseconds, the planner's time base here (tiers too): the
@@ -211,14 +218,15 @@ std::map<std::string, refresh::AccountWork> plan_store(const std::string &store_
       "       (SELECT count(*) FROM tthub.videos v WHERE v.store_code = $1 AND v.open_id = a.open_id "
       "           AND v.removed_at IS NULL AND r.list_started_at IS NOT NULL AND v.last_listed_at >= r.list_started_at), "
       "       (SELECT u.video_count FROM tthub.user_daily u WHERE u.store_code = $1 AND u.open_id = a.open_id "
-      "         ORDER BY u.snapshot_date DESC LIMIT 1) "
+      "         ORDER BY u.snapshot_date DESC LIMIT 1), "
+      "       (extract(epoch FROM r.list_started_at) * 1000)::int8 "
       "  FROM tthub.store_accounts a "
       "  LEFT JOIN tthub.account_refresh r ON r.store_code = $1 AND r.open_id = a.open_id "
       " WHERE a.store_code = $1 AND a.status IN ('CONNECTED', 'ERROR') "
       " ORDER BY a.open_id",
       {spi::text(store_code)});
   std::vector<refresh::StoreState> states;
-  std::vector<std::optional<int64_t>> cursors;
+  std::vector<std::optional<int64_t>> cursors, pass_started;
   for (uint64_t i = 0; i < n; ++i) {
     refresh::StoreState s;
     s.store_code = spi::get_text(i, 1).value_or("");
@@ -228,30 +236,54 @@ std::map<std::string, refresh::AccountWork> plan_store(const std::string &store_
     s.last_user_info = spi::get_int8(i, 5);
     s.video_count = spi::get_int8(i, 6).value_or(0);
     s.newest_create_time = spi::get_int8(i, 7);
-    // A pass reads every video the account has, which its own count (user/info) knows
-    // better than tthub while tthub has not listed them all yet.
-    s.video_count = std::max(s.video_count, spi::get_int8(i, 9).value_or(0));
+    // The account's own count (user/info, the latest read): above what tthub knows, it
+    // posted since (discovery first); and a pass reads every video it has, which that
+    // count knows better while tthub has not listed them all yet.
+    s.reported_video_count = spi::get_int8(i, 9);
     if (cursor) {
-      int64_t left = s.video_count - spi::get_int8(i, 8).value_or(0);
+      int64_t left = std::max(s.video_count, s.reported_video_count.value_or(0)) - spi::get_int8(i, 8).value_or(0);
       s.full_pass_pages_left = std::max<int64_t>(1, (left + 19) / 20);
     }
+    pass_started.push_back(spi::get_int8(i, 10));
     states.push_back(std::move(s));
     cursors.push_back(cursor);
   }
   std::map<std::string, refresh::AccountWork> out;
   if (states.empty()) return out;
 
+  // The budget is shared by every store with a refresh job pending: this job plans its
+  // store's share (the others' jobs plan theirs), so the stores' plans together spend
+  // the budget rather than each planning all of it and waiting on one another's calls.
+  spi::exec("SELECT count(*) FROM tthub.sync_jobs WHERE job_type = 'refresh' AND state IN ('queued', 'running')", {});
+  int64_t sharing = std::max<int64_t>(1, spi::get_int8(0, 1).value_or(1));
+  double share = 1.0 / static_cast<double>(sharing);
+  // How far apart this store's plans are: since its previous refresh job started. What
+  // falls due before the next plan is taken now (refresh::PlanInput::lead), so a video
+  // is not read its interval plus a plan's distance apart.
+  uint64_t previous = spi::exec(
+      "SELECT (extract(epoch FROM now() - j.started_at) * 1000)::int8 FROM tthub.sync_jobs j "
+      " WHERE j.store_code = $1 AND j.job_type = 'refresh' AND j.job_id < $2 AND j.started_at IS NOT NULL "
+      " ORDER BY j.job_id DESC LIMIT 1",
+      {spi::text(store_code), spi::int8(job_id)});
+  int64_t lead_ms = std::clamp<int64_t>(previous ? spi::get_int8(0, 1).value_or(0) : 0, 0, kMaxLeadMs);
+
   // The candidates: every video due now, by the same rule as the planner's. Per account,
   // with values: on Citus a function called inside a query over a distributed table
   // runs on a shard, where it may not query the other shards.
   std::unordered_map<std::string, int64_t> created_of;
-  int32_t max_candidates = static_cast<int32_t>(std::min<double>(budget.query_per_minute * 20 + 20, 1000000));
-  for (refresh::StoreState &st : states) {
+  // The pass reads at most the list share's pages in this plan: videos past those are
+  // not its within this plan (refresh::VideoState::pass_rank). The candidates: what the
+  // query share can read, and what the pass may take of them.
+  int64_t rank_limit = static_cast<int64_t>(std::min<double>(budget.list_per_minute * share + 2, 50000)) * 20;
+  int32_t max_candidates = static_cast<int32_t>(
+      std::min<double>(budget.query_per_minute * share * 20 + 40 + static_cast<double>(rank_limit), 1000000));
+  for (size_t a = 0; a < states.size(); ++a) {
+    refresh::StoreState &st = states[a];
     n = spi::exec(
         "SELECT q.video_id, (extract(epoch FROM q.create_time) * 1000)::int8, "
         "       (extract(epoch FROM q.last_observed_at) * 1000)::int8 "
-        "  FROM tthub._due_videos($1, $2, $3) q",
-        {spi::text(store_code), spi::text(st.store_code), spi::int4(max_candidates)});
+        "  FROM tthub._due_videos($1, $2, $3, make_interval(secs => $4 / 1000.0)) q",
+        {spi::text(store_code), spi::text(st.store_code), spi::int4(max_candidates), spi::int8(lead_ms)});
     for (uint64_t i = 0; i < n; ++i) {
       refresh::VideoState v;
       v.video_id = spi::get_text(i, 1).value_or("");
@@ -259,6 +291,25 @@ std::map<std::string, refresh::AccountWork> plan_store(const std::string &store_
       v.last_observed = spi::get_int8(i, 3);
       created_of[v.video_id] = v.create_time;
       st.videos.push_back(std::move(v));
+    }
+    // Where the pass would read each candidate: only when a pass may be planned.
+    bool pass_due = cursors[a] || !st.last_full_pass || now_ms - *st.last_full_pass >= tiers.old_interval;
+    if (!pass_due || st.videos.empty()) continue;
+    std::unordered_map<std::string, int64_t> rank;
+    n = spi::exec(
+        "SELECT v.video_id::text FROM tthub.videos v "
+        " WHERE v.store_code = $1 AND v.open_id = $2 AND v.removed_at IS NULL "
+        "   AND ($3::int8 IS NULL OR v.last_listed_at IS NULL OR v.last_listed_at < to_timestamp($3 / 1000.0)) "
+        " ORDER BY v.create_time DESC NULLS LAST, v.video_id LIMIT $4",
+        {spi::text(store_code), spi::text(st.store_code), spi::int8(pass_started[a]), spi::int8(rank_limit)});
+    for (uint64_t i = 0; i < n; ++i) rank.emplace(spi::get_text(i, 1).value_or(""), static_cast<int64_t>(i));
+    bool all_ranked = static_cast<int64_t>(n) < rank_limit;  // every video the pass has left is ranked
+    for (refresh::VideoState &v : st.videos) {
+      auto r = rank.find(v.video_id);
+      // Not ranked: listed by this pass already (it will not read it again), or past the
+      // pages any plan of this share could read (unknown: the planner's own rule).
+      if (r != rank.end()) v.pass_rank = r->second;
+      else if (all_ranked) v.pass_rank = std::numeric_limits<int64_t>::max() / 2;
     }
   }
 
@@ -280,6 +331,9 @@ std::map<std::string, refresh::AccountWork> plan_store(const std::string &store_
   in.budget = budget;
   in.minutes = 1.0;  // one minute of the budget per job at most; the rest comes back next round
   in.period = 60 * 1000;  // that minute in the plan's time base (milliseconds)
+  in.share = share;
+  in.lead = lead_ms;
+  in.share_unit = jitter_unit();
   refresh::Plan plan = refresh::plan_refresh(states, in);
   for (const refresh::StorePlan &p : plan.stores) {
     const refresh::StoreState &s = states[p.store];

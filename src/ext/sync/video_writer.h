@@ -67,9 +67,10 @@ void ensure_partitions();
 int drop_old_observations(int retention_seconds);
 
 // The plan of a refresh job: every account of the store that the refresh covers,
-// with what it reads this round (empty work: nothing due for it). now_ms and the tiers
-// in milliseconds.
-std::map<std::string, refresh::AccountWork> plan_store(const std::string &store_code, int64_t now_ms,
+// with what it reads this round (empty work: nothing due for it): the store's share of
+// the budget, planned ahead by the distance since its previous refresh job (job_id:
+// this one). now_ms and the tiers in milliseconds.
+std::map<std::string, refresh::AccountWork> plan_store(const std::string &store_code, int64_t job_id, int64_t now_ms,
                                                        const refresh::TierSettings &tiers,
                                                        const refresh::Budget &budget);
 

@@ -157,13 +157,15 @@ REVOKE ALL ON FUNCTION @extschema@._drop_old_observations(interval) FROM PUBLIC;
 ------------------------------------------------------------------------------
 -- What is due. A video is due when its latest observation is older than its tier's
 -- interval, less a twelfth: the schedule runs every few minutes, and a video observed
--- at 10:02 must not wait for 11:05 when 10:57 keeps it within the hour. Old videos
--- are due daily (the young interval) and overdue past tthub.old_video_max_interval;
--- overdue old videos rank with the young tier, the others after it: when the budget
--- is short, only the old tier stretches, and never beyond its maximum before the
--- young tier does.
+-- at 10:02 must not wait for 11:05 when 10:57 keeps it within the hour. A refresh job
+-- also takes what falls due before the store's next plan (ahead: how far apart its
+-- plans are), at most half that interval early. Old videos are due daily (the young
+-- interval) and overdue past tthub.old_video_max_interval; overdue old videos rank with
+-- the young tier, the others after it: when the budget is short, only the old tier
+-- stretches, and never beyond its maximum before the young tier does.
 ------------------------------------------------------------------------------
-CREATE OR REPLACE FUNCTION @extschema@._due_videos(store_code text, open_id text, max_videos integer)
+CREATE OR REPLACE FUNCTION @extschema@._due_videos(store_code text, open_id text, max_videos integer,
+                                                   ahead interval DEFAULT interval '0')
   RETURNS TABLE (video_id text, tier text, priority integer, create_time timestamptz, last_observed_at timestamptz)
   LANGUAGE plpgsql STABLE
   SET search_path = pg_catalog, pg_temp
@@ -181,16 +183,18 @@ BEGIN
      CROSS JOIN LATERAL (SELECT CASE WHEN v.create_time > now() - t.fresh_age THEN 'fresh'
                                      WHEN v.create_time > now() - t.young_age THEN 'young'
                                      ELSE 'old' END AS tier) x
+     CROSS JOIN LATERAL (SELECT CASE x.tier WHEN 'fresh' THEN t.fresh_interval ELSE t.young_interval END * (11.0 / 12)
+                                  AS due_after) d
      WHERE v.store_code = _due_videos.store_code AND v.open_id = _due_videos.open_id AND v.removed_at IS NULL
        AND (v.last_observed_at IS NULL OR v.last_observed_at <= now() -
-              CASE x.tier WHEN 'fresh' THEN t.fresh_interval ELSE t.young_interval END * (11.0 / 12))
+              (d.due_after - least(greatest(_due_videos.ahead, interval '0'), d.due_after / 2)))
      ORDER BY 3, v.last_observed_at NULLS FIRST, v.video_id
      LIMIT max_videos;
 END
 $$;
-COMMENT ON FUNCTION @extschema@._due_videos(text, text, integer) IS
-  'Internal: up to max_videos of an account''s public videos due for observation, by priority (0 fresh, 1 young and overdue old, 2 old) then longest unobserved first.';
-REVOKE ALL ON FUNCTION @extschema@._due_videos(text, text, integer) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@._due_videos(text, text, integer, interval) IS
+  'Internal: up to max_videos of an account''s public videos due for observation (or due within ahead, at most half their interval early), by priority (0 fresh, 1 young and overdue old, 2 old) then longest unobserved first.';
+REVOKE ALL ON FUNCTION @extschema@._due_videos(text, text, integer, interval) FROM PUBLIC;
 
 -- Per account, what a refresh job has to do now (the worker's plan input).
 CREATE OR REPLACE FUNCTION @extschema@._refresh_plan(store_code text)
