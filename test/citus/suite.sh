@@ -85,6 +85,11 @@ like "$(Q "SELECT tthub.tthub_distribute()")" "DETAIL: .*127.0.0.1:$W2 has tthub
 as_postgres sed -i '/^tthub.worker_enabled = on$/d' "$DIR/w2/data/postgresql.conf"
 restart_node "$DIR/w2" "$W2"
 
+# A client's BI login (issue 21) granted before the cluster is distributed: after
+# tthub_distribute it reads its client's rows only, as one granted after does (below).
+Q "SELECT tthub.tthub_add_client('Acme'); SELECT tthub.tthub_set_store_client('s1', 'Acme'); CREATE ROLE acme_bi LOGIN" >/dev/null
+is "$(Q "SELECT tthub.tthub_grant_client_reader('acme_bi', 'Acme')")" "" "a client reader is granted on the coordinator before distribution"
+
 echo "# tthub_distribute: reference tables, colocated distributed tables, in one call"
 like "$(Q "SELECT tthub.tthub_distribute()")" \
      "^reference tables: client_readers, clients, oauth_invites, oauth_states, stores, tiktok_events, webhooks; distributed by store_code: account_refresh, deliveries, events, refresh_calls, store_accounts, .*video_observations, videos; .*shard placements per node: 127.0.0.1:$PORT [0-9]+, 127.0.0.1:$W1 [0-9]+, 127.0.0.1:$W2 [0-9]+$" \
@@ -273,16 +278,120 @@ is "$(Q "SELECT coalesce(string_agg(g, ',' ORDER BY g), 'none') FROM (($granted)
    "tthub_reader may read, in tthub, only tables behind the reporting views"
 like "$(Q "SELECT string_agg(g, ',' ORDER BY g) FROM ($granted) x(g)")" "(^|,)stores,sync_jobs,.*user_daily,video_daily" \
    "and reads those (stores, jobs, snapshots, ...)"
-# A client's BI login (issue 21) is refused on Citus for now: a reader reads the shards
-# with its own rights, which would be every client's rows. The shard grants above
-# stay tthub_reader's.
-Q "SELECT tthub.tthub_add_client('Acme'); SELECT tthub.tthub_set_store_client('s1', 'Acme'); CREATE ROLE acme_bi LOGIN" >/dev/null
-is "$(sqlstate "$PORT" tthub "SELECT tthub.tthub_grant_client_reader('acme_bi', 'Acme')")" "0A000" \
-   "tthub_grant_client_reader refuses on a Citus cluster (0A000)"
+echo "# client readers (issue 21) on Citus: one client's rows, however they are read"
+# acme_bi was granted before distribution (s1, and s2 now); globex_bi is granted after.
+Q "SELECT tthub.tthub_add_client('Globex'); SELECT tthub.tthub_set_store_client('s2', 'Acme');
+   SELECT tthub.tthub_set_store_client('s3', 'Globex'); CREATE ROLE globex_bi LOGIN;
+   GRANT CREATE ON SCHEMA public TO acme_bi" >/dev/null
+is "$(Q "SELECT tthub.tthub_grant_client_reader('globex_bi', 'Globex')")" "" \
+   "tthub_grant_client_reader works on the distributed cluster"
+is "$(sqlstate "$W1" tthub "SELECT tthub.tthub_grant_client_reader('globex_bi', 'Globex')")" "55000" \
+   "and refuses on a worker node (grants are written on the coordinator)"
+as_role() { psql -X -qAt -h 127.0.0.1 -p "$2" -U "$1" -d tthub -c "$3" 2>&1; }
+ACME="'s1', 's2'"
+# What acme_bi may not see: another store's code, another client's or store's name.
+OTHER='(^|[^A-Za-z0-9_.-])s[3-9]([^0-9]|$)|Globex|Store s[3-9]'
+granted_to() { Q "SELECT string_agg(c.relname, ',' ORDER BY c.relname) FROM pg_class c
+                   WHERE c.relnamespace = 'tthub'::regnamespace AND c.relkind IN ('r', 'p')
+                     AND has_table_privilege('$1', c.oid, 'SELECT')"; }
+is "$(granted_to tthub_client_reader)" "$(granted_to tthub_reader)" \
+   "tthub_client_reader may read exactly the tables tthub_reader reads (those behind the reporting views)"
+# Row-level security on every table and every shard of it that a client reader may
+# read, on every node (shards are listed with override_table_visibility off).
+for node in "${ALL_NODES[@]}"; do
+  is "$(q "$node" tthub "SET citus.override_table_visibility = off;
+        SELECT count(*) FILTER (WHERE NOT (c.relrowsecurity AND EXISTS (
+                 SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = 'tthub_client_reader_rows'))) || '/' || (count(*) > 3)
+          FROM pg_class c WHERE c.relnamespace = 'tthub'::regnamespace AND c.relkind IN ('r', 'p')
+           AND has_table_privilege('acme_bi', c.oid, 'SELECT')")" "0/true" \
+     "node $node: every table and shard acme_bi may read has row-level security and the client reader policy"
+done
+
+# Every view of tthub_reporting, from the catalog: acme_bi's own function, cheap and
+# leaky (RAISE NOTICE, run on the shards when Citus pushes the filter down), sees the
+# client's rows only, and the view counts exactly them.
+as_role acme_bi "$PORT" "CREATE FUNCTION public.tap_peek(v text) RETURNS boolean LANGUAGE plpgsql COST 0.0001
+                          AS \$\$ BEGIN RAISE NOTICE 'peek: %', v; RETURN true; END \$\$" >/dev/null
+is "$(on_each_worker "SELECT count(*) FROM pg_proc WHERE proname = 'tap_peek'")" "1/1" \
+   "the reader's function exists on the workers too (Citus can push it down)"
+for v in $(Q "SELECT c.relname FROM pg_class c WHERE c.relnamespace = 'tthub_reporting'::regnamespace AND c.relkind = 'v' ORDER BY 1"); do
+  if [ "$(Q "SELECT count(*) FROM pg_attribute WHERE attrelid = 'tthub_reporting.$v'::regclass AND attname = 'store_code'")" = 1 ]; then
+    want=$(Q "SELECT count(*) FROM tthub_reporting.$v WHERE store_code IN ($ACME)")
+  else
+    want=0
+  fi
+  out=$(as_role acme_bi "$PORT" "SELECT count(*) FROM tthub_reporting.$v x WHERE public.tap_peek(x::text)")
+  leaked=$(printf '%s\n' "$out" | grep -E '^(NOTICE|ERROR)' | grep -cE "$OTHER|ERROR")
+  is "$(printf '%s\n' "$out" | tail -1)|$leaked" "$want|0" \
+     "acme_bi reads its client's $want rows of tthub_reporting.$v, and its function saw no other store's"
+done
+is "$(as_role acme_bi "$PORT" "SELECT count(*) FROM tthub_reporting.video_daily x WHERE public.tap_peek(x::text)" | grep -c '^NOTICE:  peek: (s[12],')" \
+   "$(Q "SELECT count(*) FROM tthub.video_daily WHERE store_code IN ($ACME)")" "the function did see each of the client's own rows"
+is "$(as_role globex_bi "$PORT" "SELECT string_agg(DISTINCT store_code, ',') || '/' || count(*) FROM tthub_reporting.video_daily")" \
+   "s3/$(Q "SELECT count(*) FROM tthub.video_daily WHERE store_code = 's3'")" "globex_bi reads its client's store s3 only"
+
+# The tables themselves, where the role holds SELECT: on the coordinator and on each
+# worker (metadata sync), and every shard on a worker node read by its own name.
+for node in "${ALL_NODES[@]}"; do
+  direct=""
+  for t in $(granted_to tthub_client_reader | tr ',' ' '); do
+    cond="store_code NOT IN ($ACME)"; [ "$t" = clients ] && cond="name <> 'Acme'"
+    direct+="$t:$(as_role acme_bi "$node" "SELECT count(*) FILTER (WHERE $cond) FROM tthub.$t") "
+  done
+  unlike "$direct" ":[^0 ]" "node $node: acme_bi reads no other client's row from any tthub table ($direct)"
+done
+for node in "$W1" "$W2"; do
+  shards="SELECT string_agg(format('SELECT count(*) FILTER (WHERE %s) AS other, count(*) AS mine FROM tthub.%I',
+                                   CASE WHEN c.relname ~ '^clients_' THEN 'name <> ''Acme''' ELSE 'store_code NOT IN ($(echo "$ACME" | sed "s/'/''/g"))' END,
+                                   c.relname), ' UNION ALL ')
+            FROM pg_class c WHERE c.relnamespace = 'tthub'::regnamespace AND c.relkind IN ('r', 'p')
+             AND c.relname ~ '_[0-9]+$' AND has_table_privilege('acme_bi', c.oid, 'SELECT')"
+  union=$(q "$node" tthub "SET citus.override_table_visibility = off; $shards")
+  is "$(q "$node" tthub "SET citus.override_table_visibility = off; SELECT sum(other) > 0 FROM ($union) x")" "t" \
+     "node $node holds other clients' rows in the shards acme_bi may read"
+  is "$(as_role acme_bi "$node" "SET citus.override_table_visibility = off; SELECT sum(other) || '/' || (sum(mine) > 0) FROM ($union) x")" "0/true" \
+     "read shard by shard on node $node, acme_bi gets its client's rows and none of another"
+done
+# The probe is real: with the policy of video_daily weakened, the same read shows
+# another client's rows (then tthub_grant_client_reader puts the policy back).
+Q "ALTER POLICY tthub_client_reader_rows ON tthub.video_daily USING (true)" >/dev/null
+like "$(as_role acme_bi "$PORT" "SELECT count(*) FROM tthub.video_daily x WHERE public.tap_peek(x::text)" | grep '^NOTICE')" "$OTHER" \
+     "with a weakened policy the probe sees another client's rows"
+Q "DROP POLICY tthub_client_reader_rows ON tthub.video_daily" >/dev/null
+is "$(Q "SELECT tthub.tthub_grant_client_reader('acme_bi', 'Acme')" | grep -c ERROR)" "0" "granting again mends a missing policy"
+is "$(as_role acme_bi "$W2" "SELECT count(*) FILTER (WHERE store_code NOT IN ($ACME)) || '/' || (count(*) > 0) FROM tthub.video_daily x WHERE public.tap_peek(x::text)" | tail -1)" \
+   "0/true" "and the probe, on a worker node too, sees the client's rows only again"
+
+# EXPLAIN ANALYZE as a counter, through the views: a filter naming another client's
+# store gives the numbers a filter naming no store gives. Citus shows one task of
+# many, by default the slowest: the first one instead, so that two runs compare.
+numbers() {  # numbers ROLE QUERY
+  as_role "$1" "$PORT" "SET citus.explain_analyze_sort_method = 'taskId';
+                        EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF, FORMAT JSON) $2" |
+    grep -oE '"(Actual Rows|Actual Loops|Rows Removed by [A-Za-z ]+|Heap Fetches)": [0-9]+' | paste -sd ' '
+}
+differ=""
+for v in $(Q "SELECT c.relname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'store_code'
+               WHERE c.relnamespace = 'tthub_reporting'::regnamespace AND c.relkind = 'v' ORDER BY 1"); do
+  [ "$(numbers acme_bi "SELECT * FROM tthub_reporting.$v WHERE store_code = 's3'")" = \
+    "$(numbers acme_bi "SELECT * FROM tthub_reporting.$v WHERE store_code = 'zz-none'")" ] || differ+="$v "
+done
+is "$differ" "" "EXPLAIN ANALYZE of every per-store view counts the same for another client's store as for none"
+isnt_same() { [ "$1" != "$2" ] && tap_result 0 "$3" || tap_result 1 "$3" "both: '$1'"; }
+isnt_same "$(numbers analyst "SELECT * FROM tthub_reporting.video_daily WHERE store_code = 's3'")" \
+          "$(numbers analyst "SELECT * FROM tthub_reporting.video_daily WHERE store_code = 'zz-none'")" \
+          "for tthub_reader the same probe tells the two apart (it is a real probe)"
+
+# tthub_reader, tthub_admin and the worker read every row as before (the policy passes them).
+is "$(psql -X -qAt -h 127.0.0.1 -p "$PORT" -U analyst -d tthub -c "SELECT count(*) FROM tthub_reporting.video_daily" 2>&1)" \
+   "$(Q "SELECT count(*) FROM tthub.video_daily")" "tthub_reader still reads every store's rows"
+# Revoked, the role reads nothing: no view row, no table, on any node.
+Q "SELECT tthub.tthub_revoke_client_reader('acme_bi', 'Acme')" >/dev/null
+is "$(psql -X -qAt -h 127.0.0.1 -p "$PORT" -U acme_bi -d tthub -v VERBOSITY=sqlstate -c "SELECT count(*) FROM tthub_reporting.video_daily" 2>&1)" \
+   "ERROR:  42501" "revoked, acme_bi reads no view"
 for node in "$PORT" "$W1"; do
-  is "$(q "$node" tthub "SELECT count(*) FROM pg_class c WHERE c.relnamespace = 'tthub'::regnamespace AND c.relkind IN ('r', 'p')
-                          AND has_table_privilege('acme_bi', c.oid, 'SELECT')")|$(q "$node" tthub "SELECT has_schema_privilege('acme_bi', 'tthub', 'USAGE')")" \
-     "0|f" "the role holds no table of tthub, nor the schema, on node $node"
+  is "$(psql -X -qAt -h 127.0.0.1 -p "$node" -U acme_bi -d tthub -v VERBOSITY=sqlstate -c "SELECT count(*) FROM tthub.video_daily" 2>&1)" \
+     "ERROR:  42501" "nor the tables on node $node"
 done
 is "$(psql -X -qAt -h 127.0.0.1 -p "$PORT" -U analyst -d tthub -c "SELECT string_agg(DISTINCT client, ',') FROM tthub_reporting.video_daily WHERE store_code = 's1'" 2>&1)" \
    "Acme" "tthub_reader reads the client column on Citus"
@@ -297,7 +406,7 @@ for view in "account_daily WHERE store_code = 's1'" "video_latest WHERE store_co
 done
 # A view of tthub_reporting plans two branches (functions/15-clients.sql): the first, for
 # readers of every store, and the client readers' one, which a one-time filter skips
-# for them (and which Citus never runs: client readers are refused there).
+# for them.
 for view in "store_summary" "video_daily_delta" "videos" "video_curve" "video_cohorts" "refresh_freshness"; do
   like "$(tasks "SELECT * FROM tthub_reporting.$view WHERE store_code = 's1'")" "^Task Count: 1( Task Count: 32)?$" \
      "one task: tthub_reporting.$view of one store"
@@ -314,6 +423,11 @@ TO_PORT=$([ "$FROM_PORT" = "$W1" ] && echo "$W2" || echo "$W1")
 Q "SELECT citus_move_shard_placement($SHARD, '127.0.0.1', $FROM_PORT, '127.0.0.1', $TO_PORT, shard_transfer_mode => 'block_writes')" >/dev/null
 is "$(Q "SELECT nodeport FROM pg_dist_placement JOIN pg_dist_node USING (groupid) WHERE shardid = $SHARD")" "$TO_PORT" \
    "the shard group of s1 moved"
+is "$(q "$TO_PORT" tthub "SET citus.override_table_visibility = off;
+      SELECT c.relrowsecurity || '/' || count(p.polname) || '/' || has_table_privilege('tthub_client_reader', c.oid, 'SELECT')
+        FROM pg_class c LEFT JOIN pg_policy p ON p.polrelid = c.oid AND p.polname = 'tthub_client_reader_rows'
+       WHERE c.relname = 'video_daily_$SHARD' GROUP BY c.oid, c.relrowsecurity")" "true/1/true" \
+   "the moved shard keeps row-level security, the client reader policy and the grant on its new node"
 sim_config '{"day": 3}'
 J1=$(Q "SELECT tthub.tthub_sync('s1')")
 wait_for "$PORT" "SELECT state FROM tthub.sync_jobs WHERE job_id = $J1" "done" 30

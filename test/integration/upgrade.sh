@@ -146,6 +146,8 @@ is "$(r "SELECT follower_change FROM tthub.account_daily WHERE store_code = 'old
 is "$(r "SELECT has_table_privilege('tthub_reader', 'tthub_reporting.video_daily', 'SELECT')::text || has_column_privilege('tthub_reader', 'tthub.store_accounts', 'access_token_enc', 'SELECT')::text")" \
    "truefalse" "privileges are restored with the extension"
 
+is "$(r "SELECT count(*) FROM pg_policy WHERE polname = 'tthub_client_reader_rows'")" \
+   "$(s "SELECT cardinality(tthub._reader_tables())")" "the client reader policies come back with the extension (pg_dump leaves them out)"
 is "$(r "SET ROLE dba_old_client_bi; SELECT string_agg(DISTINCT store_code || ' ' || client || ' ' || labels::text, ',') FROM tthub_reporting.video_daily")" \
    "old-1 Old Client {spring}" "the restored client reader reads its client's store only"
 is "$(r "SELECT count(*) FROM tthub_reporting.video_daily WHERE video_labels = '{hero}'")" "1" "video labels come back"

@@ -4,7 +4,7 @@
 -- by counting with EXPLAIN ANALYZE. Every object of tthub_reporting is taken from the
 -- catalog, so a view added later is covered without touching this file.
 BEGIN;
-SELECT plan(20);
+SELECT plan(22);
 
 -- Two clients, a store of neither; data of every kind in every store.
 SELECT tthub.tthub_add_client('Acme');
@@ -216,6 +216,17 @@ SELECT is_empty('SELECT * FROM pg_temp.call_all_functions()',
                 'every function of tthub_reporting answers a client reader about another client''s store as about no store');
 SELECT isnt(tthub_reporting.store_today('ac-one'), NULL, 'and about its own store, it answers');
 SELECT throws_ok($$ SELECT 1 FROM tthub.stores LIMIT 0 $$, '42501', NULL, 'a client reader cannot query tthub');
+RESET ROLE;
+
+-- Row-level security on the tables readers read on Citus is there on one node too (a
+-- dump restored anywhere keeps it), and passes every role but a client reader.
+SELECT is((SELECT count(*) FROM unnest(tthub._reader_tables()) t JOIN pg_class c ON c.oid = t
+            WHERE c.relrowsecurity AND EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid
+                                                 AND p.polname = 'tthub_client_reader_rows'))::int,
+          cardinality(tthub._reader_tables()), 'every table behind the reporting views has the client reader policy');
+CREATE ROLE tap_admin IN ROLE tthub_admin;
+SET LOCAL ROLE tap_admin;
+SELECT is((SELECT count(*) FROM tthub.clients)::int, 2, 'tthub_admin still reads every client from the table');
 RESET ROLE;
 
 -- Grants and their errors.

@@ -226,9 +226,15 @@ GRANT EXECUTE ON FUNCTION @extschema@.tthub_unlabel_video(text, text, text) TO t
 -- the other members of tthub_reader and tthub_admin read every store; any other role
 -- none. Called by the views with CURRENT_USER (the reading role: a view does not
 -- change it), so it needs the definer's rights to read client_readers.
+--
+-- who is an argument, so a role that may call it could ask about another role: on
+-- Citus a client reader holds USAGE on tthub (its shard reads need it) and could call
+-- it directly. The answer is never wider than what the session's own login reads
+-- (session_user stays the login inside a SECURITY DEFINER function and across SET
+-- ROLE; Citus connects to the shards as the reading role).
 ------------------------------------------------------------------------------
-CREATE OR REPLACE FUNCTION @extschema@._visible_clients(who name) RETURNS bigint[]
-  LANGUAGE plpgsql STABLE SECURITY DEFINER
+CREATE OR REPLACE FUNCTION @extschema@._clients_of(who name) RETURNS bigint[]
+  LANGUAGE plpgsql STABLE
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -237,9 +243,12 @@ BEGIN
   IF (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = who) THEN
     RETURN NULL;
   END IF;
-  SELECT array_agg(DISTINCT m.client_id) INTO mine
-    FROM @extschema@.client_readers m JOIN pg_catalog.pg_roles g ON g.rolname = m.role_name
-   WHERE pg_catalog.pg_has_role(who, g.oid, 'MEMBER');
+  -- This node's copy: on Citus this may run inside a query on a shard.
+  EXECUTE format('SELECT array_agg(DISTINCT m.client_id)
+                    FROM %s m JOIN pg_catalog.pg_roles g ON g.rolname = m.role_name
+                   WHERE pg_catalog.pg_has_role($1, g.oid, ''MEMBER'')',
+                 @extschema@._local_copy('@extschema@.client_readers'))
+    INTO mine USING who;
   IF mine IS NOT NULL THEN
     RETURN mine;
   END IF;
@@ -249,8 +258,32 @@ BEGIN
   RETURN '{}';
 END
 $$;
+COMMENT ON FUNCTION @extschema@._clients_of(name) IS
+  'Internal: the clients whose stores a role reads by its own grants (NULL: every store); _visible_clients also narrows it to the session''s login.';
+REVOKE ALL ON FUNCTION @extschema@._clients_of(name) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION @extschema@._visible_clients(who name) RETURNS bigint[]
+  LANGUAGE plpgsql STABLE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  mine constant bigint[] := @extschema@._clients_of(who);
+  login bigint[];
+BEGIN
+  IF who = session_user THEN
+    RETURN mine;
+  END IF;
+  login := @extschema@._clients_of(session_user);
+  IF login IS NULL THEN
+    RETURN mine;
+  ELSIF mine IS NULL THEN
+    RETURN login;
+  END IF;
+  RETURN ARRAY(SELECT unnest(mine) INTERSECT SELECT unnest(login));
+END
+$$;
 COMMENT ON FUNCTION @extschema@._visible_clients(name) IS
-  'Internal: the clients whose stores a role reads in tthub_reporting; NULL: every store (superusers, tthub_reader, tthub_admin); empty: none.';
+  'Internal: the clients whose stores a role reads in tthub_reporting, never more than the session''s login reads; NULL: every store (superusers, tthub_reader, tthub_admin); empty: none.';
 REVOKE ALL ON FUNCTION @extschema@._visible_clients(name) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@._visible_clients(name) TO tthub_admin, tthub_reader, tthub_client_reader;
 

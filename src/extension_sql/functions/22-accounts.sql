@@ -18,9 +18,13 @@ AS $$
   SELECT a.store_code, a.open_id, a.display_name, a.avatar_url, a.scope, a.status, a.status_reason,
          a.token_expires_at, a.refresh_token_expires_at, a.last_sync_at, a.connected_at, a.updated_at
     FROM @extschema@.store_accounts a
+   -- A client reader's login gets its stores' rows only: on Citus it may call this
+   -- directly (it holds USAGE on tthub there).
+   WHERE NOT (SELECT pg_catalog.pg_has_role(session_user, 'tthub_client_reader', 'MEMBER'))
+      OR a.store_code::text = ANY ((SELECT @extschema@._visible_store_codes(session_user))::text[])
 $$;
 COMMENT ON FUNCTION @extschema@._accounts_without_tokens() IS
-  'Internal: every account row without its token columns, read with the extension owner''s rights (what tthub.accounts shows).';
+  'Internal: every account row (a client reader''s login: its stores'' only) without its token columns, read with the extension owner''s rights (what tthub.accounts shows).';
 REVOKE ALL ON FUNCTION @extschema@._accounts_without_tokens() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@._accounts_without_tokens() TO tthub_admin, tthub_reader;
 

@@ -124,7 +124,11 @@ CREATE OR REPLACE FUNCTION @extschema@._delivery_counts() RETURNS TABLE (state t
   LANGUAGE sql STABLE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT d.state::text, count(*) FROM @extschema@.deliveries d GROUP BY d.state
+  SELECT d.state::text, count(*) FROM @extschema@.deliveries d
+   -- None for a client reader's login: on Citus it may call this directly.
+   WHERE NOT (SELECT pg_catalog.pg_has_role(session_user, 'tthub_client_reader', 'MEMBER'))
+      OR (SELECT @extschema@._reads_all_stores(session_user))
+   GROUP BY d.state
 $$;
 COMMENT ON FUNCTION @extschema@._delivery_counts() IS
   'Internal: webhook deliveries per state (no more), read with the extension owner''s rights for the metrics view.';

@@ -40,6 +40,37 @@ $$;
 COMMENT ON FUNCTION @extschema@._require_coordinator(text) IS
   'Internal: raises 55000 when called on a Citus worker node (what names the refused operation).';
 
+-- This node's copy of a table's rows, as a name to put in a query: the table itself,
+-- or on Citus the local placement of a reference table (every node holds one). Code
+-- that may run inside a query on a shard (a row-level security policy, a function
+-- pushed down with a filter) reads a reference table there: through the table, Citus
+-- would plan a distributed query inside a shard's query, which it refuses.
+CREATE OR REPLACE FUNCTION @extschema@._local_copy(tbl regclass) RETURNS text
+  LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  shard bigint;
+  method "char";
+BEGIN
+  IF @extschema@._citus_node_role() <> 'none' THEN
+    EXECUTE 'SELECT p.partmethod, (SELECT min(s.shardid) FROM pg_catalog.pg_dist_shard s WHERE s.logicalrelid = p.logicalrelid)
+               FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid = $1'
+      INTO method, shard USING tbl;
+  END IF;
+  IF method IS NULL THEN
+    RETURN tbl::text;
+  ELSIF method <> 'n' THEN
+    RAISE EXCEPTION '% is distributed: no node holds all its rows', tbl USING ERRCODE = 'feature_not_supported';
+  END IF;
+  RETURN (SELECT format('%I.%I', n.nspname, c.relname || '_' || shard)
+            FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = tbl);
+END
+$$;
+COMMENT ON FUNCTION @extschema@._local_copy(regclass) IS
+  'Internal: the relation holding this node''s copy of a table (on Citus, a reference table''s local shard), for code that may run inside a query on a shard.';
+REVOKE ALL ON FUNCTION @extschema@._local_copy(regclass) FROM PUBLIC;
+
 -- Table sizes. Citus's citus_tables and citus_shards list no table that belongs to an
 -- extension, so on Citus the sizes come from pg_dist_shard and citus_shard_sizes()
 -- (every placement, every node); on one node from pg_total_relation_size().
@@ -86,6 +117,20 @@ COMMENT ON FUNCTION @extschema@.tthub_table_sizes() IS
 REVOKE ALL ON FUNCTION @extschema@.tthub_table_sizes() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.tthub_table_sizes() TO tthub_admin;
 
+-- The tables behind tthub_reporting's views, which readers read themselves on Citus
+-- (tthub_distribute grants them to tthub_reader; client readers read them behind
+-- row-level security, functions/90-client-readers.sql). None holds a secret.
+CREATE OR REPLACE FUNCTION @extschema@._reader_tables() RETURNS regclass[]
+  LANGUAGE sql IMMUTABLE
+  SET search_path = pg_catalog, pg_temp
+  RETURN ARRAY['@extschema@.stores', '@extschema@.clients', '@extschema@.user_daily', '@extschema@.video_daily',
+               '@extschema@.video_labels', '@extschema@.videos', '@extschema@.video_observations',
+               '@extschema@.refresh_calls', '@extschema@.sync_logs', '@extschema@.sync_jobs',
+               '@extschema@.sync_ledger']::regclass[];
+COMMENT ON FUNCTION @extschema@._reader_tables() IS
+  'Internal: the tables behind the reporting views, which readers read with their own rights on Citus.';
+REVOKE ALL ON FUNCTION @extschema@._reader_tables() FROM PUBLIC;
+
 ------------------------------------------------------------------------------
 -- Citus: tthub_distribute() turns an install on a Citus coordinator into a
 -- distributed one, in one transaction. Tables looked up without store_code
@@ -123,12 +168,6 @@ BEGIN
   IF @extschema@._citus_node_role() <> 'coordinator' THEN
     RAISE EXCEPTION 'tthub_distribute() must run on the Citus coordinator'
       USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'Connect to the coordinator and call it there.';
-  END IF;
-  IF EXISTS (SELECT 1 FROM @extschema@.client_readers) THEN
-    RAISE EXCEPTION 'client readers are not supported on a Citus cluster yet'
-      USING ERRCODE = 'feature_not_supported',
-            DETAIL = 'Citus checks a reader''s rights on the shards, and a client reader may hold none of another client''s rows.',
-            HINT = 'SELECT * FROM tthub.client_readers lists them; tthub_revoke_client_reader each, then distribute.';
   END IF;
   IF shard_count IS NULL OR shard_count < 1 OR shard_count > 64000 THEN
     RAISE EXCEPTION 'shard_count must be between 1 and 64000' USING ERRCODE = 'invalid_parameter_value';
@@ -275,13 +314,16 @@ BEGIN
   -- secret; accounts reach the views through _accounts_without_tokens(), webhook
   -- deliveries (admins' business) only as counts through _delivery_counts().
   GRANT USAGE ON SCHEMA @extschema@ TO tthub_reader;
-  GRANT SELECT ON @extschema@.videos, @extschema@.video_observations, @extschema@.refresh_calls TO tthub_reader;
-  GRANT SELECT ON @extschema@.stores, @extschema@.user_daily, @extschema@.video_daily, @extschema@.sync_logs,
-                  @extschema@.sync_jobs, @extschema@.sync_ledger, @extschema@.clients,
-                  @extschema@.video_labels TO tthub_reader;
+  FOR r IN SELECT unnest(@extschema@._reader_tables()) AS tbl LOOP
+    EXECUTE format('GRANT SELECT ON %s TO tthub_reader', r.tbl);
+  END LOOP;
   REVOKE SELECT ON @extschema@.deliveries FROM tthub_reader;  -- granted by 0.4's tthub_distribute
   -- Admins read webhook_deliveries (the webhooks' URLs come through _webhook_urls()).
   GRANT SELECT ON @extschema@.deliveries TO tthub_admin;
+  -- Client readers read the same tables, each row checked by row-level security on
+  -- every shard (functions/90-client-readers.sql): distributing with or without them,
+  -- before or after a grant, ends the same.
+  PERFORM @extschema@._citus_secure_client_readers();
 
   ---------------------------------------------------------------- summary
   SELECT count(*) INTO citus_tables

@@ -6,8 +6,9 @@
 ------------------------------------------------------------------------------
 -- tthub_client_reader: the group of every role granted a client. It may read
 -- tthub_reporting, whose views show such a role its clients' stores only
--- (tthub.reader_stores). Unlike tthub_reader it never gets a table of tthub, on
--- Citus either (tthub_distribute grants the shards to tthub_reader only).
+-- (tthub.reader_stores). On one node it never gets a table of tthub; on Citus it
+-- reads the shards itself, each row behind row-level security (tthub_distribute,
+-- functions/90-client-readers.sql).
 ------------------------------------------------------------------------------
 DO $roles$
 BEGIN
