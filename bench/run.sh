@@ -10,7 +10,8 @@
 #   bash bench/run.sh freshness  refresh tiers, engine level (bench/freshness.sh: planner, discovery,
 #                              video/query against the live simulator, vs today's full daily sync)
 #   bash bench/run.sh freshness-db  refresh tiers through the real worker and database
-#                              (bench/freshness_db.sh: tthub_enqueue_due, video_observations)
+#                              (bench/freshness_db.sh a, b and c: tthub_enqueue_due,
+#                              video_observations; c: the planner's cost at 10,000 stores)
 #   bash bench/run.sh soak     minutes of compressed days under faults: random worker kills, 5xx,
 #                              429s, latency spikes, an admin's long transaction (SOAK_* below)
 #   bash bench/run.sh all

@@ -34,7 +34,12 @@ CREATE UNIQUE INDEX sync_jobs_one_pending_idx ON @extschema@.sync_jobs (store_co
 -- One pending refresh per store (tthub_enqueue_due).
 CREATE UNIQUE INDEX sync_jobs_one_refresh_idx ON @extschema@.sync_jobs (store_code)
   WHERE state IN ('queued', 'running') AND job_type = 'refresh';
-CREATE INDEX sync_jobs_queued_idx ON @extschema@.sync_jobs (run_after) WHERE state = 'queued';
+-- The claim's order (run_after, then job_id): the claim and the worker's next-due query
+-- read the queue's head in this order and stop, whatever the queue's length.
+CREATE INDEX sync_jobs_queue_order_idx ON @extschema@.sync_jobs (run_after, job_id) WHERE state = 'queued';
+-- "Has this store a running job?", asked for each queued job the claim considers: an
+-- index of the running jobs alone (a handful) instead of every pending one.
+CREATE INDEX sync_jobs_running_idx ON @extschema@.sync_jobs (store_code) WHERE state = 'running';
 CREATE INDEX sync_jobs_finished_idx ON @extschema@.sync_jobs (finished_at);
 COMMENT ON TABLE @extschema@.sync_jobs IS 'The sync job queue: claimed by the worker with FOR UPDATE SKIP LOCKED and held under a lease.';
 COMMENT ON COLUMN @extschema@.sync_jobs.store_code IS 'Store to sync (all its CONNECTED accounts).';
