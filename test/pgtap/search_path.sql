@@ -15,9 +15,9 @@ SELECT cmp_ok((SELECT count(*) FROM tthub_functions), '>=', 30::bigint, 'the ext
 SELECT is((SELECT string_agg(signature, ', ' ORDER BY signature) FROM tthub_functions
             WHERE NOT coalesce('search_path=pg_catalog, pg_temp' = ANY (proconfig), false) AND NOT bound),
           NULL, 'every tthub function runs with search_path = pg_catalog, pg_temp, or has its names bound at CREATE');
-SELECT is((SELECT string_agg(signature, ', ' ORDER BY signature) FROM tthub_functions
+SELECT is((SELECT string_agg(signature, ', ' ORDER BY signature COLLATE "C") FROM tthub_functions
             WHERE proconfig IS NULL),
-          'tthub._day_in(text), tthub._day_zone(text), tthub.snapshot_today(), tthub.video_tier(timestamp with time zone,timestamp with time zone,timestamp with time zone), tthub_reporting.snapshot_today()',
+          'tthub._day_in(text), tthub._day_zone(text), tthub._video_tier(timestamp with time zone,timestamp with time zone,timestamp with time zone), tthub.snapshot_today(), tthub_reporting.snapshot_today()',
           'the only ones without a pinned search_path are the day functions and the tier rule, all bound at CREATE');
 -- They are inlined: a per-row filter on today costs an expression, not three calls
 -- that each set and restore search_path (10-20x on video_daily_delta over 90 days).

@@ -30,11 +30,11 @@ COMMENT ON FUNCTION @extschema@._refresh_tiers() IS
 -- SQL-standard body without SET, its names bound at CREATE (functions/10-stores.sql).
 -- Called per row with its settings read each time, it cost about 10 us a video (0.2 s
 -- for a store of 20,000 videos, every video of every store in metrics_refresh_tiers).
-CREATE OR REPLACE FUNCTION @extschema@.video_tier(create_time timestamptz, fresh_after timestamptz,
+CREATE OR REPLACE FUNCTION @extschema@._video_tier(create_time timestamptz, fresh_after timestamptz,
     young_after timestamptz) RETURNS text
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
   RETURN CASE WHEN create_time > fresh_after THEN 'fresh' WHEN create_time > young_after THEN 'young' ELSE 'old' END;
-COMMENT ON FUNCTION @extschema@.video_tier(timestamptz, timestamptz, timestamptz) IS
+COMMENT ON FUNCTION @extschema@._video_tier(timestamptz, timestamptz, timestamptz) IS
   'The refresh tier of a video posted at create_time: fresh when posted after fresh_after, young when after young_after, else old (_tier_bounds() gives both as of now).';
 
 -- SECURITY DEFINER: readers reach it through tthub_reporting's views and may not call
@@ -50,12 +50,12 @@ COMMENT ON FUNCTION @extschema@._tier_bounds() IS
 REVOKE ALL ON FUNCTION @extschema@._tier_bounds() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@._tier_bounds() TO tthub_admin, tthub_reader;
 
--- One video's tier as of now (for a DBA, a test): the views use the three-argument form.
+-- One video's tier as of now (for a DBA, a test): the views apply _video_tier.
 CREATE OR REPLACE FUNCTION @extschema@.video_tier(create_time timestamptz) RETURNS text
   LANGUAGE sql STABLE
   SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT @extschema@.video_tier(create_time, b.fresh_after, b.young_after) FROM @extschema@._tier_bounds() b
+  SELECT @extschema@._video_tier(create_time, b.fresh_after, b.young_after) FROM @extschema@._tier_bounds() b
 $$;
 COMMENT ON FUNCTION @extschema@.video_tier(timestamptz) IS
   'The refresh tier of a video posted at create_time, as of now: fresh (younger than tthub.fresh_video_age), young (younger than tthub.young_video_age) or old.';
@@ -452,7 +452,7 @@ CREATE OR REPLACE VIEW @extschema@.refresh_freshness AS
          coalesce(k.calls, 0) AS calls_today
     FROM @extschema@.stores s
    CROSS JOIN unnest(ARRAY['fresh', 'young', 'old']) AS t(tier)
-    LEFT JOIN (SELECT v.store_code, @extschema@.video_tier(v.create_time, b.fresh_after, b.young_after) AS tier,
+    LEFT JOIN (SELECT v.store_code, @extschema@._video_tier(v.create_time, b.fresh_after, b.young_after) AS tier,
                       count(*) AS videos,
                       count(*) FILTER (WHERE v.last_observed_at IS NULL) AS never_observed,
                       min(v.last_observed_at) AS oldest_latest_observation,
@@ -486,7 +486,7 @@ CREATE OR REPLACE VIEW tthub_reporting.metrics_refresh_tiers WITH (security_barr
          coalesce(x.p50, 0)::float8 AS age_p50_seconds, coalesce(x.p95, 0)::float8 AS age_p95_seconds,
          coalesce(k.calls, 0)::float8 AS calls_today
     FROM unnest(ARRAY['fresh', 'young', 'old']) WITH ORDINALITY AS t(tier, n)
-    LEFT JOIN (SELECT @extschema@.video_tier(v.create_time, b.fresh_after, b.young_after) AS tier, count(*) AS videos,
+    LEFT JOIN (SELECT @extschema@._video_tier(v.create_time, b.fresh_after, b.young_after) AS tier, count(*) AS videos,
                       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM now() - coalesce(v.last_observed_at, v.first_seen_at))) AS p50,
                       percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM now() - coalesce(v.last_observed_at, v.first_seen_at))) AS p95
                  FROM @extschema@.videos v CROSS JOIN @extschema@._tier_bounds() b
@@ -515,7 +515,7 @@ SELECT @extschema@._create_reporting_view('videos', $q$
          CASE WHEN cover_fetched_at > now() - interval '6 hours' THEN cover_image_url END AS cover_image_url,
          cover_fetched_at,
          view_count, like_count, comment_count, share_count, first_seen_at, last_seen_at, last_observed_at, removed_at,
-         @extschema@.video_tier(create_time, b.fresh_after, b.young_after) AS tier
+         @extschema@._video_tier(create_time, b.fresh_after, b.young_after) AS tier
     FROM @extschema@.videos CROSS JOIN @extschema@._tier_bounds() b $q$, 'video');
 COMMENT ON VIEW tthub_reporting.videos IS
   'One row per video: metadata, latest counters, first and last seen, removed_at, its refresh tier; the cover link only while it works (6 hours after TikTok handed it out, cover_fetched_at).';
