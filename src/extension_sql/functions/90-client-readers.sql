@@ -34,21 +34,16 @@ AS $$
 DECLARE
   codes text[];
 BEGIN
-  -- Asked about another role than the session can act as: none (as _visible_clients).
-  IF NOT pg_catalog.pg_has_role(session_user, who, 'MEMBER') THEN
-    RETURN '{}';
-  END IF;
-  EXECUTE format('SELECT coalesce(array_agg(DISTINCT s.store_code::text), ''{}'')
-                    FROM %s s JOIN %s m ON m.client_id = s.client_id
-                    JOIN pg_catalog.pg_roles g ON g.rolname = m.role_name
-                   WHERE pg_catalog.pg_has_role($1, g.oid, ''MEMBER'')',
-                 @extschema@._local_copy('@extschema@.stores'), @extschema@._local_copy('@extschema@.client_readers'))
-    INTO codes USING who;
+  -- Which clients `who` reads is _client_reader_client_ids' rule (it answers none for
+  -- a role the session cannot act as); here only their stores are added.
+  EXECUTE format('SELECT coalesce(array_agg(s.store_code::text), ''{}'') FROM %s s WHERE s.client_id = ANY ($1)',
+                 @extschema@._local_copy('@extschema@.stores'))
+    INTO codes USING @extschema@._client_reader_client_ids(who);
   RETURN codes;
 END
 $$;
 COMMENT ON FUNCTION @extschema@._client_reader_store_codes(name) IS
-  'Internal (row-level security on Citus): the codes of the stores a client reader (who, the session''s role or one it acts as) reads, from this node''s copy of stores and client_readers.';
+  'Internal (row-level security on Citus): the codes of the stores of the clients a client reader (who) reads (_client_reader_client_ids), from this node''s copy of stores.';
 -- Called by _client_reader_reads_store (C, through fmgr), by no role.
 REVOKE ALL ON FUNCTION @extschema@._client_reader_store_codes(name) FROM PUBLIC;
 
@@ -64,9 +59,11 @@ COMMENT ON FUNCTION @extschema@._client_reader_reads_store(name, text) IS
 -- answers only about the session's own roles.
 GRANT EXECUTE ON FUNCTION @extschema@._client_reader_reads_store(name, text) TO PUBLIC;
 
--- clients is small: a lookup per row is enough there. The ids a client reader (who)
--- reads, from this node's copy of client_readers; SECURITY DEFINER, so only the roles
--- that can be client readers' sessions or read for them may call it.
+-- The ids of the clients a client reader (who) reads, from this node's copy of
+-- client_readers: the one statement of that rule on the nodes (the stores above, the
+-- clients below); SECURITY DEFINER, so only the roles that can be client readers'
+-- sessions or read for them may call it. Asked about a role the session cannot act
+-- as: none (as _visible_clients).
 CREATE OR REPLACE FUNCTION @extschema@._client_reader_client_ids(who name) RETURNS bigint[]
   LANGUAGE plpgsql STABLE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
@@ -90,9 +87,10 @@ COMMENT ON FUNCTION @extschema@._client_reader_client_ids(name) IS
 REVOKE ALL ON FUNCTION @extschema@._client_reader_client_ids(name) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@._client_reader_client_ids(name) TO tthub_reader, tthub_admin, tthub_client_reader;
 
--- The policy's test on clients. Not SECURITY DEFINER, so open to every role, as
--- _client_reader_reads_store is: only a client reader's rows call it (the policy's
--- first test passes everyone else), and a client reader may call what it calls.
+-- The policy's test on clients (a small table: a lookup per row is enough). Not
+-- SECURITY DEFINER, so open to every role, as _client_reader_reads_store is: only a
+-- client reader's rows call it (the policy's first test passes everyone else), and a
+-- client reader may call what it calls.
 CREATE OR REPLACE FUNCTION @extschema@._client_reader_reads_client(who name, client_id bigint) RETURNS boolean
   LANGUAGE sql STABLE
   SET search_path = pg_catalog, pg_temp
