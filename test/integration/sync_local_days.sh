@@ -17,9 +17,11 @@ if [ ! -e "$FAKETIME_LIB" ]; then
 fi
 D=$(date -u +%F)
 off=$(( $(date -u -d "$D 23:58:30" +%s) - $(date -u +%s) ))
-export LD_PRELOAD=$FAKETIME_LIB FAKETIME="$(printf '%+d' "$off")" FAKETIME_DONT_RESET=1 FAKETIME_NO_CACHE=1
+# Only the server and the simulator load the library (cluster.sh, sim.sh): this
+# script's own date and psql keep the real clock.
+export TTHUB_SERVER_PRELOAD=$FAKETIME_LIB FAKETIME="$(printf '%+d' "$off")" FAKETIME_DONT_RESET=1 FAKETIME_NO_CACHE=1
 itest_setup sync_local_days "--accounts 6 --videos 45" || exit 1
-unset LD_PRELOAD FAKETIME   # this script's own date and psql: the real clock
+unset TTHUB_SERVER_PRELOAD FAKETIME
 Q() { q "$PORT" tthub "$1"; }
 DAY=$(Q "SELECT (now() AT TIME ZONE 'UTC')::date")
 is "$DAY" "$D" "the server's clock is on $D, UTC"

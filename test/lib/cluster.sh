@@ -4,8 +4,14 @@
 
 PGBIN=${PGBIN:-$(pg_config --bindir)}
 
+# TTHUB_SERVER_PRELOAD (a library, e.g. libfaketime) is preloaded into what runs as
+# postgres, and only there: set after the switch of user, so no root process under the
+# library hands its root-only objects down (libfaketime passes its semaphore's name to
+# children; a postgres child that cannot open root's fails to start).
 as_postgres() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  local pre=()
+  [ -z "${TTHUB_SERVER_PRELOAD:-}" ] || pre=(env "LD_PRELOAD=$TTHUB_SERVER_PRELOAD")
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "${pre[@]}" "$@"; else "${pre[@]}" "$@"; fi
 }
 
 # free_port [start]: a TCP port on 127.0.0.1 nobody listens on, from a random point

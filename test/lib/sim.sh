@@ -7,7 +7,7 @@ sim_start() {
   shift
   mkdir -p "$dir"
   rm -f "$dir/sim.port"
-  "$SIM_BIN" --port 0 --port-file "$dir/sim.port" "$@" >"$dir/sim.log" 2>&1 &
+  ${TTHUB_SERVER_PRELOAD:+env "LD_PRELOAD=$TTHUB_SERVER_PRELOAD"} "$SIM_BIN" --port 0 --port-file "$dir/sim.port" "$@" >"$dir/sim.log" 2>&1 &
   SIM_PID=$!
   for _ in $(seq 1 50); do
     [ -s "$dir/sim.port" ] && break
