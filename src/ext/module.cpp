@@ -1,8 +1,10 @@
-// Module entry: settings, secrets, shared memory and the sync worker (preloaded only).
+// Module entry: settings, secrets, shared memory, the EXPLAIN guard and the sync worker
+// (preloaded only).
 #include <exception>
 
 #include "core/error.h"
 #include "ext/pg/postgres_headers.h"
+#include "ext/client_readers/explain_guard.h"
 #include "ext/config/server_secrets.h"
 #include "ext/config/settings.h"
 #include "ext/metrics/request_stats.h"
@@ -32,6 +34,7 @@ void _PG_init(void) {
     tthub::shared::install_hooks();
     tthub::metrics::install_hooks();
     tthub::account_stops::install_hooks();
+    tthub::explain_guard::install_hooks();
     if (tthub::settings::worker_enabled) tthub::worker::register_at_startup();
     return;
   } catch (...) {
