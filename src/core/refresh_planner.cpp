@@ -141,6 +141,10 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
   std::vector<StorePlan> plans(n);
   for (size_t s = 0; s < n; ++s) plans[s].store = s;
   std::vector<char> pass_ends(n, 0);  // the pages planned finish the store's pass
+  // A pass under way continues from its cursor: its pages never read the top, so they
+  // discover nothing, and a discovery due meanwhile is a call of its own. (A pass that
+  // starts now reads from the top: its first page is the discovery.)
+  std::vector<char> under_way(n, 0);
 
   // --- video/list: overdue passes, discovery, due passes ---------------------------
   {
@@ -155,6 +159,7 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
       all_pass_pages += std::max<int64_t>(1, (st.video_count + kIds - 1) / kIds);
       int64_t pass_since = since(st.last_full_pass, now);
       bool in_progress = st.full_pass_pages_left > 0;
+      under_way[s] = in_progress;
       if (in_progress || reached(pass_since, T.old_interval)) {
         ++p.passes_due;
         int64_t pages = in_progress ? st.full_pass_pages_left : std::max<int64_t>(1, (st.video_count + kIds - 1) / kIds);
@@ -174,9 +179,11 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
       // count that stays above, say for videos video/list does not return, asks once).
       bool has_posted = st.reported_video_count && *st.reported_video_count > st.video_count && st.last_user_info &&
                         (!last_disc || *st.last_user_info >= *last_disc);
-      if (!in_progress && (has_posted || reached(since(last_disc, now), discovery_interval))) {
+      // Not held back by a pass under way: with a short list budget a pass lasts days,
+      // and the fresh tier's posts must not wait for it.
+      if (has_posted || reached(since(last_disc, now), discovery_interval)) {
         ++p.discoveries_due;
-        if (!pass_pages[s]) ++p.list.demand;  // a due pass's first page is the discovery
+        if (!pass_pages[s] || in_progress) ++p.list.demand;  // a pass's first page from the top discovers
         (has_posted ? posted : discover).push_back({s, 1, last_disc.value_or(kNever)});
       }
     }
@@ -185,7 +192,7 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
     g = water_fill(overdue, budget, p.steps);
     for (size_t i = 0; i < overdue.size(); ++i) {
       plans[overdue[i].store].list_pages = g[i];
-      if (g[i]) plans[overdue[i].store].discover = false;  // the pass's first page discovers
+      if (g[i] && !under_way[overdue[i].store]) plans[overdue[i].store].discover = false;  // its first page discovers
     }
     // The passes' reserve: every catalogue read once per old_max_interval is this many
     // pages per second of the tiers' time (x 1.25, so a pass done late catches up); this
@@ -198,33 +205,35 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
       int64_t reserve = static_cast<int64_t>(std::floor(rate * (t0 + period)) - std::floor(rate * t0));
       reserve = std::min(reserve, budget);
       for (Demand &d : due_pass)
-        if (plans[d.store].discover) d.calls -= 1;
+        if (plans[d.store].discover && !under_way[d.store]) d.calls -= 1;
       int64_t before = reserve;
       auto gr = water_fill(due_pass, reserve, p.steps);
       budget -= before - reserve;
       for (size_t i = 0; i < due_pass.size(); ++i) {
         StorePlan &sp = plans[due_pass[i].store];
         if (gr[i] > 0) {
-          sp.list_pages = gr[i] + (sp.discover ? 1 : 0);
-          sp.discover = false;
+          bool top = sp.discover && !under_way[due_pass[i].store];
+          sp.list_pages = gr[i] + (top ? 1 : 0);
+          if (top) sp.discover = false;
         }
         due_pass[i].calls -= gr[i];
       }
     }
     std::vector<Demand> disc_left;
     for (const Demand &d : discover)
-      if (!plans[d.store].list_pages && !plans[d.store].discover) disc_left.push_back(d);
+      if ((!plans[d.store].list_pages || under_way[d.store]) && !plans[d.store].discover) disc_left.push_back(d);
     g = water_fill(disc_left, budget, p.steps);
     for (size_t i = 0; i < disc_left.size(); ++i) plans[disc_left[i].store].discover = g[i] > 0;
     // A store whose discovery was granted (here) gets its pass's first page for that call.
     for (Demand &d : due_pass)
-      if (plans[d.store].discover && !plans[d.store].list_pages) d.calls -= 1;
+      if (plans[d.store].discover && !plans[d.store].list_pages && !under_way[d.store]) d.calls -= 1;
     g = water_fill(due_pass, budget, p.steps);
     for (size_t i = 0; i < due_pass.size(); ++i) {
       StorePlan &sp = plans[due_pass[i].store];
-      if (g[i] > 0 || (sp.discover && due_pass[i].calls == 0 && !sp.list_pages)) {
-        sp.list_pages += g[i] + (sp.discover ? 1 : 0);
-        sp.discover = false;
+      bool top = sp.discover && !under_way[due_pass[i].store];
+      if (g[i] > 0 || (top && due_pass[i].calls == 0 && !sp.list_pages)) {
+        sp.list_pages += g[i] + (top ? 1 : 0);
+        if (top) sp.discover = false;
       }
     }
     for (size_t s = 0; s < n; ++s) {

@@ -1,7 +1,7 @@
 -- The SQL surface of issue 19: tiers, what is due, the refresh queue, observation
 -- partitions and their retention, the full pass (the views: reporting_videos.sql).
 BEGIN;
-SELECT plan(33);
+SELECT plan(36);
 
 SELECT has_table('tthub', 'videos', 'tthub.videos');
 SELECT is((SELECT relkind::text FROM pg_class WHERE oid = 'tthub.video_observations'::regclass), 'p',
@@ -88,6 +88,26 @@ SELECT ok((SELECT removed_at IS NOT NULL FROM tthub.videos WHERE store_code = 'v
 SELECT is((SELECT count(*)::int FROM tthub.videos WHERE store_code = 'vid' AND removed_at IS NULL), 6, 'the listed ones are not');
 SELECT ok((SELECT listed_at IS NOT NULL AND list_cursor IS NULL FROM tthub.account_refresh WHERE store_code = 'vid'),
           'the pass is recorded');
+
+-- Discovery is due as the worker's planner judges it: a user/info read since the last
+-- discovery whose video_count did not grow looked for posts as well (not queued); a
+-- grown count means posts to find (queued at once).
+SELECT tthub.tthub_add_store('disc', 'Discovery');
+INSERT INTO tthub.store_accounts (store_code, open_id, status) VALUES ('disc', 'd1', 'CONNECTED');
+INSERT INTO tthub.videos (store_code, video_id, open_id, create_time, last_observed_at) VALUES
+  ('disc', 'd-old', 'd1', now() - interval '90 days', now() - interval '1 hour');
+INSERT INTO tthub.account_refresh (store_code, open_id, discovered_at, listed_at, user_info_at) VALUES
+  ('disc', 'd1', now() - interval '2 hours', now() - interval '2 hours', now() - interval '10 minutes');
+INSERT INTO tthub.user_daily (store_code, open_id, snapshot_date, display_name, follower_count, likes_count, video_count)
+VALUES ('disc', 'd1', current_date, 'Disc', 1, 1, 1);
+SELECT is(tthub.tthub_enqueue_due(), 0,
+          'a user/info read 10 minutes ago whose count did not grow stands for the discovery of 2 hours ago: not queued');
+UPDATE tthub.user_daily SET video_count = 2 WHERE store_code = 'disc';
+SELECT is(tthub.tthub_enqueue_due(), 1, 'its count grew past the videos tthub knows: queued at once');
+DELETE FROM tthub.sync_jobs WHERE store_code = 'disc';
+UPDATE tthub.user_daily SET video_count = 1 WHERE store_code = 'disc';
+UPDATE tthub.account_refresh SET user_info_at = now() - interval '3 hours' WHERE store_code = 'disc';
+SELECT is(tthub.tthub_enqueue_due(), 1, 'without a later user/info read, the discovery of 2 hours ago is due');
 
 SELECT * FROM finish();
 ROLLBACK;

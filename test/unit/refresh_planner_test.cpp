@@ -381,6 +381,34 @@ TEST(Planner, ALongPassInProgressLeavesOverdueYoungAndOldVideosToQuery) {
   EXPECT_EQ(planned_ids(p, s).size(), 60u);
 }
 
+// A pass under way reads on from its cursor, never the top: a discovery due meanwhile
+// is planned beside it (with a short list budget the pass lasts days, and new posts
+// are the fresh tier's), and goes before the pass's pages.
+TEST(Planner, ADiscoveryDueDuringALongPassIsPlannedBesideIt) {
+  std::vector<StoreState> s{store("a")};
+  s[0].video_count = 10000;
+  s[0].full_pass_pages_left = 400;
+  s[0].last_full_pass = kNow - 2 * D;  // the pass before this one
+  s[0].last_discovery = kNow - 2 * H;
+  auto p = plan_refresh(s, input(2, 600, 600));
+  ASSERT_EQ(p.stores.size(), 1u);
+  EXPECT_TRUE(p.stores[0].discover);
+  EXPECT_EQ(p.stores[0].list_pages, 1);  // the other list call goes on with the pass
+  EXPECT_EQ(p.discoveries_due, 1);
+  EXPECT_EQ(p.discoveries_planned, 1);
+  EXPECT_EQ(p.list.planned, 2);
+  // One list call: the discovery, not the pass.
+  p = plan_refresh(s, input(1, 600, 600));
+  ASSERT_EQ(p.stores.size(), 1u);
+  EXPECT_TRUE(p.stores[0].discover);
+  EXPECT_EQ(p.stores[0].list_pages, 0);
+  // Discovery recent: the pass has every call, as before.
+  s[0].last_discovery = kNow - 60;
+  p = plan_refresh(s, input(3, 600, 600));
+  EXPECT_FALSE(p.stores[0].discover);
+  EXPECT_EQ(p.stores[0].list_pages, 3);
+}
+
 TEST(Planner, APassLeavesToItselfOnlyTheVideosItsPlannedPagesRead) {
   std::vector<StoreState> s{store("a")};
   s[0].video_count = 1000;

@@ -196,43 +196,6 @@ COMMENT ON FUNCTION @extschema@._due_videos(text, text, integer, interval) IS
   'Internal: up to max_videos of an account''s public videos due for observation (or due within ahead, at most half their interval early), by priority (0 fresh, 1 young and overdue old, 2 old) then longest unobserved first.';
 REVOKE ALL ON FUNCTION @extschema@._due_videos(text, text, integer, interval) FROM PUBLIC;
 
--- Per account, what a refresh job has to do now (the worker's plan input).
-CREATE OR REPLACE FUNCTION @extschema@._refresh_plan(store_code text)
-  RETURNS TABLE (open_id text, discovery_due boolean, full_pass_due boolean, list_cursor bigint,
-                 user_info_due boolean, fresh_due bigint, young_due bigint, old_overdue bigint, old_due bigint)
-  LANGUAGE plpgsql STABLE
-  SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-  t record := @extschema@._refresh_tiers();
-BEGIN
-  RETURN QUERY
-    SELECT a.open_id::text,
-           r.discovered_at IS NULL OR r.discovered_at <= now() - t.fresh_interval * (11.0 / 12),
-           r.list_started_at IS NOT NULL OR r.listed_at IS NULL
-             OR r.listed_at <= now() - t.young_interval * (11.0 / 12),
-           r.list_cursor,
-           r.user_info_at IS NULL OR r.user_info_at <= now() -
-             CASE WHEN coalesce(d.fresh_videos, 0) > 0 THEN t.fresh_interval ELSE t.young_interval END * (11.0 / 12),
-           coalesce(d.fresh, 0), coalesce(d.young, 0), coalesce(d.old_overdue, 0), coalesce(d.old, 0)
-      FROM @extschema@.store_accounts a
-      LEFT JOIN @extschema@.account_refresh r ON r.store_code = a.store_code AND r.open_id = a.open_id
-      LEFT JOIN LATERAL (
-        SELECT count(*) FILTER (WHERE q.priority = 0) AS fresh,
-               count(*) FILTER (WHERE q.tier = 'young') AS young,
-               count(*) FILTER (WHERE q.tier = 'old' AND q.priority = 1) AS old_overdue,
-               count(*) FILTER (WHERE q.priority = 2) AS old,
-               (SELECT count(*) FROM @extschema@.videos f
-                 WHERE f.store_code = a.store_code AND f.open_id = a.open_id AND f.removed_at IS NULL
-                   AND f.create_time > now() - t.fresh_age) AS fresh_videos
-          FROM @extschema@._due_videos(a.store_code, a.open_id, 2147483647) q) d ON true
-     WHERE a.store_code = _refresh_plan.store_code AND a.status IN ('CONNECTED', 'ERROR');
-END
-$$;
-COMMENT ON FUNCTION @extschema@._refresh_plan(text) IS
-  'Internal: per account of a store, what is due now: discovery, a full video/list pass (and where it resumes), user/info, and the videos due per tier.';
-REVOKE ALL ON FUNCTION @extschema@._refresh_plan(text) FROM PUBLIC;
-
 -- Marks the account's videos that a full video/list pass started at pass_started_at
 -- did not return as removed, and records the pass; returns how many it marked.
 CREATE OR REPLACE FUNCTION @extschema@._finish_full_pass(store_code text, open_id text, pass_started_at timestamptz,
@@ -270,9 +233,12 @@ REVOKE ALL ON FUNCTION @extschema@._finish_full_pass(text, text, timestamptz, ti
 -- The schedule: pg_cron runs tthub_enqueue_due() every few minutes; it queues one
 -- refresh job per store that has something due and nothing pending.
 ------------------------------------------------------------------------------
+-- jit off: at 10,000 stores the statement's estimated cost passes PostgreSQL's JIT
+-- thresholds, and a call every minute would compile it every minute.
 CREATE OR REPLACE FUNCTION @extschema@.tthub_enqueue_due() RETURNS integer
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
+  SET jit = off
 AS $$
 DECLARE
   t record := @extschema@._refresh_tiers();
@@ -284,13 +250,17 @@ BEGIN
   WITH due AS (
     -- Per account, whether anything is due, each test one index probe (videos_fresh_idx,
     -- videos_due_idx): never refreshed, discovery, a full pass, a fresh video past its
-    -- interval, any video past a day.
+    -- interval, any video past a day. Discovery is judged as the worker's planner
+    -- judges it (refresh_planner.cpp): a store it would plan nothing for is not queued
+    -- (it was, at every call, while a user/info read stood in for the discovery).
     SELECT a.store_code,
            bool_or(EXISTS (SELECT 1 FROM @extschema@.videos v
                             WHERE v.store_code = a.store_code AND v.open_id = a.open_id AND v.removed_at IS NULL
                               AND v.create_time > now() - t.fresh_age
                               AND (v.last_observed_at IS NULL OR v.last_observed_at <= fresh_due))) AS fresh,
-           bool_or(r.discovered_at IS NULL OR r.discovered_at <= fresh_due
+           bool_or(CASE p.grew WHEN true THEN true
+                               WHEN false THEN r.user_info_at <= fresh_due
+                               ELSE coalesce(l.at <= fresh_due, true) END
                    OR r.list_started_at IS NOT NULL OR r.listed_at IS NULL OR r.listed_at <= daily_due
                    OR EXISTS (SELECT 1 FROM @extschema@.videos v
                                WHERE v.store_code = a.store_code AND v.open_id = a.open_id AND v.removed_at IS NULL
@@ -301,6 +271,19 @@ BEGIN
       FROM @extschema@.store_accounts a
       JOIN @extschema@.stores s ON s.store_code = a.store_code AND s.disabled_at IS NULL
       LEFT JOIN @extschema@.account_refresh r ON r.store_code = a.store_code AND r.open_id = a.open_id
+      -- The last look for new posts: a discovery, or a full pass (it reads from the top).
+     CROSS JOIN LATERAL (SELECT greatest(r.discovered_at, r.listed_at) AS at) l
+      -- A user/info read since then: its video_count grew past the videos tthub knows
+      -- (posted since: discovery is due now), or not (it looked for posts as well as a
+      -- discovery would: it counts as one). Counted only for such an account.
+     CROSS JOIN LATERAL (
+       SELECT CASE WHEN r.user_info_at >= coalesce(l.at, '-infinity') THEN
+                (SELECT u.video_count FROM @extschema@.user_daily u
+                  WHERE u.store_code = a.store_code AND u.open_id = a.open_id
+                  ORDER BY u.snapshot_date DESC LIMIT 1)
+                > (SELECT count(*) FROM @extschema@.videos v
+                    WHERE v.store_code = a.store_code AND v.open_id = a.open_id AND v.removed_at IS NULL)
+              END AS grew) p
      WHERE a.status IN ('CONNECTED', 'ERROR')
      GROUP BY a.store_code),
   enqueued AS (
