@@ -258,9 +258,23 @@ BEGIN
                             WHERE v.store_code = a.store_code AND v.open_id = a.open_id AND v.removed_at IS NULL
                               AND v.create_time > now() - t.fresh_age
                               AND (v.last_observed_at IS NULL OR v.last_observed_at <= fresh_due))) AS fresh,
-           bool_or(CASE p.grew WHEN true THEN true
-                               WHEN false THEN r.user_info_at <= fresh_due
-                               ELSE coalesce(l.at <= fresh_due, true) END
+           -- Discovery. The last look for new posts is a discovery or a full pass (it
+           -- reads from the top). A user/info read since then: its video_count grew past
+           -- the videos tthub knows (posted since: due now), or not (it looked for posts
+           -- as well as a discovery would: it counts as one). The count is compared only
+           -- for such an account; its rows since that read are a day or two. (No
+           -- subquery without FROM and no LIMIT in a correlated one: Citus refuses both.)
+           bool_or(CASE CASE WHEN r.user_info_at >= coalesce(greatest(r.discovered_at, r.listed_at), '-infinity') THEN
+                               (SELECT (array_agg(u.video_count ORDER BY u.snapshot_date DESC))[1]
+                                  FROM @extschema@.user_daily u
+                                 WHERE u.store_code = a.store_code AND u.open_id = a.open_id
+                                   AND u.snapshot_date >= (r.user_info_at AT TIME ZONE 'UTC')::date - 1)
+                               > (SELECT count(*) FROM @extschema@.videos v
+                                   WHERE v.store_code = a.store_code AND v.open_id = a.open_id AND v.removed_at IS NULL)
+                             END
+                     WHEN true THEN true
+                     WHEN false THEN r.user_info_at <= fresh_due
+                     ELSE coalesce(greatest(r.discovered_at, r.listed_at) <= fresh_due, true) END
                    OR r.list_started_at IS NOT NULL OR r.listed_at IS NULL OR r.listed_at <= daily_due
                    OR EXISTS (SELECT 1 FROM @extschema@.videos v
                                WHERE v.store_code = a.store_code AND v.open_id = a.open_id AND v.removed_at IS NULL
@@ -271,19 +285,6 @@ BEGIN
       FROM @extschema@.store_accounts a
       JOIN @extschema@.stores s ON s.store_code = a.store_code AND s.disabled_at IS NULL
       LEFT JOIN @extschema@.account_refresh r ON r.store_code = a.store_code AND r.open_id = a.open_id
-      -- The last look for new posts: a discovery, or a full pass (it reads from the top).
-     CROSS JOIN LATERAL (SELECT greatest(r.discovered_at, r.listed_at) AS at) l
-      -- A user/info read since then: its video_count grew past the videos tthub knows
-      -- (posted since: discovery is due now), or not (it looked for posts as well as a
-      -- discovery would: it counts as one). Counted only for such an account.
-     CROSS JOIN LATERAL (
-       SELECT CASE WHEN r.user_info_at >= coalesce(l.at, '-infinity') THEN
-                (SELECT u.video_count FROM @extschema@.user_daily u
-                  WHERE u.store_code = a.store_code AND u.open_id = a.open_id
-                  ORDER BY u.snapshot_date DESC LIMIT 1)
-                > (SELECT count(*) FROM @extschema@.videos v
-                    WHERE v.store_code = a.store_code AND v.open_id = a.open_id AND v.removed_at IS NULL)
-              END AS grew) p
      WHERE a.status IN ('CONNECTED', 'ERROR')
      GROUP BY a.store_code),
   enqueued AS (
