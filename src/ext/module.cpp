@@ -27,6 +27,8 @@ void _PG_init(void) {
     ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
                     errmsg("tthub must be loaded via shared_preload_libraries"),
                     errhint("Add tthub to shared_preload_libraries in postgresql.conf and restart the server.")));
+  // First and whatever fails below: without it a client reader could read plans.
+  tthub::explain_guard::install_hooks();
   tthub::ErrorReport failure;
   try {
     tthub::settings::define_all();
@@ -34,7 +36,6 @@ void _PG_init(void) {
     tthub::shared::install_hooks();
     tthub::metrics::install_hooks();
     tthub::account_stops::install_hooks();
-    tthub::explain_guard::install_hooks();
     if (tthub::settings::worker_enabled) tthub::worker::register_at_startup();
     return;
   } catch (...) {

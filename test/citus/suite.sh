@@ -383,6 +383,20 @@ for node in "${ALL_NODES[@]}"; do
   done
 done
 is "$refused" "" "acme_bi cannot EXPLAIN a view or a table naming another client's store, on any node (42501)"
+# Citus's own way to EXPLAIN ANALYZE on a worker, open to every role (the coordinator
+# calls it with the reader's rights), read on a shard of another client's store.
+S3_SHARD=$(Q "SELECT 'tthub.video_daily_' || get_shard_id_for_distribution_column('tthub.video_daily', 's3')")
+S3_NODE=$(Q "SELECT nodeport FROM pg_dist_placement JOIN pg_dist_node USING (groupid)
+              WHERE shardid = get_shard_id_for_distribution_column('tthub.video_daily', 's3')")
+save_plan="SELECT count(*) FROM worker_save_query_explain_analyze('SELECT store_code::text FROM $S3_SHARD WHERE store_code = ''s3''', '{}') AS (x text)"
+is "$(psql -X -qAt -h 127.0.0.1 -p "$S3_NODE" -U acme_bi -d tthub -v VERBOSITY=terse -c "$save_plan" 2>&1)" \
+   "ERROR:  a client reader cannot run a query as EXPLAIN ANALYZE" \
+   "nor with Citus's worker_save_query_explain_analyze on the node of that store's shard"
+is "$(psql -X -qAt -h 127.0.0.1 -p "$S3_NODE" -U analyst -d tthub -v VERBOSITY=sqlstate -c "$save_plan" 2>&1 | grep -c ERROR)" "0" \
+   "which tthub_reader may call (Citus's EXPLAIN ANALYZE runs through it)"
+is "$(psql -X -qAt -h 127.0.0.1 -p "$PORT" -U acme_bi -d tthub -v VERBOSITY=sqlstate \
+        -c "SET client_min_messages = log" -c "SELECT count(*) FROM tthub.video_daily" 2>&1)" "ERROR:  42501" \
+   "nor read while LOG messages (debug_print_plan, auto_explain) reach its session"
 isnt_same() { [ "$1" != "$2" ] && tap_result 0 "$3" || tap_result 1 "$3" "both: '$1'"; }
 isnt_same "$(numbers analyst "SELECT * FROM tthub.video_daily WHERE store_code = 's3'")" \
           "$(numbers analyst "SELECT * FROM tthub.video_daily WHERE store_code = 'zz-none'")" \

@@ -4,7 +4,7 @@
 -- with EXPLAIN (a plan counts and estimates rows it does not read: refused). Every object of tthub_reporting is taken from the
 -- catalog, so a view added later is covered without touching this file.
 BEGIN;
-SELECT plan(27);
+SELECT plan(29);
 
 -- Two clients, a store of neither; data of every kind in every store.
 SELECT tthub.tthub_add_client('Acme');
@@ -193,6 +193,26 @@ SELECT throws_ok('EXPLAIN EXECUTE tap_secret_rows', '42501', 'a client reader ca
 RESET ROLE;
 SET LOCAL ROLE tap_nobody;
 SELECT throws_ok('EXPLAIN SELECT 1', '42501', NULL, 'a member of tthub_client_reader with no client cannot EXPLAIN either');
+RESET ROLE;
+-- Plans written as LOG messages (debug_print_plan, auto_explain) reach a session whose
+-- client_min_messages is LOG or below: a client reader's cannot plan or run a query so.
+CREATE FUNCTION pg_temp.with_log_messages(q text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM set_config('client_min_messages', 'log', true);
+  EXECUTE q;
+  PERFORM set_config('client_min_messages', 'notice', true);
+  RETURN 'ran';
+EXCEPTION WHEN insufficient_privilege THEN
+  RETURN SQLSTATE;  -- the subtransaction's rollback puts the setting back
+END
+$$;
+GRANT EXECUTE ON FUNCTION pg_temp.with_log_messages(text) TO PUBLIC;
+SET LOCAL ROLE tap_acme_bi;
+SELECT is(pg_temp.with_log_messages('SELECT count(*) FROM tthub_reporting.video_daily'), '42501',
+          'with client_min_messages at LOG, a client reader cannot run a query (debug_print_plan, auto_explain)');
+RESET ROLE;
+SET LOCAL ROLE tap_all_bi;
+SELECT is(pg_temp.with_log_messages('SELECT count(*) FROM tthub_reporting.video_daily'), 'ran', 'tthub_reader can');
 RESET ROLE;
 -- The probe is real: for a role that reads every store it tells the two apart, and
 -- so do the planner's estimates alone, the rows counted left out (statistics taken).

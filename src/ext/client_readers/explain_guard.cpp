@@ -1,41 +1,105 @@
 #include "ext/client_readers/explain_guard.h"
 
+#include <cstring>
+
 #include "ext/pg/postgres_headers.h"
 
+// Every hook below runs inside PostgreSQL and calls only PostgreSQL: nothing with a
+// destructor is in scope, so an ERROR's longjmp out of these frames skips nothing.
 namespace tthub::explain_guard {
 namespace {
 
-ProcessUtility_hook_type g_prev = nullptr;
+ProcessUtility_hook_type g_prev_utility = nullptr;
+needs_fmgr_hook_type g_prev_needs_fmgr = nullptr;
+fmgr_hook_type g_prev_fmgr = nullptr;
+planner_hook_type g_prev_planner = nullptr;
+ExecutorStart_hook_type g_prev_executor_start = nullptr;
 
 // Whether the current role is in tthub_client_reader, by membership as the policies
 // test it (pg_has_role(..., 'MEMBER'): INHERIT or not); superusers are members of every
-// role and read every row, so they are left out. Looked up per EXPLAIN: roles change.
+// role and read every row, so they are left out. Looked up each time: roles change.
 bool client_reader_role() {
   Oid group = get_role_oid("tthub_client_reader", true);
   return OidIsValid(group) && is_member_of_role_nosuper(GetUserId(), group);
 }
 
-// Called by PostgreSQL for every utility statement. Only PostgreSQL functions are
-// called here and nothing with a destructor is in scope: an ERROR's longjmp out of
-// this frame skips nothing.
+void refuse(const char *what, const char *hint) {
+  ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("a client reader cannot %s", what),
+                  errdetail("A plan shows counts and estimates of rows of stores the role does not read."),
+                  errhint("%s", hint)));
+}
+
+constexpr const char *kAskAReader = "Ask for the plan as a role that reads every store (tthub_reader).";
+
 void guard_utility(PlannedStmt *pstmt, const char *query, bool read_only_tree, ProcessUtilityContext context,
                    ParamListInfo params, QueryEnvironment *query_env, DestReceiver *dest, QueryCompletion *qc) {
-  if (IsA(pstmt->utilityStmt, ExplainStmt) && client_reader_role())
-    ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-                    errmsg("a client reader cannot EXPLAIN"),
-                    errdetail("A plan shows counts and estimates of rows of stores the role does not read."),
-                    errhint("EXPLAIN the query as a role that reads every store (tthub_reader).")));
-  if (g_prev != nullptr)
-    g_prev(pstmt, query, read_only_tree, context, params, query_env, dest, qc);
+  if (IsA(pstmt->utilityStmt, ExplainStmt) && client_reader_role()) refuse("EXPLAIN", kAskAReader);
+  if (g_prev_utility != nullptr)
+    g_prev_utility(pstmt, query, read_only_tree, context, params, query_env, dest, qc);
   else
     standard_ProcessUtility(pstmt, query, read_only_tree, context, params, query_env, dest, qc);
+}
+
+// Citus's functions that run a query as EXPLAIN ANALYZE and hand its plan back. Only
+// functions outside the bootstrap catalog are looked at (PostgreSQL asks this for
+// every such function it prepares to call, after reading its pg_proc row).
+bool plan_function(Oid fn) {
+  if (fn < FirstNormalObjectId) return false;
+  HeapTuple tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn));
+  if (!HeapTupleIsValid(tuple)) return false;
+  auto *proc = reinterpret_cast<Form_pg_proc>(GETSTRUCT(tuple));
+  const char *name = NameStr(proc->proname);
+  bool found = proc->pronamespace == PG_CATALOG_NAMESPACE &&
+               (std::strcmp(name, "worker_save_query_explain_analyze") == 0 ||
+                std::strcmp(name, "worker_last_saved_explain_analyze") == 0);
+  ReleaseSysCache(tuple);
+  return found;
+}
+
+bool guard_needs_fmgr(Oid fn) {
+  return plan_function(fn) || (g_prev_needs_fmgr != nullptr && g_prev_needs_fmgr(fn));
+}
+
+void guard_fmgr(FmgrHookEventType event, FmgrInfo *flinfo, Datum *arg) {
+  if (event == FHET_START && plan_function(flinfo->fn_oid) && client_reader_role())
+    refuse("run a query as EXPLAIN ANALYZE", kAskAReader);
+  if (g_prev_fmgr != nullptr) g_prev_fmgr(event, flinfo, arg);
+}
+
+// debug_print_plan and auto_explain write plans as LOG messages, which reach the
+// client when its client_min_messages is LOG or below.
+void refuse_plans_in_log() {
+  if (client_min_messages <= LOG && client_reader_role())
+    refuse("plan or run a query while LOG messages reach its session", "SET client_min_messages = notice");
+}
+
+PlannedStmt *guard_planner(Query *parse, const char *query, int cursor_options, ParamListInfo params) {
+  refuse_plans_in_log();
+  return g_prev_planner != nullptr ? g_prev_planner(parse, query, cursor_options, params)
+                                   : standard_planner(parse, query, cursor_options, params);
+}
+
+void guard_executor_start(QueryDesc *query_desc, int eflags) {
+  refuse_plans_in_log();
+  if (g_prev_executor_start != nullptr)
+    g_prev_executor_start(query_desc, eflags);
+  else
+    standard_ExecutorStart(query_desc, eflags);
 }
 
 }  // namespace
 
 void install_hooks() {
-  g_prev = ProcessUtility_hook;
+  g_prev_utility = ProcessUtility_hook;
   ProcessUtility_hook = guard_utility;
+  g_prev_needs_fmgr = needs_fmgr_hook;
+  needs_fmgr_hook = guard_needs_fmgr;
+  g_prev_fmgr = fmgr_hook;
+  fmgr_hook = guard_fmgr;
+  g_prev_planner = planner_hook;
+  planner_hook = guard_planner;
+  g_prev_executor_start = ExecutorStart_hook;
+  ExecutorStart_hook = guard_executor_start;
 }
 
 }  // namespace tthub::explain_guard
