@@ -397,6 +397,10 @@ is "$(psql -X -qAt -h 127.0.0.1 -p "$S3_NODE" -U analyst -d tthub -v VERBOSITY=s
 is "$(psql -X -qAt -h 127.0.0.1 -p "$PORT" -U acme_bi -d tthub -v VERBOSITY=sqlstate \
         -c "SET client_min_messages = log" -c "SELECT count(*) FROM tthub.video_daily" 2>&1)" "ERROR:  42501" \
    "nor read while LOG messages (debug_print_plan, auto_explain) reach its session"
+is "$(psql -X -qAt -h 127.0.0.1 -p "$S3_NODE" -U acme_bi -d tthub -v VERBOSITY=sqlstate \
+        -c "SET citus.override_table_visibility = off; SELECT count(*) FROM $S3_SHARD WHERE store_code = 's3'" \
+        -c "SELECT idx_tup_fetch FROM pg_stat_xact_user_tables WHERE relid = '$S3_SHARD'::regclass" 2>&1 | tail -1)" "ERROR:  42501" \
+   "nor count, after reading a shard, the rows the scan fetched (PostgreSQL's activity statistics)"
 isnt_same() { [ "$1" != "$2" ] && tap_result 0 "$3" || tap_result 1 "$3" "both: '$1'"; }
 isnt_same "$(numbers analyst "SELECT * FROM tthub.video_daily WHERE store_code = 's3'")" \
           "$(numbers analyst "SELECT * FROM tthub.video_daily WHERE store_code = 'zz-none'")" \

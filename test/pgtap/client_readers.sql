@@ -4,7 +4,7 @@
 -- with EXPLAIN (a plan counts and estimates rows it does not read: refused). Every object of tthub_reporting is taken from the
 -- catalog, so a view added later is covered without touching this file.
 BEGIN;
-SELECT plan(29);
+SELECT plan(33);
 
 -- Two clients, a store of neither; data of every kind in every store.
 SELECT tthub.tthub_add_client('Acme');
@@ -213,6 +213,20 @@ SELECT is(pg_temp.with_log_messages('SELECT count(*) FROM tthub_reporting.video_
 RESET ROLE;
 SET LOCAL ROLE tap_all_bi;
 SELECT is(pg_temp.with_log_messages('SELECT count(*) FROM tthub_reporting.video_daily'), 'ran', 'tthub_reader can');
+RESET ROLE;
+-- PostgreSQL's activity statistics count the rows a scan fetched before row-level
+-- security removed them (on Citus a client reader reads the tables): refused, however
+-- named.
+SET LOCAL ROLE tap_acme_bi;
+SELECT throws_ok('SELECT idx_tup_fetch FROM pg_stat_xact_user_tables', '42501', 'a client reader cannot read PostgreSQL''s activity statistics',
+                 'a client reader cannot read pg_stat_xact_user_tables');
+SELECT throws_ok($$ SELECT pg_stat_get_xact_tuples_fetched('tthub.video_daily'::regclass) $$, '42501', NULL,
+                 'nor call the pg_stat_get_ functions under it');
+SELECT throws_ok($$ CREATE TEMP VIEW tap_stats AS SELECT * FROM (SELECT relname, idx_tup_fetch FROM pg_catalog.pg_statio_user_tables NATURAL JOIN pg_stat_user_tables) s $$,
+                 '42501', NULL, 'nor wrap them in a view of its own');
+RESET ROLE;
+SET LOCAL ROLE tap_all_bi;
+SELECT lives_ok('SELECT idx_tup_fetch FROM pg_stat_xact_user_tables', 'tthub_reader reads them');
 RESET ROLE;
 -- The probe is real: for a role that reads every store it tells the two apart, and
 -- so do the planner's estimates alone, the rows counted left out (statistics taken).

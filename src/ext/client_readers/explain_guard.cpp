@@ -14,6 +14,7 @@ needs_fmgr_hook_type g_prev_needs_fmgr = nullptr;
 fmgr_hook_type g_prev_fmgr = nullptr;
 planner_hook_type g_prev_planner = nullptr;
 ExecutorStart_hook_type g_prev_executor_start = nullptr;
+post_parse_analyze_hook_type g_prev_parse_analyze = nullptr;
 
 // Whether the current role is in tthub_client_reader, by membership as the policies
 // test it (pg_has_role(..., 'MEMBER'): INHERIT or not); superusers are members of every
@@ -87,6 +88,52 @@ void guard_executor_start(QueryDesc *query_desc, int eflags) {
     standard_ExecutorStart(query_desc, eflags);
 }
 
+// PostgreSQL's activity statistics count every row a scan fetched, before row-level
+// security removed it: a relation pg_stat* / pg_statio* of pg_catalog, or a
+// pg_stat_get_* function (what those views are made of).
+bool has_prefix(const char *name, const char *prefix) { return std::strncmp(name, prefix, std::strlen(prefix)) == 0; }
+
+bool statistics_relation(Oid rel) {
+  if (get_rel_namespace(rel) != PG_CATALOG_NAMESPACE) return false;
+  char *name = get_rel_name(rel);
+  return name != nullptr && has_prefix(name, "pg_stat");
+}
+
+bool statistics_function(Oid fn) {
+  if (get_func_namespace(fn) != PG_CATALOG_NAMESPACE) return false;
+  char *name = get_func_name(fn);
+  return name != nullptr && has_prefix(name, "pg_stat_get_");
+}
+
+bool reads_statistics(Node *node, void *context);
+
+// PostgreSQL 15's walkers take an unprototyped function; void (*)() is the cast GCC
+// accepts between function types.
+using Walker = bool (*)();
+Walker as_walker(bool (*fn)(Node *, void *)) { return reinterpret_cast<Walker>(reinterpret_cast<void (*)()>(fn)); }
+
+bool reads_statistics(Node *node, void *context) {
+  if (node == nullptr) return false;
+  if (IsA(node, RangeTblEntry)) {
+    auto *rte = reinterpret_cast<RangeTblEntry *>(node);
+    return rte->rtekind == RTE_RELATION && statistics_relation(rte->relid);
+  }
+  if (IsA(node, FuncExpr) && statistics_function(reinterpret_cast<FuncExpr *>(node)->funcid)) return true;
+  if (IsA(node, Query))
+    return query_tree_walker(reinterpret_cast<Query *>(node), as_walker(reads_statistics), context,
+                             QTW_EXAMINE_RTES_BEFORE);
+  return expression_tree_walker(node, as_walker(reads_statistics), context);
+}
+
+// Every statement parsed (SPI's and a view's definition included); views a query names
+// are looked at by their own names (pg_stat_xact_user_tables, ...).
+void guard_parse_analyze(ParseState *pstate, Query *query, JumbleState *jstate) {
+  if (g_prev_parse_analyze != nullptr) g_prev_parse_analyze(pstate, query, jstate);
+  if (client_reader_role() && reads_statistics(reinterpret_cast<Node *>(query), nullptr))
+    refuse("read PostgreSQL's activity statistics",
+           "They count rows of every store a scan fetched, before row-level security removed them.");
+}
+
 }  // namespace
 
 void install_hooks() {
@@ -100,6 +147,8 @@ void install_hooks() {
   planner_hook = guard_planner;
   g_prev_executor_start = ExecutorStart_hook;
   ExecutorStart_hook = guard_executor_start;
+  g_prev_parse_analyze = post_parse_analyze_hook;
+  post_parse_analyze_hook = guard_parse_analyze;
 }
 
 }  // namespace tthub::explain_guard

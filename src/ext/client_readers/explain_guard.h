@@ -10,13 +10,17 @@
 //   every role: Citus calls it with the reader's own rights);
 // - plans written as LOG messages (debug_print_plan, auto_explain): a client reader's
 //   session may not plan or run a query while LOG messages reach it
-//   (client_min_messages at LOG or below).
+//   (client_min_messages at LOG or below);
+// - PostgreSQL's activity statistics (pg_stat* / pg_statio* views, pg_stat_get_*
+//   functions), which count the rows a scan fetched before row-level security
+//   removed them (a restrictive policy that kept them out of an index read would not
+//   survive Citus, which copies policies to shards without AS RESTRICTIVE).
 #pragma once
 
 namespace tthub::explain_guard {
 
-// From _PG_init when preloaded, so on every node: utility, function-call, planner and
-// executor hooks.
+// From _PG_init when preloaded, so on every node: utility, function-call, parse-analysis,
+// planner and executor hooks.
 void install_hooks();
 
 }  // namespace tthub::explain_guard
