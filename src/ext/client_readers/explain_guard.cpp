@@ -137,18 +137,17 @@ void guard_parse_analyze(ParseState *pstate, Query *query, JumbleState *jstate) 
 }  // namespace
 
 void install_hooks() {
-  g_prev_utility = ProcessUtility_hook;
-  ProcessUtility_hook = guard_utility;
-  g_prev_needs_fmgr = needs_fmgr_hook;
-  needs_fmgr_hook = guard_needs_fmgr;
-  g_prev_fmgr = fmgr_hook;
-  fmgr_hook = guard_fmgr;
-  g_prev_planner = planner_hook;
-  planner_hook = guard_planner;
-  g_prev_executor_start = ExecutorStart_hook;
-  ExecutorStart_hook = guard_executor_start;
-  g_prev_parse_analyze = post_parse_analyze_hook;
-  post_parse_analyze_hook = guard_parse_analyze;
+  // Each hook keeps the one installed before it (another library's) and calls it.
+  auto chain = [](auto &hook, auto &previous, auto mine) {
+    previous = hook;
+    hook = mine;
+  };
+  chain(ProcessUtility_hook, g_prev_utility, guard_utility);
+  chain(needs_fmgr_hook, g_prev_needs_fmgr, guard_needs_fmgr);
+  chain(fmgr_hook, g_prev_fmgr, guard_fmgr);
+  chain(planner_hook, g_prev_planner, guard_planner);
+  chain(ExecutorStart_hook, g_prev_executor_start, guard_executor_start);
+  chain(post_parse_analyze_hook, g_prev_parse_analyze, guard_parse_analyze);
 }
 
 }  // namespace tthub::explain_guard
