@@ -233,6 +233,29 @@ GRANT EXECUTE ON FUNCTION @extschema@.tthub_unlabel_video(text, text, text) TO t
 -- (session_user stays the login inside a SECURITY DEFINER function and across SET
 -- ROLE; Citus connects to the shards as the reading role).
 ------------------------------------------------------------------------------
+-- The clients granted to a role or a role it is a member of (client_readers); NULL:
+-- none. The one statement of that rule: _clients_of here, and the row-level security
+-- on Citus (_client_reader_client_ids, functions/90-client-readers.sql), read it. From
+-- this node's copy: on Citus it may run inside a query on a shard.
+CREATE OR REPLACE FUNCTION @extschema@._granted_clients(who name) RETURNS bigint[]
+  LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  ids bigint[];
+BEGIN
+  EXECUTE format('SELECT array_agg(DISTINCT m.client_id)
+                    FROM %s m JOIN pg_catalog.pg_roles g ON g.rolname = m.role_name
+                   WHERE pg_catalog.pg_has_role($1, g.oid, ''MEMBER'')',
+                 @extschema@._local_copy('@extschema@.client_readers'))
+    INTO ids USING who;
+  RETURN ids;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._granted_clients(name) IS
+  'Internal: the clients granted (tthub_grant_client_reader) to a role or a role it is a member of, from this node''s copy of client_readers; NULL: none.';
+REVOKE ALL ON FUNCTION @extschema@._granted_clients(name) FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION @extschema@._clients_of(who name) RETURNS bigint[]
   LANGUAGE plpgsql STABLE
   SET search_path = pg_catalog, pg_temp
@@ -243,12 +266,7 @@ BEGIN
   IF (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = who) THEN
     RETURN NULL;
   END IF;
-  -- This node's copy: on Citus this may run inside a query on a shard.
-  EXECUTE format('SELECT array_agg(DISTINCT m.client_id)
-                    FROM %s m JOIN pg_catalog.pg_roles g ON g.rolname = m.role_name
-                   WHERE pg_catalog.pg_has_role($1, g.oid, ''MEMBER'')',
-                 @extschema@._local_copy('@extschema@.client_readers'))
-    INTO mine USING who;
+  mine := @extschema@._granted_clients(who);
   IF mine IS NOT NULL THEN
     RETURN mine;
   END IF;

@@ -59,27 +59,20 @@ COMMENT ON FUNCTION @extschema@._client_reader_reads_store(name, text) IS
 -- answers only about the session's own roles.
 GRANT EXECUTE ON FUNCTION @extschema@._client_reader_reads_store(name, text) TO PUBLIC;
 
--- The ids of the clients a client reader (who) reads, from this node's copy of
--- client_readers: the one statement of that rule on the nodes (the stores above, the
--- clients below); SECURITY DEFINER, so only the roles that can be client readers'
+-- The ids of the clients a client reader (who) reads (_granted_clients, from this
+-- node's copy of client_readers), for the policies on the nodes (the stores above,
+-- the clients below); SECURITY DEFINER, so only the roles that can be client readers'
 -- sessions or read for them may call it. Asked about a role the session cannot act
 -- as: none (as _visible_clients).
 CREATE OR REPLACE FUNCTION @extschema@._client_reader_client_ids(who name) RETURNS bigint[]
   LANGUAGE plpgsql STABLE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-  ids bigint[];
 BEGIN
   IF NOT pg_catalog.pg_has_role(session_user, who, 'MEMBER') THEN
     RETURN '{}';
   END IF;
-  EXECUTE format('SELECT coalesce(array_agg(DISTINCT m.client_id), ''{}'') FROM %s m
-                    JOIN pg_catalog.pg_roles g ON g.rolname = m.role_name
-                   WHERE pg_catalog.pg_has_role($1, g.oid, ''MEMBER'')',
-                 @extschema@._local_copy('@extschema@.client_readers'))
-    INTO ids USING who;
-  RETURN ids;
+  RETURN coalesce(@extschema@._granted_clients(who), '{}');
 END
 $$;
 COMMENT ON FUNCTION @extschema@._client_reader_client_ids(name) IS
