@@ -144,7 +144,7 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
   // A pass under way continues from its cursor: its pages never read the top, so they
   // discover nothing, and a discovery due meanwhile is a call of its own. (A pass that
   // starts now reads from the top: its first page is the discovery.)
-  std::vector<char> under_way(n, 0);
+  auto under_way = [&stores](size_t s) { return stores[s].full_pass_pages_left > 0; };
 
   // --- video/list: overdue passes, discovery, due passes ---------------------------
   {
@@ -158,8 +158,7 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
       const StoreState &st = stores[s];
       all_pass_pages += std::max<int64_t>(1, (st.video_count + kIds - 1) / kIds);
       int64_t pass_since = since(st.last_full_pass, now);
-      bool in_progress = st.full_pass_pages_left > 0;
-      under_way[s] = in_progress;
+      bool in_progress = under_way(s);
       if (in_progress || reached(pass_since, T.old_interval)) {
         ++p.passes_due;
         int64_t pages = in_progress ? st.full_pass_pages_left : std::max<int64_t>(1, (st.video_count + kIds - 1) / kIds);
@@ -192,7 +191,7 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
     g = water_fill(overdue, budget, p.steps);
     for (size_t i = 0; i < overdue.size(); ++i) {
       plans[overdue[i].store].list_pages = g[i];
-      if (g[i] && !under_way[overdue[i].store]) plans[overdue[i].store].discover = false;  // its first page discovers
+      if (g[i] && !under_way(overdue[i].store)) plans[overdue[i].store].discover = false;  // its first page discovers
     }
     // The passes' reserve: every catalogue read once per old_max_interval is this many
     // pages per second of the tiers' time (x 1.25, so a pass done late catches up); this
@@ -205,14 +204,14 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
       int64_t reserve = static_cast<int64_t>(std::floor(rate * (t0 + period)) - std::floor(rate * t0));
       reserve = std::min(reserve, budget);
       for (Demand &d : due_pass)
-        if (plans[d.store].discover && !under_way[d.store]) d.calls -= 1;
+        if (plans[d.store].discover && !under_way(d.store)) d.calls -= 1;
       int64_t before = reserve;
       auto gr = water_fill(due_pass, reserve, p.steps);
       budget -= before - reserve;
       for (size_t i = 0; i < due_pass.size(); ++i) {
         StorePlan &sp = plans[due_pass[i].store];
         if (gr[i] > 0) {
-          bool top = sp.discover && !under_way[due_pass[i].store];
+          bool top = sp.discover && !under_way(due_pass[i].store);
           sp.list_pages = gr[i] + (top ? 1 : 0);
           if (top) sp.discover = false;
         }
@@ -221,16 +220,16 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
     }
     std::vector<Demand> disc_left;
     for (const Demand &d : discover)
-      if ((!plans[d.store].list_pages || under_way[d.store]) && !plans[d.store].discover) disc_left.push_back(d);
+      if ((!plans[d.store].list_pages || under_way(d.store)) && !plans[d.store].discover) disc_left.push_back(d);
     g = water_fill(disc_left, budget, p.steps);
     for (size_t i = 0; i < disc_left.size(); ++i) plans[disc_left[i].store].discover = g[i] > 0;
     // A store whose discovery was granted (here) gets its pass's first page for that call.
     for (Demand &d : due_pass)
-      if (plans[d.store].discover && !plans[d.store].list_pages && !under_way[d.store]) d.calls -= 1;
+      if (plans[d.store].discover && !plans[d.store].list_pages && !under_way(d.store)) d.calls -= 1;
     g = water_fill(due_pass, budget, p.steps);
     for (size_t i = 0; i < due_pass.size(); ++i) {
       StorePlan &sp = plans[due_pass[i].store];
-      bool top = sp.discover && !under_way[due_pass[i].store];
+      bool top = sp.discover && !under_way(due_pass[i].store);
       if (g[i] > 0 || (top && due_pass[i].calls == 0 && !sp.list_pages)) {
         sp.list_pages += g[i] + (top ? 1 : 0);
         if (top) sp.discover = false;
@@ -242,7 +241,7 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
       p.list.planned += sp.list_pages + (sp.discover ? 1 : 0);
       if (sp.list_pages > 0) ++p.passes_planned;
       // A new pass reads from the top: it discovers too.
-      if (sp.discover || (sp.list_pages > 0 && !stores[s].full_pass_pages_left)) ++p.discoveries_planned;
+      if (sp.discover || (sp.list_pages > 0 && !under_way(s))) ++p.discoveries_planned;
     }
   }
 
