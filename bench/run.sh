@@ -4,6 +4,8 @@
 #                              (100 stores x 100 videos at 1,000 ms and 600/min, then API_* below)
 #   bash bench/run.sh flaky    one account x 10,000 videos, 2 % of requests failing: requests vs the minimum
 #   bash bench/run.sh idle     60 s with nothing queued: worker CPU and transactions
+#   bash bench/run.sh queue    one tthub_sync_all() of 10,000 stores: the drain with the worker's plans
+#                              made on an empty queue's statistics against a full queue's
 #   bash bench/run.sh db       DB-bound: snapshot rows/s and CPU s per 1 M rows against set-based SQL from psql
 #   bash bench/run.sh memory   worker memory syncing one account with many videos
 #   bash bench/run.sh views    reporting queries for one store over 90 days, on years of data
@@ -18,7 +20,7 @@
 # Sizes come from the environment (defaults in brackets):
 #   API_STORES [200] API_VIDEOS [1000] API_LATENCY_MS [50] API_RPM [3000]
 #   SLOW_STORES [100] SLOW_VIDEOS [100] SLOW_LATENCY_MS [1000] SLOW_RPM [600]
-#   FLAKY_VIDEOS [10000] FLAKY_RATE [0.02]  IDLE_SECONDS [60]
+#   FLAKY_VIDEOS [10000] FLAKY_RATE [0.02]  IDLE_SECONDS [60]  QUEUE_STORES [10000] QUEUE_MAX_SECONDS [900]
 #   DB_STORES [100] DB_VIDEOS [1000]   MEM_VIDEOS [100000]
 #   VIEW_STORES [100] VIEW_VIDEOS [500] VIEW_DAYS [365]
 #   SOAK_SECONDS [300] SOAK_STORES [20] SOAK_VIDEOS [300] SOAK_SPEED [1440 simulated s per s]
@@ -160,6 +162,55 @@ bench_idle() {
   echo "|---|---|"
   echo "| worker CPU seconds in $T s | $(calc "($c1 - $c0) / $(getconf CLK_TCK)" 2) |"
   echo "| transactions committed in the database (worker, and 2 of this script's probes) | $((x1 - x0)) |"
+  itest_teardown
+}
+
+# The queue's drain against the statistics the worker planned it with. The worker keeps
+# its plans for its life; tthub_sync_all() fills sync_jobs from empty in seconds, before
+# autoanalyze runs. (1) The worker's plans made on statistics of an empty queue (as
+# after an install or a quiet night: ANALYZE, then a new worker); (2) the baseline,
+# the same on statistics of a full queue (the jobs queued, ANALYZE, then a new worker).
+# The ratio is how much the drain depends on when the worker planned.
+bench_queue() {
+  local S=${QUEUE_STORES:-10000} cap=${QUEUE_MAX_SECONDS:-900} d1 d2
+  echo "## The queue's drain: one tthub_sync_all() of $S stores x 1 video, against the statistics the worker planned with"
+  itest_setup queue "--accounts $S --videos 1" "tthub.requests_per_minute = 100000" >/dev/null || exit 1
+  trap cleanup EXIT
+  q "$PORT" tthub "INSERT INTO tthub.stores (store_code, store_name)
+                   SELECT 'q' || lpad(i::text, 6, '0'), 'queue ' || i FROM generate_series(1, $S) i;
+                   SELECT count(tthub.tthub_import_account('q' || lpad(i::text, 6, '0'), 'sim-open-' || i,
+                            'act.sim-open-' || i || '.1', 'rft.sim-open-' || i || '.1', 86400, 15552000,
+                            'user.info.basic,user.info.stats,video.list'))
+                     FROM generate_series(1, $S) i" >/dev/null
+  new_worker() {
+    q "$PORT" tthub "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'tthub sync worker'" >/dev/null
+    sleep 1; wait_for_worker >/dev/null || exit 1; sleep 2
+  }
+  # drain SQL: runs SQL (which queues the jobs), then waits for an empty queue, at most
+  # $cap s; prints the seconds, or "> cap (N left)".
+  drain() {
+    local t0 left
+    t0=$(now_s)
+    q "$PORT" tthub "$1" >/dev/null
+    while left=$(q "$PORT" tthub "SELECT count(*) FROM tthub.sync_jobs WHERE state IN ('queued', 'running')"); [ "$left" != 0 ]; do
+      if awk "BEGIN { exit !($(now_s) - $t0 > $cap) }"; then echo "> $cap ($left of $S left)"; return; fi
+      sleep 0.2
+    done
+    calc "$(now_s) - $t0" 2
+  }
+  q "$PORT" tthub "ANALYZE tthub.sync_jobs" >/dev/null; new_worker
+  d1=$(drain "SELECT tthub.tthub_sync_all()")
+  q "$PORT" tthub "DELETE FROM tthub.sync_jobs" >/dev/null
+  # Queued, not claimable yet: the worker must not start before the statistics are taken.
+  q "$PORT" tthub "SELECT tthub.tthub_sync_all(); UPDATE tthub.sync_jobs SET run_after = now() + interval '1 day'; ANALYZE tthub.sync_jobs" >/dev/null
+  new_worker
+  d2=$(drain "UPDATE tthub.sync_jobs SET run_after = now() WHERE state = 'queued'; SELECT tthub._wake_worker()")
+  local ratio="-"
+  [[ $d1 != ">"* && $d2 != ">"* ]] && ratio=$(calc "$d1 / $d2" 2)
+  echo "| the worker planned on statistics of | drain, s | ÷ full queue |"
+  echo "|---|---|---|"
+  echo "| an empty queue (a daily run after a quiet night) | $d1 | $ratio |"
+  echo "| a full queue (baseline) | $d2 | 1.00 |"
   itest_teardown
 }
 
@@ -498,12 +549,13 @@ case "${1:-all}" in
   api) bench_api ;;
   flaky) bench_flaky ;;
   idle) bench_idle ;;
+  queue) bench_queue ;;
   db) bench_db ;;
   memory) bench_memory ;;
   views) bench_views ;;
   freshness) bash bench/freshness.sh all ;;
   freshness-db) bash bench/freshness_db.sh all ;;
   soak) bench_soak ;;
-  all) bench_api; bench_flaky; bench_idle; bench_db; bench_memory; bench_views ;;
-  *) echo "usage: bash bench/run.sh [api|flaky|idle|db|memory|views|freshness|freshness-db|soak|all]"; exit 2 ;;
+  all) bench_api; bench_flaky; bench_idle; bench_queue; bench_db; bench_memory; bench_views ;;
+  *) echo "usage: bash bench/run.sh [api|flaky|idle|queue|db|memory|views|freshness|freshness-db|soak|all]"; exit 2 ;;
 esac

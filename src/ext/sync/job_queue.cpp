@@ -34,22 +34,11 @@ std::vector<JobSpec> claim(int max_jobs) {
 
 int64_t next_due_ms() {
   // A job whose store has a running job, or is disabled, is not claimable: waking for
-  // it would spin.
-  // No queued job gives NULL (-1 here), not 0: greatest(0, NULL) is 0, and an idle
-  // worker that took it for "due now" polled the queue 20 times a second.
-  // The first claimable job in run_after order (sync_jobs_queue_order_idx), not min()
-  // over all of them: this runs after every claim, and a queue of thousands (10,000
-  // stores refreshed) made each call read every queued job (bench/README.md, case c).
-  uint64_t n = spi::exec(
-      "SELECT ceil(extract(epoch FROM q.run_after - now()) * 1000)::bigint "
-      "  FROM tthub.sync_jobs q WHERE q.state = 'queued' "
-      "   AND NOT EXISTS (SELECT 1 FROM tthub.sync_jobs r WHERE r.store_code = q.store_code AND r.state = 'running') "
-      "   AND NOT EXISTS (SELECT 1 FROM tthub.stores s WHERE s.store_code = q.store_code AND s.disabled_at IS NOT NULL) "
-      " ORDER BY q.run_after, q.job_id LIMIT 1",
-      {});
-  std::optional<int64_t> ms = n > 0 ? spi::get_int8(0, 1) : std::nullopt;
-  if (!ms) return -1;
-  return *ms < 0 ? 0 : *ms;
+  // it would spin. No claimable job gives NULL (-1 here), not 0: an idle worker that
+  // took it for "due now" polled the queue 20 times a second. The query, and why its
+  // plan reads only the queue's head, is beside the claim's (functions/30-queue.sql).
+  spi::exec("SELECT tthub._next_job_due_ms()", {});
+  return spi::get_int8(0, 1).value_or(-1);
 }
 
 int requeue_orphans(const jobs::Policy &policy) {

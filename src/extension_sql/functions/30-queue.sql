@@ -198,10 +198,23 @@ REVOKE ALL ON FUNCTION @extschema@.tthub_sync_now(text) FROM PUBLIC;
 -- the worker never runs two jobs of one store side by side. Rows are locked one by
 -- one with the store_code equality (FOR UPDATE SKIP LOCKED: a job tthub_sync_now
 -- holds is passed over, not waited for).
+--
+-- The candidates are read in the queue's order from sync_jobs_queue_order_idx, each
+-- checked through sync_jobs_running_idx and stores' key, and the loop stops at
+-- max_jobs: a claim costs the head of the queue, not the queue. The plan must not
+-- depend on statistics for that. The worker keeps this plan for its life, and the
+-- queue grows from empty to 10,000 jobs in seconds (tthub_sync_all), before
+-- autoanalyze sees it. Plans made while the queue was empty sorted every queued job,
+-- or read the whole table for each candidate's "running job?" (a table of no pages
+-- costs nothing to scan): a 10,000-store daily run drained in 65-130 s against 17 s
+-- (bench/README.md, bench/run.sh queue). So neither a sort nor a sequential scan: the
+-- indexes' plan is the only one.
 CREATE OR REPLACE FUNCTION @extschema@._claim_jobs(max_jobs integer, lease interval, pid integer)
   RETURNS SETOF @extschema@.sync_jobs
   LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
+  SET enable_sort = off
+  SET enable_seqscan = off
 AS $$
 DECLARE
   picked text[] := '{}';
@@ -241,6 +254,31 @@ $$;
 COMMENT ON FUNCTION @extschema@._claim_jobs(integer, interval, integer) IS
   'Internal: lease up to max_jobs due jobs to a worker, at most one per store, none of a store that has a running job or is disabled.';
 REVOKE ALL ON FUNCTION @extschema@._claim_jobs(integer, interval, integer) FROM PUBLIC;
+
+-- Milliseconds until the first job _claim_jobs would hand out is due (0: due now),
+-- NULL when there is none: the worker sleeps until then. The same candidates, in the
+-- same order, with the same plan rule (the indexes' plan, whatever the statistics).
+CREATE OR REPLACE FUNCTION @extschema@._next_job_due_ms() RETURNS bigint
+  LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp
+  SET enable_sort = off
+  SET enable_seqscan = off
+AS $$
+BEGIN
+  RETURN (SELECT greatest(0, ceil(extract(epoch FROM q.run_after - now()) * 1000))::bigint
+            FROM @extschema@.sync_jobs q
+           WHERE q.state = 'queued'
+             AND NOT EXISTS (SELECT 1 FROM @extschema@.sync_jobs r
+                              WHERE r.store_code = q.store_code AND r.state = 'running')
+             AND NOT EXISTS (SELECT 1 FROM @extschema@.stores s
+                              WHERE s.store_code = q.store_code AND s.disabled_at IS NOT NULL)
+           ORDER BY q.run_after, q.job_id
+           LIMIT 1);
+END
+$$;
+COMMENT ON FUNCTION @extschema@._next_job_due_ms() IS
+  'Internal: milliseconds until the first job a claim would hand out is due (0: now; NULL: none).';
+REVOKE ALL ON FUNCTION @extschema@._next_job_due_ms() FROM PUBLIC;
 
 -- Process ids are node-local: only the coordinator, where the sync worker and
 -- tthub_sync_now run, can tell whether a job's process is gone. On a worker node the
