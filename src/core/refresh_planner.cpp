@@ -152,6 +152,9 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
     p.list.budget = budget;
     std::vector<Demand> overdue, due_pass, discover, posted;
     std::vector<int64_t> pass_pages(n, 0);  // pages the store's due pass still needs
+    // The store's granted discovery is its due pass's first page, already taken off the
+    // pass's demand (once: a second time asked a one-page pass for -1 pages).
+    std::vector<char> top_paid(n, 0);
     int64_t all_pass_pages = 0;
     for (size_t s = 0; s < n; ++s) {
       ++p.steps;
@@ -204,7 +207,10 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
       int64_t reserve = static_cast<int64_t>(std::floor(rate * (t0 + period)) - std::floor(rate * t0));
       reserve = std::min(reserve, budget);
       for (Demand &d : due_pass)
-        if (plans[d.store].discover && !under_way(d.store)) d.calls -= 1;
+        if (plans[d.store].discover && !under_way(d.store)) {
+          d.calls -= 1;
+          top_paid[d.store] = 1;
+        }
       int64_t before = reserve;
       auto gr = water_fill(due_pass, reserve, p.steps);
       budget -= before - reserve;
@@ -223,9 +229,13 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
       if ((!plans[d.store].list_pages || under_way(d.store)) && !plans[d.store].discover) disc_left.push_back(d);
     g = water_fill(disc_left, budget, p.steps);
     for (size_t i = 0; i < disc_left.size(); ++i) plans[disc_left[i].store].discover = g[i] > 0;
-    // A store whose discovery was granted (here) gets its pass's first page for that call.
+    // A store whose discovery was granted (here) gets its pass's first page for that call
+    // (a posted discovery's was taken off before the reserve, whatever the reserve gave).
     for (Demand &d : due_pass)
-      if (plans[d.store].discover && !plans[d.store].list_pages && !under_way(d.store)) d.calls -= 1;
+      if (plans[d.store].discover && !plans[d.store].list_pages && !under_way(d.store) && !top_paid[d.store]) {
+        d.calls -= 1;
+        top_paid[d.store] = 1;
+      }
     g = water_fill(due_pass, budget, p.steps);
     for (size_t i = 0; i < due_pass.size(); ++i) {
       StorePlan &sp = plans[due_pass[i].store];

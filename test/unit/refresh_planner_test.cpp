@@ -575,3 +575,28 @@ TEST(PlannerCost, TenThousandStoresCostNoMoreThanTheirDueVideos) {
   Plan pi = plan_refresh(population(1000, 30, 9000), in);
   EXPECT_LE(pi.steps - ps.steps, 9000 * 8) << pi.steps << " vs " << ps.steps;
 }
+
+// A store with posts to find (a grown count) whose pass is due, when the passes' reserve
+// gives it nothing: its one discovery call is its pass's first page, counted once. It
+// was taken off the pass's demand twice, and a pass of one page asked for -1 pages,
+// which gave the other stores one call more than the budget.
+TEST(Planner, APostedDiscoveryIsTakenOffItsPassOnce) {
+  std::vector<StoreState> s{store("small"), store("big")};
+  s[0].video_count = 10;  // one page
+  s[0].reported_video_count = 11;
+  s[0].last_full_pass = kNow - 2 * D;
+  s[0].last_discovery = kNow - 120;
+  s[0].last_user_info = kNow - 60;
+  s[1].video_count = 10000;
+  s[1].last_full_pass = kNow - 2 * D;
+  auto p = plan_refresh(s, input(5, 600, 600));
+  ASSERT_EQ(p.stores.size(), 2u);
+  EXPECT_LE(p.list.planned, p.list.budget);
+  EXPECT_EQ(p.list.planned, 5);
+  const StorePlan &small = p.stores[0].store == 0 ? p.stores[0] : p.stores[1];
+  const StorePlan &big = p.stores[0].store == 0 ? p.stores[1] : p.stores[0];
+  // The small store's pass is its discovery: one page from the top, which ends it.
+  EXPECT_EQ(small.list_pages, 1);
+  EXPECT_FALSE(small.discover);
+  EXPECT_EQ(big.list_pages, 4);
+}
