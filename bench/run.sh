@@ -48,8 +48,8 @@ setup() {  # setup NAME STORES VIDEOS [conf lines...]
   itest_setup "$name" "--accounts $stores --videos $videos ${SETUP_SIM_OPTS:-}" "$@" >/dev/null || exit 1
   trap cleanup EXIT  # itest_setup installed its own
   q "$PORT" tthub "INSERT INTO tthub.stores (store_code, store_name)
-                   SELECT 'b' || lpad(i::text, 4, '0'), 'bench ' || i FROM generate_series(1, $stores) i;
-                   SELECT count(tthub.tthub_import_account('b' || lpad(i::text, 4, '0'), 'sim-open-' || i,
+                   SELECT 'b' || lpad(i::text, 5, '0'), 'bench ' || i FROM generate_series(1, $stores) i;
+                   SELECT count(tthub.tthub_import_account('b' || lpad(i::text, 5, '0'), 'sim-open-' || i,
                             'act.sim-open-' || i || '.1', 'rft.sim-open-' || i || '.1', 86400, 15552000,
                             'user.info.basic,user.info.stats,video.list'))
                      FROM generate_series(1, $stores) i" >/dev/null
@@ -174,14 +174,7 @@ bench_idle() {
 bench_queue() {
   local S=${QUEUE_STORES:-10000} cap=${QUEUE_MAX_SECONDS:-900} d1 d2
   echo "## The queue's drain: one tthub_sync_all() of $S stores x 1 video, against the statistics the worker planned with"
-  itest_setup queue "--accounts $S --videos 1" "tthub.requests_per_minute = 100000" >/dev/null || exit 1
-  trap cleanup EXIT
-  q "$PORT" tthub "INSERT INTO tthub.stores (store_code, store_name)
-                   SELECT 'q' || lpad(i::text, 6, '0'), 'queue ' || i FROM generate_series(1, $S) i;
-                   SELECT count(tthub.tthub_import_account('q' || lpad(i::text, 6, '0'), 'sim-open-' || i,
-                            'act.sim-open-' || i || '.1', 'rft.sim-open-' || i || '.1', 86400, 15552000,
-                            'user.info.basic,user.info.stats,video.list'))
-                     FROM generate_series(1, $S) i" >/dev/null
+  setup queue "$S" 1 "tthub.requests_per_minute = 100000"
   new_worker() {
     q "$PORT" tthub "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'tthub sync worker'" >/dev/null
     sleep 1; wait_for_worker >/dev/null || exit 1; sleep 2
@@ -294,7 +287,7 @@ bench_memory() {
   before=$(awk '/RssAnon/ {print $2}' "/proc/$pid/status")
   local t0
   t0=$(now_s)
-  q "$PORT" tthub "SELECT tthub.tthub_sync('b0001')" >/dev/null
+  q "$PORT" tthub "SELECT tthub.tthub_sync('b00001')" >/dev/null
   while :; do
     cur=$(awk '/RssAnon/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
     [ "${cur:-0}" -gt "$peak" ] && peak=$cur
