@@ -14,6 +14,15 @@ V2=91000000000010000002
 echo "# a 0.4 install with a year of snapshots"
 n "DROP EXTENSION tthub; CREATE EXTENSION tthub VERSION '0.4'" >/dev/null
 is "$(n "SELECT extversion FROM pg_extension WHERE extname = 'tthub'")" "0.4" "tthub 0.4"
+# The server runs the new library before anyone runs ALTER EXTENSION tthub UPDATE: the
+# worker must go on with 0.4's SQL (installed_sql.h), its next-due query included.
+import_account s2 2
+n "SELECT tthub.tthub_sync('s2')" >/dev/null
+wait_for "$PORT" "SELECT state FROM tthub.sync_jobs WHERE store_code = 's2'" "done" 60
+is "$(n "SELECT state || ' ' || (SELECT count(*) FROM tthub.video_daily WHERE store_code = 's2')
+           FROM tthub.sync_jobs WHERE store_code = 's2'")" "done 45" "the new library syncs on 0.4's SQL, before the update"
+n "DELETE FROM tthub.video_daily WHERE store_code = 's2'; DELETE FROM tthub.user_daily WHERE store_code = 's2';
+   DELETE FROM tthub.stores WHERE store_code = 's2'" >/dev/null
 import_account s1 1
 n "INSERT INTO tthub.video_daily (store_code, video_id, snapshot_date, open_id, title, description, cover_image_url,
                                   share_url, create_time, duration, view_count, like_count, comment_count, share_count,

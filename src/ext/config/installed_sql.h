@@ -22,6 +22,8 @@ struct Sql {
   bool has_videos() const { return at_least(0, 5); }
   // 0.5: each store's own day (stores.timezone, tthub.store_today(store_code)).
   bool has_store_days() const { return at_least(0, 5); }
+  // 0.5: tthub._next_job_due_ms(), the worker's next-due query with the claim's plan rule.
+  bool has_next_job_due() const { return at_least(0, 5); }
 };
 
 // The installed version as of the current transaction (probed at its first call).

@@ -3,6 +3,7 @@
 #include "core/backoff.h"
 #include "core/clock.h"
 #include "ext/alerts/events.h"
+#include "ext/config/installed_sql.h"
 #include "ext/pg/lock_timeout.h"
 #include "ext/pg/spi.h"
 
@@ -37,8 +38,19 @@ int64_t next_due_ms() {
   // it would spin. No claimable job gives NULL (-1 here), not 0: an idle worker that
   // took it for "due now" polled the queue 20 times a second. The query, and why its
   // plan reads only the queue's head, is beside the claim's (functions/30-queue.sql).
-  spi::exec("SELECT tthub._next_job_due_ms()", {});
-  return spi::get_int8(0, 1).value_or(-1);
+  if (installed::sql().has_next_job_due()) {
+    spi::exec("SELECT tthub._next_job_due_ms()", {});
+    return spi::get_int8(0, 1).value_or(-1);
+  }
+  // SQL older than 0.5 (before ALTER EXTENSION tthub UPDATE): the same query, planned here.
+  uint64_t n = spi::exec(
+      "SELECT greatest(0, ceil(extract(epoch FROM q.run_after - now()) * 1000))::bigint "
+      "  FROM tthub.sync_jobs q WHERE q.state = 'queued' "
+      "   AND NOT EXISTS (SELECT 1 FROM tthub.sync_jobs r WHERE r.store_code = q.store_code AND r.state = 'running') "
+      "   AND NOT EXISTS (SELECT 1 FROM tthub.stores s WHERE s.store_code = q.store_code AND s.disabled_at IS NOT NULL) "
+      " ORDER BY q.run_after, q.job_id LIMIT 1",
+      {});
+  return n > 0 ? spi::get_int8(0, 1).value_or(-1) : -1;
 }
 
 int requeue_orphans(const jobs::Policy &policy) {
