@@ -317,13 +317,20 @@ REVOKE ALL ON FUNCTION @extschema@._requeue_orphan_deliveries(integer) FROM PUBL
 
 -- Up to max_total due deliveries, at most per_webhook running per webhook (counting
 -- those already on the wire), oldest first, leased to pid. A full webhook's backlog
--- never holds back another's.
+-- never holds back another's. The candidates come in the order of
+-- deliveries_queue_order_idx and the loop stops at max_total, whatever the statistics
+-- said when the worker planned (as _claim_jobs, functions/30-queue.sql): a burst of
+-- events fills the queue from empty, and a plan made on an empty queue sorted every
+-- queued delivery at each claim (40,000 buffers a claim at 20,000 deliveries,
+-- test/pgtap/queue_head.sql).
 CREATE OR REPLACE FUNCTION @extschema@._claim_deliveries(max_total integer, per_webhook integer, lease interval,
     pid integer)
   RETURNS TABLE (store_code text, delivery_id bigint, webhook_id bigint, attempts integer, event text,
                  occurred_at text, data text, url text, secret_enc bytea, format text, allow_private boolean)
   LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
+  SET enable_sort = off
+  SET enable_seqscan = off
 AS $$
 DECLARE
   c record;
@@ -429,10 +436,13 @@ REVOKE ALL ON FUNCTION @extschema@._finish_delivery(varchar, bigint, boolean, in
 -- Milliseconds until the next queued delivery of an enabled webhook with room for
 -- one more on the wire is due (NULL: none). A webhook at its cap is left out: its
 -- backlog must not make the worker claim in a tight loop; a finished delivery frees
--- a place, and the worker claims again then.
+-- a place, and the worker claims again then. The first in the queue's order, with the
+-- claim's plan rule (below).
 CREATE OR REPLACE FUNCTION @extschema@._next_delivery_due_ms(per_webhook integer) RETURNS bigint
   LANGUAGE plpgsql STABLE
   SET search_path = pg_catalog, pg_temp
+  SET enable_sort = off
+  SET enable_seqscan = off
 AS $$
 DECLARE
   next_run timestamptz;
@@ -442,9 +452,11 @@ DECLARE
   full_hooks constant bigint[] := ARRAY(SELECT r.webhook_id FROM @extschema@.deliveries r WHERE r.state = 'running'
                                          GROUP BY r.webhook_id HAVING count(*) >= per_webhook);
 BEGIN
-  SELECT min(q.run_after) INTO next_run
+  SELECT q.run_after INTO next_run
     FROM @extschema@.deliveries q JOIN @extschema@.webhooks w ON w.webhook_id = q.webhook_id AND w.enabled
-   WHERE q.state = 'queued' AND q.webhook_id <> ALL (full_hooks);
+   WHERE q.state = 'queued' AND q.webhook_id <> ALL (full_hooks)
+   ORDER BY q.run_after, q.delivery_id
+   LIMIT 1;
   IF next_run IS NULL THEN
     RETURN NULL;  -- not greatest(0, NULL), which is 0: "due now", and a claim every second
   END IF;

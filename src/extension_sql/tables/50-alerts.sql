@@ -77,7 +77,7 @@ CREATE TABLE @extschema@.deliveries (
   PRIMARY KEY (store_code, delivery_id),
   FOREIGN KEY (store_code, event_id) REFERENCES @extschema@.events (store_code, event_id) ON DELETE CASCADE
 );
-CREATE INDEX deliveries_queued_idx ON @extschema@.deliveries (run_after) WHERE state = 'queued';
+CREATE INDEX deliveries_queue_order_idx ON @extschema@.deliveries (run_after, delivery_id) WHERE state = 'queued';
 CREATE INDEX deliveries_running_idx ON @extschema@.deliveries (webhook_id) WHERE state = 'running';
 CREATE INDEX deliveries_webhook_idx ON @extschema@.deliveries (webhook_id);
 COMMENT ON TABLE @extschema@.deliveries IS

@@ -6,3 +6,7 @@ COMMENT ON COLUMN @extschema@.events.notify_pending IS 'Its NOTIFY tthub_events 
 COMMENT ON COLUMN @extschema@.webhooks.url IS 'Where deliveries are POSTed: https, or http when allow_http. Redirects are not followed.';
 COMMENT ON COLUMN @extschema@.webhooks.allow_http IS 'Plain http allowed; only a superuser sets it.';
 COMMENT ON COLUMN @extschema@.webhooks.allow_private IS 'Deliveries may connect to internal addresses (loopback, private, link-local); only a superuser sets it.';
+-- The webhook queue in its claim's order (run_after, delivery_id), as sync_jobs': the
+-- claim and next-due read its head (functions/50-alerts.sql).
+CREATE INDEX IF NOT EXISTS deliveries_queue_order_idx ON @extschema@.deliveries (run_after, delivery_id) WHERE state = 'queued';
+DROP INDEX IF EXISTS @extschema@.deliveries_queued_idx;
