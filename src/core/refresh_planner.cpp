@@ -191,10 +191,16 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
     }
     auto g = water_fill(posted, budget, p.steps);
     for (size_t i = 0; i < posted.size(); ++i) plans[posted[i].store].discover = g[i] > 0;
+    // An overdue pass from the top whose store was granted a discovery just above: that
+    // call is the pass's first page (paid already), whatever else the pass gets.
+    for (Demand &d : overdue)
+      if (plans[d.store].discover && !under_way(d.store)) d.calls -= 1;
     g = water_fill(overdue, budget, p.steps);
     for (size_t i = 0; i < overdue.size(); ++i) {
-      plans[overdue[i].store].list_pages = g[i];
-      if (g[i] && !under_way(overdue[i].store)) plans[overdue[i].store].discover = false;  // its first page discovers
+      StorePlan &sp = plans[overdue[i].store];
+      bool top = sp.discover && !under_way(overdue[i].store);
+      sp.list_pages = g[i] + (top ? 1 : 0);
+      if (top) sp.discover = false;
     }
     // The passes' reserve: every catalogue read once per old_max_interval is this many
     // pages per second of the tiers' time (x 1.25, so a pass done late catches up); this

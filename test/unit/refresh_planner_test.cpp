@@ -600,3 +600,24 @@ TEST(Planner, APostedDiscoveryIsTakenOffItsPassOnce) {
   EXPECT_FALSE(small.discover);
   EXPECT_EQ(big.list_pages, 4);
 }
+
+// The same through an overdue pass: the granted discovery is the pass's first page, so
+// the budget it took is planned, not lost (4 list calls of 5 were planned before).
+TEST(Planner, APostedDiscoveryIsAnOverduePassesFirstPage) {
+  std::vector<StoreState> s{store("small"), store("big")};
+  s[0].video_count = 10;  // one page
+  s[0].reported_video_count = 11;
+  s[0].last_full_pass = kNow - 8 * D;  // past old_max_interval
+  s[0].last_discovery = kNow - 120;
+  s[0].last_user_info = kNow - 60;
+  s[1].video_count = 10000;
+  s[1].last_full_pass = kNow - 2 * D;
+  auto p = plan_refresh(s, input(5, 600, 600));
+  ASSERT_EQ(p.stores.size(), 2u);
+  EXPECT_EQ(p.list.planned, 5);
+  const StorePlan &small = p.stores[0].store == 0 ? p.stores[0] : p.stores[1];
+  const StorePlan &big = p.stores[0].store == 0 ? p.stores[1] : p.stores[0];
+  EXPECT_EQ(small.list_pages, 1);
+  EXPECT_FALSE(small.discover);
+  EXPECT_EQ(big.list_pages, 4);
+}
