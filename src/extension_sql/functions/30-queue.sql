@@ -202,13 +202,14 @@ REVOKE ALL ON FUNCTION @extschema@.tthub_sync_now(text) FROM PUBLIC;
 -- The candidates are read in the queue's order from sync_jobs_queue_order_idx, each
 -- checked through sync_jobs_running_idx and stores' key, and the loop stops at
 -- max_jobs: a claim costs the head of the queue, not the queue. The plan must not
--- depend on statistics for that. The worker keeps this plan for its life, and the
--- queue grows from empty to 10,000 jobs in seconds (tthub_sync_all), before
--- autoanalyze sees it. Plans made while the queue was empty sorted every queued job,
+-- depend on statistics for that. The worker keeps this plan until an ANALYZE of the
+-- table replaces it, and the queue grows from empty to 10,000 jobs in seconds
+-- (tthub_sync_all), before autoanalyze sees it. Plans made while the queue was empty sorted every queued job,
 -- or read the whole table for each candidate's "running job?" (a table of no pages
 -- costs nothing to scan): a 10,000-store daily run drained in 65-130 s against 17 s
 -- (bench/README.md, bench/run.sh queue). So neither a sort nor a sequential scan: the
--- indexes' plan is the only one.
+-- indexes' plan is the only one. (On Citus these settings stay on the coordinator;
+-- each shard plans its part afresh, on its own statistics.)
 CREATE OR REPLACE FUNCTION @extschema@._claim_jobs(max_jobs integer, lease interval, pid integer)
   RETURNS SETOF @extschema@.sync_jobs
   LANGUAGE plpgsql VOLATILE
