@@ -208,7 +208,7 @@ bench_queue() {
   [[ $d1 != ">"* && $d2 != ">"* ]] && ratio=$(calc "$d1 / $d2" 2)
   echo "| the worker planned on statistics of | drain, s | ÷ full queue |"
   echo "|---|---|---|"
-  echo "| an empty queue (a daily run after a quiet night) | $d1 | $ratio |"
+  echo "| an empty queue (as after an install) | $d1 | $ratio |"
   echo "| a full queue (baseline) | $d2 | 1.00 |"
   itest_teardown
 }
