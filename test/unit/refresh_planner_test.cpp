@@ -576,48 +576,47 @@ TEST(PlannerCost, TenThousandStoresCostNoMoreThanTheirDueVideos) {
   EXPECT_LE(pi.steps - ps.steps, 9000 * 8) << pi.steps << " vs " << ps.steps;
 }
 
-// A store with posts to find (a grown count) whose pass is due, when the passes' reserve
-// gives it nothing: its one discovery call is its pass's first page, counted once. It
-// was taken off the pass's demand twice, and a pass of one page asked for -1 pages,
-// which gave the other stores one call more than the budget.
+// A store of one page with posts to find (a grown count), whose full pass was last done
+// pass_ago ago, beside a big store whose pass is due; the list budget is 5 calls.
+struct PostedBesideBig {
+  Plan plan;
+  const StorePlan *small = nullptr, *big = nullptr;
+  explicit PostedBesideBig(int64_t pass_ago) {
+    std::vector<StoreState> s{store("small"), store("big")};
+    s[0].video_count = 10;
+    s[0].reported_video_count = 11;
+    s[0].last_full_pass = kNow - pass_ago;
+    s[0].last_discovery = kNow - 120;
+    s[0].last_user_info = kNow - 60;
+    s[1].video_count = 10000;
+    s[1].last_full_pass = kNow - 2 * D;
+    plan = plan_refresh(s, input(5, 600, 600));
+    for (const StorePlan &sp : plan.stores) (sp.store == 0 ? small : big) = &sp;
+  }
+};
+
+// When the passes' reserve gives the small store nothing: its one discovery call is its
+// pass's first page, counted once. It was taken off the pass's demand twice, and a pass
+// of one page asked for -1 pages, which gave the other store one call more than the
+// budget (6 of 5).
 TEST(Planner, APostedDiscoveryIsTakenOffItsPassOnce) {
-  std::vector<StoreState> s{store("small"), store("big")};
-  s[0].video_count = 10;  // one page
-  s[0].reported_video_count = 11;
-  s[0].last_full_pass = kNow - 2 * D;
-  s[0].last_discovery = kNow - 120;
-  s[0].last_user_info = kNow - 60;
-  s[1].video_count = 10000;
-  s[1].last_full_pass = kNow - 2 * D;
-  auto p = plan_refresh(s, input(5, 600, 600));
-  ASSERT_EQ(p.stores.size(), 2u);
-  EXPECT_LE(p.list.planned, p.list.budget);
-  EXPECT_EQ(p.list.planned, 5);
-  const StorePlan &small = p.stores[0].store == 0 ? p.stores[0] : p.stores[1];
-  const StorePlan &big = p.stores[0].store == 0 ? p.stores[1] : p.stores[0];
+  PostedBesideBig x(2 * D);
+  ASSERT_TRUE(x.small && x.big);
+  EXPECT_LE(x.plan.list.planned, x.plan.list.budget);
+  EXPECT_EQ(x.plan.list.planned, 5);
   // The small store's pass is its discovery: one page from the top, which ends it.
-  EXPECT_EQ(small.list_pages, 1);
-  EXPECT_FALSE(small.discover);
-  EXPECT_EQ(big.list_pages, 4);
+  EXPECT_EQ(x.small->list_pages, 1);
+  EXPECT_FALSE(x.small->discover);
+  EXPECT_EQ(x.big->list_pages, 4);
 }
 
-// The same through an overdue pass: the granted discovery is the pass's first page, so
-// the budget it took is planned, not lost (4 list calls of 5 were planned before).
+// The same through an overdue pass (past old_max_interval): the budget the discovery
+// took is planned, not lost (4 list calls of 5 were planned before).
 TEST(Planner, APostedDiscoveryIsAnOverduePassesFirstPage) {
-  std::vector<StoreState> s{store("small"), store("big")};
-  s[0].video_count = 10;  // one page
-  s[0].reported_video_count = 11;
-  s[0].last_full_pass = kNow - 8 * D;  // past old_max_interval
-  s[0].last_discovery = kNow - 120;
-  s[0].last_user_info = kNow - 60;
-  s[1].video_count = 10000;
-  s[1].last_full_pass = kNow - 2 * D;
-  auto p = plan_refresh(s, input(5, 600, 600));
-  ASSERT_EQ(p.stores.size(), 2u);
-  EXPECT_EQ(p.list.planned, 5);
-  const StorePlan &small = p.stores[0].store == 0 ? p.stores[0] : p.stores[1];
-  const StorePlan &big = p.stores[0].store == 0 ? p.stores[1] : p.stores[0];
-  EXPECT_EQ(small.list_pages, 1);
-  EXPECT_FALSE(small.discover);
-  EXPECT_EQ(big.list_pages, 4);
+  PostedBesideBig x(8 * D);
+  ASSERT_TRUE(x.small && x.big);
+  EXPECT_EQ(x.plan.list.planned, 5);
+  EXPECT_EQ(x.small->list_pages, 1);
+  EXPECT_FALSE(x.small->discover);
+  EXPECT_EQ(x.big->list_pages, 4);
 }
