@@ -5,8 +5,8 @@
 # curves); the tier settings compressed C times (fresh 48 h -> 144 s and 1 h -> 3 s at
 # C = 1200). First tthub_sync_all() reads every catalogue once: that is the baseline
 # (calls of today's daily sync, and what a 0.4 install holds). Then for T real seconds
-# this script calls tthub.tthub_enqueue_due() every second (what pg_cron's entry does,
-# faster) and the worker runs the refresh jobs. Measured from the database:
+# this script calls tthub.tthub_enqueue_due() every FRDB_POLL s (what pg_cron's default
+# entry does every 5 minutes, compressed C times) and the worker runs the refresh jobs. Measured from the database:
 # tthub.video_observations (every gap between two observations of a video, in the tier
 # the video is in when the gap ends, plus each video's open gap at the end),
 # tthub_reporting.metrics_refresh_tiers, tthub.refresh_calls; from the simulator: calls
@@ -21,7 +21,7 @@
 #        store queued, and the plans (auto_explain) of the candidate, claim and enqueue
 #        queries; ratios 10,000 vs 1,000 (details at case_c_size below)
 # Sizes from the environment: FRDB_STORES [20] FRDB_VIDEOS [200] FRDB_C [1200]
-#   FRDB_SECONDS_A [180] FRDB_SECONDS_B [240]; case c: FRDB_C_STORES ["1000 10000"]
+#   FRDB_SECONDS_A [180] FRDB_SECONDS_B [240] FRDB_POLL [300 / FRDB_C s, at least 0.1]; case c: FRDB_C_STORES ["1000 10000"]
 #   FRDB_C_VIDEOS [20] FRDB_C_C [12] FRDB_SECONDS_C [150]; FRDB_SKIP_BUILD=1 uses the
 #   current build.
 set -uo pipefail
@@ -39,6 +39,11 @@ trap cleanup EXIT
 
 S=${FRDB_STORES:-20} V=${FRDB_VIDEOS:-200} C=${FRDB_C:-1200}
 DAY=$(awk "BEGIN { print 86400 / $C }")          # real seconds per simulated day
+# (a) and (b) call tthub_enqueue_due() as pg_cron's default entry does (every 5
+# minutes), compressed like the tiers: every 0.25 s at C = 1200. A video is due at 11/12
+# of its interval, which leaves that period as slack (55 minutes of the hour): a poll
+# left uncompressed against compressed tiers measured the poll, not tthub.
+POLL=${FRDB_POLL:-$(awk "BEGIN { p = 300 / $C; print (p < 0.1 ? 0.1 : p) }")}
 calc() { awk "BEGIN { printf \"%.${2:-2}f\", $1 }"; }
 n() { q "$PORT" tthub "$1"; }
 calls() { local v; v=$(sim_json "requests,$1"); echo "${v:-0}"; }
@@ -66,7 +71,7 @@ case_run() {
               'act.sim-open-' || i || '.1', 'rft.sim-open-' || i || '.1', 86400, 15552000,
               'user.info.basic,user.info.stats,video.list'))
        FROM generate_series(1, $S) i" >/dev/null
-  echo "### ($name) $S stores x $V videos, tiers compressed ${C}x (a simulated day is $DAY real s), $T real s = $(calc "$T / $DAY" 2) simulated days, budget: $budget"
+  echo "### ($name) $S stores x $V videos, tiers compressed ${C}x (a simulated day is $DAY real s), $T real s = $(calc "$T / $DAY" 2) simulated days, budget: $budget, tthub_enqueue_due() every $POLL s"
 
   # Baseline: today's full daily sync, through the same worker.
   local e b_list b_user b_total t0
@@ -93,7 +98,7 @@ case_run() {
   local t_end=$(( $(date +%s) + T ))
   while [ "$(date +%s)" -lt "$t_end" ]; do
     queued=$((queued + $(n "SELECT tthub.tthub_enqueue_due()")))
-    sleep 1
+    sleep "$POLL"
   done
   local stop
   stop=$(n "SELECT now()")
