@@ -152,9 +152,16 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
     p.list.budget = budget;
     std::vector<Demand> overdue, due_pass, discover, posted;
     std::vector<int64_t> pass_pages(n, 0);  // pages the store's due pass still needs
-    // The store's granted discovery is its due pass's first page, already taken off the
-    // pass's demand (once: a second time asked a one-page pass for -1 pages).
+    // A store granted a discovery, whose pass starts now (from the top), has paid for its
+    // pass's first page with that call: taken off the pass's demand once (a second time
+    // asked a one-page pass for -1 pages, which another store got over the budget).
     std::vector<char> top_paid(n, 0);
+    auto pay_top = [&](Demand &d) {
+      if (plans[d.store].discover && !under_way(d.store) && !top_paid[d.store]) {
+        d.calls -= 1;
+        top_paid[d.store] = 1;
+      }
+    };
     int64_t all_pass_pages = 0;
     for (size_t s = 0; s < n; ++s) {
       ++p.steps;
@@ -191,10 +198,9 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
     }
     auto g = water_fill(posted, budget, p.steps);
     for (size_t i = 0; i < posted.size(); ++i) plans[posted[i].store].discover = g[i] > 0;
-    // An overdue pass from the top whose store was granted a discovery just above: that
-    // call is the pass's first page (paid already), whatever else the pass gets.
-    for (Demand &d : overdue)
-      if (plans[d.store].discover && !under_way(d.store)) d.calls -= 1;
+    // A posted discovery granted just above is its overdue pass's first page, whatever
+    // else the pass gets.
+    for (Demand &d : overdue) pay_top(d);
     g = water_fill(overdue, budget, p.steps);
     for (size_t i = 0; i < overdue.size(); ++i) {
       StorePlan &sp = plans[overdue[i].store];
@@ -212,11 +218,7 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
       double t0 = static_cast<double>(in.now);
       int64_t reserve = static_cast<int64_t>(std::floor(rate * (t0 + period)) - std::floor(rate * t0));
       reserve = std::min(reserve, budget);
-      for (Demand &d : due_pass)
-        if (plans[d.store].discover && !under_way(d.store)) {
-          d.calls -= 1;
-          top_paid[d.store] = 1;
-        }
+      for (Demand &d : due_pass) pay_top(d);
       int64_t before = reserve;
       auto gr = water_fill(due_pass, reserve, p.steps);
       budget -= before - reserve;
@@ -236,12 +238,9 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
     g = water_fill(disc_left, budget, p.steps);
     for (size_t i = 0; i < disc_left.size(); ++i) plans[disc_left[i].store].discover = g[i] > 0;
     // A store whose discovery was granted (here) gets its pass's first page for that call
-    // (a posted discovery's was taken off before the reserve, whatever the reserve gave).
+    // (a posted discovery's was paid before the reserve, whatever the reserve gave).
     for (Demand &d : due_pass)
-      if (plans[d.store].discover && !plans[d.store].list_pages && !under_way(d.store) && !top_paid[d.store]) {
-        d.calls -= 1;
-        top_paid[d.store] = 1;
-      }
+      if (!plans[d.store].list_pages) pay_top(d);
     g = water_fill(due_pass, budget, p.steps);
     for (size_t i = 0; i < due_pass.size(); ++i) {
       StorePlan &sp = plans[due_pass[i].store];
