@@ -55,14 +55,21 @@ setup() {  # setup NAME STORES VIDEOS [conf lines...]
                      FROM generate_series(1, $stores) i" >/dev/null
 }
 
-sync_all_and_wait() {  # prints seconds from enqueue to an empty queue
-  local t0 t1
+# drain SQL [CAP]: runs SQL (which queues jobs), then waits for an empty queue; prints
+# the seconds, or "> CAP (N left)" after CAP seconds, or the error a probe met.
+drain() {
+  local t0 left
   t0=$(now_s)
-  q "$PORT" tthub "SELECT tthub.tthub_sync_all()" >/dev/null
-  while [ "$(q "$PORT" tthub "SELECT count(*) FROM tthub.sync_jobs WHERE state IN ('queued', 'running')")" != 0 ]; do sleep 0.2; done
-  t1=$(now_s)
-  calc "$t1 - $t0" 2
+  q "$PORT" tthub "$1" >/dev/null
+  while left=$(q "$PORT" tthub "SELECT count(*) FROM tthub.sync_jobs WHERE state IN ('queued', 'running')"); [ "$left" != 0 ]; do
+    [[ $left =~ ^[0-9]+$ ]] || { echo "error: $left"; return; }
+    if [ -n "${2:-}" ] && awk "BEGIN { exit !($(now_s) - $t0 > $2) }"; then echo "> $2 ($left left)"; return; fi
+    sleep 0.2
+  done
+  calc "$(now_s) - $t0" 2
 }
+
+sync_all_and_wait() { drain "SELECT tthub.tthub_sync_all()"; }  # seconds from enqueue to an empty queue
 
 # api_case STORES VIDEOS LATENCY_MS RPM: tthub with its default concurrency settings,
 # the simulator enforcing RPM per endpoint and tthub told the same.
@@ -184,28 +191,15 @@ bench_queue() {
       exit 1
     sleep 2
   }
-  # drain SQL: runs SQL (which queues the jobs), then waits for an empty queue, at most
-  # $cap s; prints the seconds, or "> cap (N left)".
-  drain() {
-    local t0 left
-    t0=$(now_s)
-    q "$PORT" tthub "$1" >/dev/null
-    while left=$(q "$PORT" tthub "SELECT count(*) FROM tthub.sync_jobs WHERE state IN ('queued', 'running')"); [ "$left" != 0 ]; do
-      [[ $left =~ ^[0-9]+$ ]] || { echo "error: $left"; return; }
-      if awk "BEGIN { exit !($(now_s) - $t0 > $cap) }"; then echo "> $cap ($left of $S left)"; return; fi
-      sleep 0.2
-    done
-    calc "$(now_s) - $t0" 2
-  }
   q "$PORT" tthub "ANALYZE tthub.sync_jobs" >/dev/null; new_worker
-  d1=$(drain "SELECT tthub.tthub_sync_all()")
+  d1=$(drain "SELECT tthub.tthub_sync_all()" "$cap")
   q "$PORT" tthub "DELETE FROM tthub.sync_jobs" >/dev/null
   # Queued, not claimable yet: the worker must not start before the statistics are taken.
   q "$PORT" tthub "SELECT tthub.tthub_sync_all(); UPDATE tthub.sync_jobs SET run_after = now() + interval '1 day'; ANALYZE tthub.sync_jobs" >/dev/null
   new_worker
-  d2=$(drain "UPDATE tthub.sync_jobs SET run_after = now() WHERE state = 'queued'; SELECT tthub._wake_worker()")
+  d2=$(drain "UPDATE tthub.sync_jobs SET run_after = now() WHERE state = 'queued'; SELECT tthub._wake_worker()" "$cap")
   local ratio="-"
-  [[ $d1 != ">"* && $d2 != ">"* ]] && ratio=$(calc "$d1 / $d2" 2)
+  [[ $d1 =~ ^[0-9.]+$ && $d2 =~ ^[0-9.]+$ ]] && ratio=$(calc "$d1 / $d2" 2)
   echo "| the worker planned on statistics of | drain, s | ÷ full queue |"
   echo "|---|---|---|"
   echo "| an empty queue (as after an install) | $d1 | $ratio |"
