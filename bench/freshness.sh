@@ -66,7 +66,7 @@ case_a() {
   echo "|---|---|"
   echo "| today's full sync (baseline, same run) | $FULL_PER_DAY |"
   echo "| tiered, all endpoints | $total (list $(jtier "$f" calls_per_day list), query $(jtier "$f" calls_per_day query), user/info $(jtier "$f" calls_per_day user_info)) |"
-  echo "| of which the fresh tier's: hourly discovery, query calls carrying a fresh video, hourly user/info of stores with one | $fresh |"
+  echo "| of which the fresh tier's: hourly discovery (list, or user/info standing in), query calls carrying a fresh video, hourly user/info of stores with one | $fresh |"
   echo "| bound: full sync + fresh tier | $(calc "$FULL_PER_DAY + $fresh" 1) |"
   echo "| tiered / bound | $(calc "$total / ($FULL_PER_DAY + $fresh)" 3) |"
   gap_table "$f"

@@ -20,7 +20,8 @@
 #        preloaded in the throwaway cluster), tthub_enqueue_due()'s time per call and per
 #        store queued, and the plans (auto_explain) of the candidate, claim and enqueue
 #        queries; ratios 10,000 vs 1,000 (details at case_c_size below)
-# Sizes from the environment: FRDB_STORES [20] FRDB_VIDEOS [200] FRDB_C [1200]
+# Sizes from the environment: FRDB_STORES [20] FRDB_VIDEOS [200] FRDB_POSTS [1: posts per
+#   store per simulated day] FRDB_C [1200]
 #   FRDB_SECONDS_A [180] FRDB_SECONDS_B [240] FRDB_POLL [300 / FRDB_C s, at least 0.1]; case c: FRDB_C_STORES ["1000 10000"]
 #   FRDB_C_VIDEOS [20] FRDB_C_C [12] FRDB_SECONDS_C [150]; FRDB_SKIP_BUILD=1 uses the
 #   current build.
@@ -37,7 +38,7 @@ export TTHUB_TEST_WORK=$WORK
 cleanup() { itest_teardown 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-S=${FRDB_STORES:-20} V=${FRDB_VIDEOS:-200} C=${FRDB_C:-1200}
+S=${FRDB_STORES:-20} V=${FRDB_VIDEOS:-200} C=${FRDB_C:-1200} POSTS=${FRDB_POSTS:-1}
 DAY=$(awk "BEGIN { print 86400 / $C }")          # real seconds per simulated day
 # (a) and (b) call tthub_enqueue_due() as pg_cron's default entry does (every 5
 # minutes), compressed like the tiers: every 0.25 s at C = 1200. A video is due at 11/12
@@ -55,9 +56,9 @@ case_run() {
   local name=$1 T=$2 budget=$3
   # Simulated time runs at real speed: the database's now() and TikTok's create_time
   # must agree, so the tiers are compressed instead. The catalogue spans 5 simulated
-  # years, 1 post and 0.02 deletions per store per simulated day.
+  # years, FRDB_POSTS posts and 0.02 deletions per store per simulated day.
   itest_setup "$name" "--accounts $S --videos $V --live 1 --history-days $(calc "1825 / $C" 4) \
-      --post-per-day $(calc "1 * $C" 2) --delete-per-day $(calc "0.02 * $C" 2)" \
+      --post-per-day $(calc "$POSTS * $C" 2) --delete-per-day $(calc "0.02 * $C" 2)" \
     "tthub.requests_per_minute = 100000" \
     "tthub.fresh_video_age = '$(calc "172800 / $C" 0)s'" \
     "tthub.fresh_video_interval = '$(calc "3600 / $C" 0)s'" \
@@ -71,7 +72,7 @@ case_run() {
               'act.sim-open-' || i || '.1', 'rft.sim-open-' || i || '.1', 86400, 15552000,
               'user.info.basic,user.info.stats,video.list'))
        FROM generate_series(1, $S) i" >/dev/null
-  echo "### ($name) $S stores x $V videos, tiers compressed ${C}x (a simulated day is $DAY real s), $T real s = $(calc "$T / $DAY" 2) simulated days, budget: $budget, tthub_enqueue_due() every $POLL s"
+  echo "### ($name) $S stores x $V videos, $POSTS posts a store a simulated day, tiers compressed ${C}x (a simulated day is $DAY real s), $T real s = $(calc "$T / $DAY" 2) simulated days, budget: $budget, tthub_enqueue_due() every $POLL s"
 
   # Baseline: today's full daily sync, through the same worker.
   local e b_list b_user b_total t0
@@ -126,6 +127,12 @@ case_run() {
   fi
   echo
   echo "calls the worker booked per tier (tthub.refresh_calls): $(n "SELECT string_agg(tier || ' ' || s, ', ' ORDER BY tier) FROM (SELECT tier, sum(calls) s FROM tthub.refresh_calls GROUP BY tier) x")"
+  # The issue's bound for (a): today's full sync plus what the fresh tier needs (its
+  # booked calls: hourly discovery of every store, its query calls, the hourly account
+  # reads of stores with a fresh video).
+  local fresh_day
+  fresh_day=$(calc "$(n "SELECT coalesce(sum(calls), 0) FROM tthub.refresh_calls WHERE tier = 'fresh'") / $days" 0)
+  echo "bound, today's full sync + the fresh tier: $b_total + $fresh_day = $((b_total + fresh_day)) calls a simulated day; refresh tiers / bound: $(calc "$total / $days / ($b_total + $fresh_day)" 3)"
   # Achieved intervals: every gap between two observations of a video inside the run
   # (the baseline's observation opens the first gap), in the tier at the gap's end,
   # and each live video's open gap at the end. Targets in compressed seconds.

@@ -525,7 +525,7 @@ class Driver {
       // Fresh videos first: jobs with fresh work jump the queue; within a job the
       // account, the query batches, then the list reading.
       submit_locked(si, has_fresh || (sp.discover && fresh_store), [this, si, sp, has_fresh, fresh_store] {
-        if (sp.user_info) user_info(si, fresh_store);
+        if (sp.user_info) user_info(si, fresh_store || sp.user_info_discovers);
         if (sp.list_pages > 0 || sp.discover) {
           query(si, sp.query_batches, has_fresh);
           std::lock_guard<std::mutex> l2(mu_);

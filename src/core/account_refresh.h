@@ -35,7 +35,9 @@ struct AccountWork {
   std::optional<int64_t> list_cursor;      // where the pass in progress continues (none: from the top)
   std::vector<std::vector<std::string>> query_batches;  // each 1..20 ids
   std::vector<Tier> batch_tiers;           // per batch: the tier its calls are counted under
-  Tier account_tier = Tier::kOld;          // the account's fastest tier (user/info, discovery)
+  // The tier user/info's call is counted under: the account's fastest tier, or fresh
+  // when the read is the store's discovery (StorePlan::user_info_discovers).
+  Tier user_info_tier = Tier::kOld;
   // Discovery stops at the first of these (the newest known ids) or at a video older
   // than newest_known_create_time.
   std::unordered_set<std::string> known_ids;

@@ -141,6 +141,9 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
   std::vector<StorePlan> plans(n);
   for (size_t s = 0; s < n; ++s) plans[s].store = s;
   std::vector<char> pass_ends(n, 0);  // the pages planned finish the store's pass
+  // Discovery due and nothing posted known: a user/info read can stand in for it (a
+  // count that did not grow found nothing, so no list call is needed).
+  std::vector<char> looks_for_posts(n, 0);
   // A pass under way continues from its cursor: its pages never read the top, so they
   // discover nothing, and a discovery due meanwhile is a call of its own. (A pass that
   // starts now reads from the top: its first page is the discovery.)
@@ -194,6 +197,7 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
         ++p.discoveries_due;
         if (!pass_pages[s] || in_progress) ++p.list.demand;  // a pass's first page from the top discovers
         (has_posted ? posted : discover).push_back({s, 1, last_disc.value_or(kNever)});
+        looks_for_posts[s] = !has_posted;
       }
     }
     auto g = water_fill(posted, budget, p.steps);
@@ -370,7 +374,7 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
   {
     int64_t budget = budget_calls(in.budget.user_info_per_minute, in);
     p.user_info.budget = budget;
-    std::array<std::vector<Demand>, kClasses + 1> by_class;  // + the spare: stale accounts
+    std::array<std::vector<Demand>, kClasses + 1> by_class;  // + accounts read to look for posts
     std::vector<Tier> store_tier(n, Tier::kOld);
     for (size_t s = 0; s < n; ++s) {
       ++p.steps;
@@ -379,7 +383,11 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
       store_tier[s] = tier;
       int64_t age = since(st.last_user_info, now);
       if (!reached(age, interval_of(tier, T))) {
-        if (reached(age, T.fresh_interval)) by_class[kClasses].push_back({s, 1, st.last_user_info.value_or(kNever)});
+        // Not due: read only as the discovery of a store whose list discovery did not
+        // fit the list budget (one call to look for posts, never two).
+        const StorePlan &sp = plans[s];
+        bool list_looks = sp.discover || (sp.list_pages > 0 && !under_way(s));
+        if (looks_for_posts[s] && !list_looks) by_class[kClasses].push_back({s, 1, st.last_user_info.value_or(kNever)});
         continue;
       }
       ++p.tiers[static_cast<int>(tier)].accounts_due;
@@ -396,6 +404,7 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
       for (size_t i = 0; i < d.size(); ++i)
         if (g[i]) {
           plans[d[i].store].user_info = true;
+          plans[d[i].store].user_info_discovers = cls == kClasses;
           ++p.user_info.planned;
           if (cls < kClasses) ++p.tiers[static_cast<int>(store_tier[d[i].store])].accounts_planned;
         }

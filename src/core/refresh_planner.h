@@ -33,8 +33,9 @@
 //   video/query in priority order, pass in progress or not, so neither endpoint's
 //   budget idles while work is due.
 // - user/info: at the interval of the fastest tier any of the store's videos is in;
-//   what is left of its budget reads the stalest accounts (every fresh_interval at
-//   most): a grown video_count is how a store that posted is found without list calls.
+//   what is left of its budget is the discovery of stores whose discovery is due but
+//   got no list call (a grown video_count is how a store that posted is found without
+//   one). A store's look for posts is one call: a list discovery or a user/info read.
 //
 // Interface for the worker (freshness-data):
 //   PlanInput in{now, tiers (from the tthub.*_video_* settings), budget (calls/minute
@@ -133,6 +134,9 @@ struct PlanInput {
 struct StorePlan {
   size_t store = 0;  // index into the input
   bool user_info = false;
+  // The account is not due: the read is the store's discovery (its calls count in the
+  // fresh tier, as a list discovery's do).
+  bool user_info_discovers = false;
   bool discover = false;
   int64_t list_pages = 0;  // > 0: start (or continue) the full pass and read this many pages
   std::vector<std::vector<std::string>> query_batches;

@@ -247,11 +247,11 @@ TEST(Planner, AccountStatsFollowTheStoresFastestTier) {
   EXPECT_EQ(infos(p), std::set<std::string>{"fresh"});
   EXPECT_EQ(p.tiers[0].accounts_due, 1);
   EXPECT_EQ(p.tiers[1].accounts_due + p.tiers[2].accounts_due, 0);
-  // What is left of the user/info budget reads the other stale accounts (a grown
-  // video_count is how a post is found without list calls), but not fresher than hourly.
+  // A budget for everything reads no account before its tier asks: the others looked
+  // for posts a minute ago (store()), so no read stands in for a discovery either.
   p = plan_refresh(s, input(600, 600, 600));
-  EXPECT_EQ(infos(p), (std::set<std::string>{"fresh", "young", "old", "empty"}));
-  EXPECT_EQ(p.tiers[0].accounts_planned, 1);  // the spare reads are not counted as due
+  EXPECT_EQ(infos(p), std::set<std::string>{"fresh"});
+  EXPECT_EQ(p.tiers[0].accounts_planned, 1);
   for (auto &st : s) st.last_user_info = kNow - H / 2;
   EXPECT_TRUE(infos(plan_refresh(s, input(600, 600, 600))).empty());
   for (auto &st : s) st.last_user_info = kNow - D;
@@ -259,6 +259,64 @@ TEST(Planner, AccountStatsFollowTheStoresFastestTier) {
   ASSERT_EQ(p.user_info.planned, 1);
   EXPECT_EQ(infos(p), std::set<std::string>{"fresh"});  // due ones first, the fresh tier first
   EXPECT_EQ(p.user_info.demand, 4);
+}
+
+// A store looks for posts with one call: a list discovery when the list budget has one,
+// else a user/info read (a count that did not grow found nothing). Both were planned,
+// every fresh interval, for every store whose account was not due: the tiers spent
+// 1.13x "full sync + fresh tier" in bench/freshness_db.sh (a).
+TEST(Planner, AStoresLookForPostsIsOneCall) {
+  std::vector<StoreState> s{store("fresh"), store("young"), store("old"), store("posted")};
+  s[0].newest_create_time = kNow - 10 * H;
+  s[1].newest_create_time = kNow - 10 * D;
+  s[2].newest_create_time = kNow - 100 * D;
+  s[3].newest_create_time = kNow - 100 * D;
+  for (size_t k = 0; k < s.size(); ++k) {
+    s[k].video_count = 10;
+    s[k].last_user_info = kNow - 2 * H - static_cast<int64_t>(k);
+    s[k].last_discovery = s[k].last_full_pass = kNow - 3 * H + static_cast<int64_t>(k);  // stalest first
+  }
+  s[3].reported_video_count = 11;  // posted: found by this read
+  s[3].last_user_info = kNow - 2 * H;  // after its last discovery
+  auto by_code = [&](const Plan &p) {
+    std::map<std::string, const StorePlan *> out;
+    for (const auto &sp : p.stores) out[s[sp.store].store_code] = &sp;
+    return out;
+  };
+  // Budget for everything: every store discovers by list; only the fresh store's
+  // account, which its tier makes due, is read beside it.
+  Plan p = plan_refresh(s, input(600, 600, 600));
+  auto m = by_code(p);
+  for (const char *c : {"fresh", "young", "old", "posted"}) {
+    ASSERT_TRUE(m.count(c)) << c;
+    EXPECT_TRUE(m[c]->discover) << c;
+  }
+  EXPECT_TRUE(m["fresh"]->user_info);
+  EXPECT_FALSE(m["fresh"]->user_info_discovers);
+  for (const char *c : {"young", "old", "posted"}) EXPECT_FALSE(m[c]->user_info) << c;
+  EXPECT_EQ(p.list.planned + p.user_info.planned, 5);
+  // One list call: the posted store's (posts known to find go first). The others look
+  // with user/info instead, counted as their discovery; the fresh store's read is its
+  // due one and looks as well.
+  p = plan_refresh(s, input(1, 600, 600));
+  m = by_code(p);
+  ASSERT_TRUE(m.count("posted"));
+  EXPECT_TRUE(m["posted"]->discover);
+  EXPECT_FALSE(m["posted"]->user_info);
+  for (const char *c : {"young", "old"}) {
+    ASSERT_TRUE(m.count(c)) << c;
+    EXPECT_FALSE(m[c]->discover) << c;
+    EXPECT_TRUE(m[c]->user_info) << c;
+    EXPECT_TRUE(m[c]->user_info_discovers) << c;
+  }
+  EXPECT_TRUE(m["fresh"]->user_info);
+  EXPECT_FALSE(m["fresh"]->user_info_discovers);
+  // No list budget: a store known to have posted needs the list call; a user/info
+  // read would only say so again.
+  p = plan_refresh(s, input(0, 600, 600));
+  m = by_code(p);
+  EXPECT_FALSE(m.count("posted") && m["posted"]->user_info);
+  EXPECT_TRUE(m.count("young") && m["young"]->user_info_discovers);
 }
 
 TEST(Planner, AGrownVideoCountMakesDiscoveryFirst) {

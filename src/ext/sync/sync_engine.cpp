@@ -691,7 +691,7 @@ void SyncEngine::apply_refresh(Job &job, tiktok::Endpoint endpoint, const HttpRe
   } else if (auto *e = std::get_if<tiktok::event::UserFetched>(&event)) {
     job.rate_limited = 0;
     w.user_info = true;
-    w.tier = job.refresh->work().account_tier;  // account stats follow the fastest tier
+    w.tier = job.refresh->work().user_info_tier;
     w.job_videos = job.summary.videos + job.account_videos;
     db(job, [&] {
       snapshots::write_user(job.target, e->user);

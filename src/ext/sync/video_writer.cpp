@@ -357,7 +357,10 @@ std::map<std::string, refresh::AccountWork> plan_store(const std::string &store_
       }
       w.batch_tiers.push_back(t);
     }
-    w.account_tier = s.newest_create_time ? refresh::tier_of(*s.newest_create_time, now_ms, tiers) : refresh::Tier::kOld;
+    // A read that stands in for the discovery serves the fresh tier, as a list discovery does.
+    w.user_info_tier = p.user_info_discovers ? refresh::Tier::kFresh
+                       : s.newest_create_time    ? refresh::tier_of(*s.newest_create_time, now_ms, tiers)
+                                                 : refresh::Tier::kOld;
     w.known_ids = std::move(known[s.store_code]);
     // Discovery compares it with TikTok's create_time, in seconds.
     if (s.newest_create_time) w.newest_known_create_time = *s.newest_create_time / 1000;

@@ -458,7 +458,7 @@ COMMENT ON COLUMN @extschema@.refresh_freshness.videos_never_observed IS 'Of tho
 COMMENT ON COLUMN @extschema@.refresh_freshness.oldest_latest_observation IS 'The stalest video''s latest observation.';
 COMMENT ON COLUMN @extschema@.refresh_freshness.age_p50_seconds IS 'Median age of the videos'' latest observations, in seconds (the achieved interval).';
 COMMENT ON COLUMN @extschema@.refresh_freshness.age_p95_seconds IS '95th percentile of that age, in seconds.';
-COMMENT ON COLUMN @extschema@.refresh_freshness.calls_today IS 'TikTok requests the refresh spent on the tier today (UTC): video/query by tier, discovery and user/info as fresh, the full video/list pass as old.';
+COMMENT ON COLUMN @extschema@.refresh_freshness.calls_today IS 'TikTok requests the refresh spent on the tier today (UTC): video/query by tier, discovery (a list call, or a user/info read standing in for one) as fresh, other user/info reads by the account''s fastest tier, the full video/list pass as old.';
 
 GRANT SELECT ON @extschema@.video_curve, @extschema@.video_cohorts, @extschema@.refresh_freshness TO tthub_admin;
 

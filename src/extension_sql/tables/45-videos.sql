@@ -125,7 +125,7 @@ CREATE TABLE @extschema@.refresh_calls (
   PRIMARY KEY (store_code, call_date, tier)
 );
 COMMENT ON TABLE @extschema@.refresh_calls IS
-  'TikTok requests spent per store, UTC day and tier: video/query by the tier of the ids it asked for, discovery and user/info for the fresh tier, the full video/list pass for the old tier. Kept as long as observations.';
+  'TikTok requests spent per store, UTC day and tier: video/query by the tier of the ids it asked for, discovery (a list call, or a user/info read standing in for one) for the fresh tier, other user/info reads for the account''s fastest tier, the full video/list pass for the old tier. Kept as long as observations.';
 COMMENT ON COLUMN @extschema@.refresh_calls.store_code IS 'Store.';
 COMMENT ON COLUMN @extschema@.refresh_calls.call_date IS 'UTC day of the calls.';
 COMMENT ON COLUMN @extschema@.refresh_calls.tier IS 'fresh, young or old.';
