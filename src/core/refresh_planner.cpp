@@ -22,12 +22,13 @@ int64_t since(std::optional<int64_t> t, int64_t now) {
 // The calls this plan may spend on an endpoint: its share of per_minute x minutes. A
 // fraction of a call is one call with that probability (unit: uniform in [0,1)), so
 // plans that each get 1.85 calls spend 1.85 on average, not 1.
-int64_t budget_calls(double per_minute, const PlanInput &in) {
-  double calls = per_minute * in.minutes * std::clamp(in.share, 0.0, 1.0);
+int64_t budget_calls(double per_minute, const PlanInput &in, double share) {
+  double calls = per_minute * in.minutes * std::clamp(share, 0.0, 1.0);
   if (calls <= 0) return 0;
   double whole = std::floor(calls + 1e-9);
   return static_cast<int64_t>(whole) + (calls - whole > 1e-9 && in.share_unit < calls - whole ? 1 : 0);
 }
+int64_t budget_calls(double per_minute, const PlanInput &in) { return budget_calls(per_minute, in, in.share); }
 
 struct Demand {
   size_t store;
@@ -82,6 +83,19 @@ std::vector<int64_t> water_fill(const std::vector<Demand> &d, int64_t &budget, i
   for (size_t j = 0; j < extra; ++j) ++grant[above[j]];
   budget -= static_cast<int64_t>(extra);
   return grant;
+}
+
+// The fresh tier's class on an endpoint (known posts to find, fresh videos, accounts of
+// stores with one): never stretched for another store's young or old work, so it may
+// spend up to fresh_share of the budget whatever this plan's share; what it takes comes
+// off the share (`budget`) first, the rest of the store's work gets what is left.
+std::vector<int64_t> fill_fresh(const std::vector<Demand> &d, int64_t &budget, double per_minute, const PlanInput &in,
+                                int64_t &steps) {
+  int64_t room = std::max(budget, budget_calls(per_minute, in, std::max(in.share, in.fresh_share)));
+  int64_t before = room;
+  auto g = water_fill(d, room, steps);
+  budget = std::max<int64_t>(0, budget - (before - room));
+  return g;
 }
 
 struct Candidate {
@@ -200,7 +214,7 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
         looks_for_posts[s] = !has_posted;
       }
     }
-    auto g = water_fill(posted, budget, p.steps);
+    auto g = fill_fresh(posted, budget, in.budget.list_per_minute, in, p.steps);
     for (size_t i = 0; i < posted.size(); ++i) plans[posted[i].store].discover = g[i] > 0;
     // A posted discovery granted just above is its overdue pass's first page, whatever
     // else the pass gets.
@@ -338,7 +352,8 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
         p.query.demand += need;
         demand.push_back({i, need, list[next[i][cls]].key});
       }
-      auto g = water_fill(demand, budget, p.steps);
+      auto g = cls == kFreshDue ? fill_fresh(demand, budget, in.budget.query_per_minute, in, p.steps)
+                                : water_fill(demand, budget, p.steps);
       for (size_t k = 0; k < demand.size(); ++k) {
         if (!g[k]) continue;
         size_t i = demand[k].store;
@@ -400,7 +415,8 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
     }
     for (int cls = 0; cls <= kClasses; ++cls) {
       auto &d = by_class[cls];
-      auto g = water_fill(d, budget, p.steps);
+      auto g = cls == kFreshDue ? fill_fresh(d, budget, in.budget.user_info_per_minute, in, p.steps)
+                                : water_fill(d, budget, p.steps);
       for (size_t i = 0; i < d.size(); ++i)
         if (g[i]) {
           plans[d[i].store].user_info = true;

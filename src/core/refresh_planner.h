@@ -11,7 +11,9 @@
 //   allows; when it does not, the old tier stretches, up to old_max_interval.
 // - Priority (video/query): fresh, then old videos past old_max_interval (the floor the
 //   DBA was promised), then young, then old; within each, the longest-unobserved first.
-//   Fresh is never stretched: it is served before anything else.
+//   Fresh is never stretched: it is served before anything else, and a plan of one
+//   store among many (PlanInput::share) may spend more than its share on it
+//   (PlanInput::fresh_share).
 // - One call reads up to 20 ids of one store (one token). A store's calls are filled in
 //   priority order, so a call bought for 3 fresh videos carries 17 young or old ones.
 // - Fairness: within a priority class, calls are shared max-min across stores (each
@@ -121,6 +123,13 @@ struct PlanInput {
   // drops it.
   double share = 1.0;
   double share_unit = 1.0;
+  // The part of the budget the fresh tier's work may spend (known posts to find, fresh
+  // videos, accounts of stores with one), when more than `share`: the fresh tier is
+  // never stretched, so a store's fresh work is not held to an equal share beside
+  // stores whose work is young or old. What it takes comes off the store's share first.
+  // 0: `share`. The worker plans with 1: the rate limiter still holds every endpoint to
+  // its budget, and the claim serves stores with fresh work first.
+  double fresh_share = 0.0;
   // Seconds of the tiers' time this plan covers (0: minutes * 60). Differs from
   // minutes * 60 only when time is compressed (benchmarks, tests).
   int64_t period = 0;

@@ -512,6 +512,52 @@ TEST(Planner, AShareOfTheBudgetSpendsItsFractionOnAverage) {
   EXPECT_EQ(plan_refresh(s, in).query.budget, 36);
 }
 
+// One store's plan among 20 (share 1/20): its fresh work may spend more than the
+// share (fresh_share), its young and old work only what the fresh work left of it.
+// Held to the share, a store with a fresh video got what a store with only old ones
+// got, and under a short budget the fresh tier stretched (bench/freshness_db.sh (b)).
+TEST(Planner, AStoresFreshWorkIsNotHeldToAnEqualShare) {
+  std::vector<StoreState> s{store("a")};
+  for (int i = 0; i < 45; ++i) s[0].videos.push_back(video("f" + std::to_string(i), 5 * H, 2 * H));  // 3 calls
+  for (int i = 0; i < 100; ++i) s[0].videos.push_back(video("o" + std::to_string(i), 50 * D, 2 * D));
+  s[0].newest_create_time = kNow - 5 * H;
+  s[0].last_user_info = kNow - 2 * H;  // its account is due (fresh tier)
+  s[0].video_count = 145;
+  s[0].reported_video_count = 146;  // and it posted since its last look: a discovery to make
+  s[0].last_discovery = s[0].last_full_pass = kNow - 3 * H;
+  auto in = input(10, 40, 10);
+  in.share = 1.0 / 20;  // 0.5 list, 2 query, 0.5 user/info calls
+  auto fresh_ids = [](const Plan &p) {
+    int64_t fresh = 0, old = 0;
+    for (const auto &sp : p.stores)
+      for (const auto &b : sp.query_batches)
+        for (const auto &id : b) ++(id[0] == 'f' ? fresh : old);
+    return std::make_pair(fresh, old);
+  };
+  Plan held = plan_refresh(s, in);
+  EXPECT_EQ(fresh_ids(held), (std::pair<int64_t, int64_t>{40, 0}));  // two calls, both fresh
+  ASSERT_EQ(held.stores.size(), 1u);
+  EXPECT_FALSE(held.stores[0].user_info);  // half a call, dropped
+  EXPECT_FALSE(held.stores[0].discover);
+  in.fresh_share = 1;
+  Plan p = plan_refresh(s, in);
+  ASSERT_EQ(p.stores.size(), 1u);
+  // Every fresh video (3 calls, over the share of 2), and no old one: the fresh calls
+  // took the whole share. The third call's 15 free ids carry old videos.
+  EXPECT_EQ(query_calls(p), 3);
+  EXPECT_EQ(fresh_ids(p), (std::pair<int64_t, int64_t>{45, 15}));
+  EXPECT_EQ(p.tiers[0].left, 0);
+  EXPECT_TRUE(p.stores[0].user_info);  // the fresh store's account
+  EXPECT_TRUE(p.stores[0].discover);   // the posted discovery
+  // Within the share, the rest goes on to young and old work as before.
+  in.share = 1.0 / 4;  // 10 query calls: 3 fresh, 7 for old videos
+  EXPECT_EQ(fresh_ids(plan_refresh(s, in)).second, 100);
+  // The whole budget caps fresh work too.
+  in.share = 1.0 / 20;
+  in.budget.query_per_minute = 2;
+  EXPECT_EQ(query_calls(plan_refresh(s, in)), 2);
+}
+
 TEST(Planner, AGrownCountAsksForDiscoveryOnceNotAfterADiscoveryFollowedIt) {
   std::vector<StoreState> s{store("a")};
   s[0].video_count = 100;

@@ -332,6 +332,11 @@ std::map<std::string, refresh::AccountWork> plan_store(const std::string &store_
   in.minutes = 1.0;  // one minute of the budget per job at most; the rest comes back next round
   in.period = 60 * 1000;  // that minute in the plan's time base (milliseconds)
   in.share = share;
+  // Fresh work is not held to an equal share (refresh::PlanInput::fresh_share): with a
+  // short budget, a store with a fresh video got the share of one with only old ones,
+  // and the fresh tier stretched. The rate limiter keeps the endpoints in budget. Its
+  // candidates stay capped as above (max_candidates): fresh videos past that wait for the next plan.
+  in.fresh_share = 1.0;
   in.lead = lead_ms;
   in.share_unit = jitter_unit();
   refresh::Plan plan = refresh::plan_refresh(states, in);
