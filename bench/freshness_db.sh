@@ -13,7 +13,7 @@
 # and 429s per endpoint.
 #   bash bench/freshness_db.sh [a|b|c|all]
 #     a: a budget large enough for everything (requests_per_minute 100000)
-#     b: one fifth of the baseline's calls per (compressed) day on each endpoint, the
+#     b: one fifth (FRDB_B_DIV) of the baseline's calls per (compressed) day on each endpoint, the
 #        simulator answering 429 above the same rate
 #     c: the planner's own cost at 1,000 and 10,000 stores x 20 videos: per due video
 #        and per API request, the worker's CPU (/proc) and statements (pg_stat_statements,
@@ -21,7 +21,7 @@
 #        store queued, and the plans (auto_explain) of the candidate, claim and enqueue
 #        queries; ratios 10,000 vs 1,000 (details at case_c_size below)
 # Sizes from the environment: FRDB_STORES [20] FRDB_VIDEOS [200] FRDB_POSTS [1: posts per
-#   store per simulated day] FRDB_C [1200]
+#   store per simulated day] FRDB_C [1200] FRDB_B_DIV [5: case b's budget is the baseline over this]
 #   FRDB_SECONDS_A [180] FRDB_SECONDS_B [240] FRDB_POLL [300 / FRDB_C s, at least 0.1]; case c: FRDB_C_STORES ["1000 10000"]
 #   FRDB_C_VIDEOS [20] FRDB_C_C [12] FRDB_SECONDS_C [150]; FRDB_SKIP_BUILD=1 uses the
 #   current build.
@@ -38,7 +38,7 @@ export TTHUB_TEST_WORK=$WORK
 cleanup() { itest_teardown 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-S=${FRDB_STORES:-20} V=${FRDB_VIDEOS:-200} C=${FRDB_C:-1200} POSTS=${FRDB_POSTS:-1}
+S=${FRDB_STORES:-20} V=${FRDB_VIDEOS:-200} C=${FRDB_C:-1200} POSTS=${FRDB_POSTS:-1} DIV=${FRDB_B_DIV:-5}
 DAY=$(awk "BEGIN { print 86400 / $C }")          # real seconds per simulated day
 # (a) and (b) call tthub_enqueue_due() as pg_cron's default entry does (every 5
 # minutes), compressed like the tiers: every 0.25 s at C = 1200. A video is due at 11/12
@@ -72,7 +72,7 @@ case_run() {
               'act.sim-open-' || i || '.1', 'rft.sim-open-' || i || '.1', 86400, 15552000,
               'user.info.basic,user.info.stats,video.list'))
        FROM generate_series(1, $S) i" >/dev/null
-  echo "### ($name) $S stores x $V videos, $POSTS posts a store a simulated day, tiers compressed ${C}x (a simulated day is $DAY real s), $T real s = $(calc "$T / $DAY" 2) simulated days, budget: $budget, tthub_enqueue_due() every $POLL s"
+  echo "### ($name) $S stores x $V videos, $POSTS posts a store a simulated day, tiers compressed ${C}x (a simulated day is $DAY real s), $T real s = $(calc "$T / $DAY" 2) simulated days, budget: $( [ "$budget" = fifth ] && echo "baseline / $DIV" || echo "$budget" ), tthub_enqueue_due() every $POLL s"
 
   # Baseline: today's full daily sync, through the same worker.
   local e b_list b_user b_total t0
@@ -84,12 +84,12 @@ case_run() {
 
   local rpm=100000
   if [ "$budget" = fifth ]; then
-    # One fifth of the baseline per simulated day, on each endpoint, in real minutes.
-    rpm=$(calc "$b_total / 5 * 60 / $DAY" 0)
+    # One fifth (1 / FRDB_B_DIV) of the baseline per simulated day, on each endpoint, in real minutes.
+    rpm=$(calc "$b_total / $DIV * 60 / $DAY" 0)
     n "ALTER SYSTEM SET tthub.requests_per_minute = $rpm" >/dev/null; n "SELECT pg_reload_conf()" >/dev/null
     sim_config "{\"rate_limit\": $rpm}"
     sleep 1
-    echo "budget: $rpm calls per real minute per endpoint = $(calc "$rpm * $DAY / 60" 0) per simulated day each (baseline / 5 = $(calc "$b_total / 5" 0))"
+    echo "budget: $rpm calls per real minute per endpoint = $(calc "$rpm * $DAY / 60" 0) per simulated day each (baseline / $DIV = $(calc "$b_total / $DIV" 0))"
   fi
 
   declare -A c0 t0e
