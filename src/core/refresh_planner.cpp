@@ -156,8 +156,10 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
   for (size_t s = 0; s < n; ++s) plans[s].store = s;
   std::vector<char> pass_ends(n, 0);  // the pages planned finish the store's pass
   // Discovery due and nothing posted known: a user/info read can stand in for it (a
-  // count that did not grow found nothing, so no list call is needed).
+  // count that did not grow found nothing, so no list call is needed), keyed by the
+  // store's last look for posts (stalest first, as the list discovery is).
   std::vector<char> looks_for_posts(n, 0);
+  std::vector<int64_t> last_look(n, kNever);
   // A pass under way continues from its cursor: its pages never read the top, so they
   // discover nothing, and a discovery due meanwhile is a call of its own. (A pass that
   // starts now reads from the top: its first page is the discovery.)
@@ -211,7 +213,11 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
         ++p.discoveries_due;
         if (!pass_pages[s] || in_progress) ++p.list.demand;  // a pass's first page from the top discovers
         (has_posted ? posted : discover).push_back({s, 1, last_disc.value_or(kNever)});
-        looks_for_posts[s] = !has_posted;
+        // Only where the count can tell: one that stays above the videos tthub knows
+        // (private videos, a catalogue not listed in full yet) would read as a post
+        // at every look, each followed by a list call that finds nothing.
+        looks_for_posts[s] = !has_posted && (!st.reported_video_count || *st.reported_video_count <= st.video_count);
+        last_look[s] = last_disc.value_or(kNever);
       }
     }
     auto g = fill_fresh(posted, budget, in.budget.list_per_minute, in, p.steps);
@@ -402,7 +408,7 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
         // fit the list budget (one call to look for posts, never two).
         const StorePlan &sp = plans[s];
         bool list_looks = sp.discover || (sp.list_pages > 0 && !under_way(s));
-        if (looks_for_posts[s] && !list_looks) by_class[kClasses].push_back({s, 1, st.last_user_info.value_or(kNever)});
+        if (looks_for_posts[s] && !list_looks) by_class[kClasses].push_back({s, 1, last_look[s]});
         continue;
       }
       ++p.tiers[static_cast<int>(tier)].accounts_due;
@@ -421,6 +427,7 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
         if (g[i]) {
           plans[d[i].store].user_info = true;
           plans[d[i].store].user_info_discovers = cls == kClasses;
+          if (cls == kClasses) ++p.discoveries_planned;
           ++p.user_info.planned;
           if (cls < kClasses) ++p.tiers[static_cast<int>(store_tier[d[i].store])].accounts_planned;
         }

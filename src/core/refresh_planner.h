@@ -37,7 +37,10 @@
 // - user/info: at the interval of the fastest tier any of the store's videos is in;
 //   what is left of its budget is the discovery of stores whose discovery is due but
 //   got no list call (a grown video_count is how a store that posted is found without
-//   one). A store's look for posts is one call: a list discovery or a user/info read.
+//   one). A store whose account is not due looks for posts with one call: a list
+//   discovery or a user/info read. (A store with a fresh video reads its account, due
+//   every fresh interval, beside its list discovery: the list call finds a post in the
+//   same job.)
 //
 // Interface for the worker (freshness-data):
 //   PlanInput in{now, tiers (from the tthub.*_video_* settings), budget (calls/minute
@@ -115,7 +118,9 @@ struct PlanInput {
   int64_t now = 0;
   TierSettings tiers;
   Budget budget;
-  double minutes = 1.0;  // the plan spends at most budget * minutes * share calls per endpoint
+  // The plan spends at most budget * minutes * share calls per endpoint, or up to
+  // budget * minutes * fresh_share on the fresh tier's work (below).
+  double minutes = 1.0;
   // The part of the budget this plan may spend: 1 when it plans every store sharing the
   // budget (the planner shares it max-min); 1/N when it plans one of N stores whose
   // plans are made apart (the worker's refresh jobs). A fraction of a call left over
@@ -128,7 +133,7 @@ struct PlanInput {
   // never stretched, so a store's fresh work is not held to an equal share beside
   // stores whose work is young or old. What it takes comes off the store's share first.
   // 0: `share`. The worker plans with 1: the rate limiter still holds every endpoint to
-  // its budget, and the claim serves stores with fresh work first.
+  // its budget, and the claim serves stores with a fresh video due first.
   double fresh_share = 0.0;
   // Seconds of the tiers' time this plan covers (0: minutes * 60). Differs from
   // minutes * 60 only when time is compressed (benchmarks, tests).
@@ -162,9 +167,9 @@ struct TierReport {
 };
 
 struct EndpointReport {
-  int64_t budget = 0;  // calls this plan could spend
-  int64_t planned = 0;
-  int64_t demand = 0;  // calls all due work would need
+  int64_t budget = 0;  // calls this plan's share could spend (fresh work may take more: fresh_share)
+  int64_t planned = 0;   // user/info: with the reads that stand in for a discovery
+  int64_t demand = 0;  // calls all due work would need (user/info: due accounts only)
 };
 
 struct Plan {
@@ -173,7 +178,7 @@ struct Plan {
   EndpointReport list, query, user_info;
   int64_t passes_due = 0, passes_planned = 0;
   int64_t discoveries_due = 0;
-  int64_t discoveries_planned = 0;  // stores whose list reading starts at the top (a new pass discovers too)
+  int64_t discoveries_planned = 0;  // stores whose list reading starts at the top (a new pass discovers too), or whose user/info read stands in
   int64_t steps = 0;  // elements touched and compared: the planner's own cost, for tests
 };
 

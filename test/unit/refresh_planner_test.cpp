@@ -319,6 +319,60 @@ TEST(Planner, AStoresLookForPostsIsOneCall) {
   EXPECT_TRUE(m.count("young") && m["young"]->user_info_discovers);
 }
 
+// Which list reading is a look for posts: a pass that starts now reads from the top
+// (no user/info stands in beside it); a pass under way reads on from its cursor (a
+// user/info read may stand in for the discovery the budget left out).
+TEST(Planner, OnlyAListReadingFromTheTopIsALookForPosts) {
+  std::vector<StoreState> s{store("starts"), store("under_way")};
+  for (auto &st : s) {
+    st.newest_create_time = kNow - 100 * D;
+    st.video_count = 100;  // 5 pages
+    st.last_user_info = kNow - 2 * H;
+    st.last_discovery = kNow - 2 * H;
+  }
+  s[0].last_full_pass = kNow - 2 * D;  // due, starts at the top
+  s[1].last_full_pass = kNow - 8 * D;  // overdue, and under way
+  s[1].full_pass_pages_left = 5;
+  // 5 list calls: the overdue pass takes them all, the discovery of neither fits.
+  Plan p = plan_refresh(s, input(5, 600, 600));
+  const StorePlan *starts = nullptr, *under_way = nullptr;
+  for (const auto &sp : p.stores) (sp.store == 0 ? starts : under_way) = &sp;
+  ASSERT_TRUE(under_way);
+  EXPECT_EQ(under_way->list_pages, 5);
+  EXPECT_FALSE(under_way->discover);
+  EXPECT_TRUE(under_way->user_info_discovers);
+  EXPECT_TRUE(!starts || starts->user_info_discovers);  // no list call: it stands in
+  // With budget for both passes, the one that starts at the top is the look.
+  p = plan_refresh(s, input(600, 600, 600));
+  starts = under_way = nullptr;
+  for (const auto &sp : p.stores) (sp.store == 0 ? starts : under_way) = &sp;
+  ASSERT_TRUE(starts && under_way);
+  EXPECT_GT(starts->list_pages, 0);
+  EXPECT_FALSE(starts->user_info);
+  EXPECT_TRUE(under_way->discover);  // beside the pass, a call of its own
+  EXPECT_FALSE(under_way->user_info);
+}
+
+// A count that stays above the videos tthub knows (private videos video/list does not
+// return) cannot tell a post: no user/info read stands in for such a store's discovery,
+// or each would read as a post and cost a list call that finds nothing.
+TEST(Planner, NoUserInfoStandsInWhereTheCountCannotTell) {
+  std::vector<StoreState> s{store("private")};
+  s[0].newest_create_time = kNow - 100 * D;
+  s[0].video_count = 10;
+  s[0].reported_video_count = 11;
+  s[0].last_user_info = kNow - 3 * H;
+  s[0].last_discovery = s[0].last_full_pass = kNow - 2 * H;  // looked after that count: due again, not posted
+  Plan p = plan_refresh(s, input(0, 600, 600));
+  EXPECT_EQ(p.discoveries_due, 1);
+  EXPECT_TRUE(p.stores.empty());
+  s[0].reported_video_count = 10;  // a count that can tell: the read stands in
+  p = plan_refresh(s, input(0, 600, 600));
+  ASSERT_EQ(p.stores.size(), 1u);
+  EXPECT_TRUE(p.stores[0].user_info_discovers);
+  EXPECT_EQ(p.discoveries_planned, 1);
+}
+
 TEST(Planner, AGrownVideoCountMakesDiscoveryFirst) {
   std::vector<StoreState> s{store("posted"), store("quiet")};
   for (auto &st : s) {
@@ -549,9 +603,12 @@ TEST(Planner, AStoresFreshWorkIsNotHeldToAnEqualShare) {
   EXPECT_EQ(p.tiers[0].left, 0);
   EXPECT_TRUE(p.stores[0].user_info);  // the fresh store's account
   EXPECT_TRUE(p.stores[0].discover);   // the posted discovery
-  // Within the share, the rest goes on to young and old work as before.
-  in.share = 1.0 / 4;  // 10 query calls: 3 fresh, 7 for old videos
-  EXPECT_EQ(fresh_ids(plan_refresh(s, in)).second, 100);
+  // What fresh work took comes off the share: with 5 calls, 3 carry the fresh videos
+  // (and 15 old ones) and 2 are left for 40 more old ones.
+  in.share = 1.0 / 8;
+  p = plan_refresh(s, in);
+  EXPECT_EQ(query_calls(p), 5);
+  EXPECT_EQ(fresh_ids(p), (std::pair<int64_t, int64_t>{45, 55}));
   // The whole budget caps fresh work too.
   in.share = 1.0 / 20;
   in.budget.query_per_minute = 2;
@@ -706,7 +763,7 @@ struct PostedBesideBig {
 TEST(Planner, APostedDiscoveryIsTakenOffItsPassOnce) {
   PostedBesideBig x(2 * D);
   ASSERT_TRUE(x.small && x.big);
-  EXPECT_LE(x.plan.list.planned, x.plan.list.budget);
+  EXPECT_LE(x.plan.list.planned, x.plan.list.budget);  // share 1, so fresh_share takes nothing more
   EXPECT_EQ(x.plan.list.planned, 5);
   // The small store's pass is its discovery: one page from the top, which ends it.
   EXPECT_EQ(x.small->list_pages, 1);
