@@ -62,6 +62,9 @@ class LocalServer {
     });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
+    // stop() before the thread is listening does nothing (cpp-httplib 0.11), and the
+    // destructor's join then waits forever: a test on a loaded machine hung so.
+    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   ~LocalServer() {
     server_.stop();
