@@ -156,10 +156,10 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
   for (size_t s = 0; s < n; ++s) plans[s].store = s;
   std::vector<char> pass_ends(n, 0);  // the pages planned finish the store's pass
   // Discovery due and nothing posted known: a user/info read can stand in for it (a
-  // count that did not grow found nothing, so no list call is needed), keyed by the
-  // store's last look for posts (stalest first, as the list discovery is).
-  std::vector<char> looks_for_posts(n, 0);
-  std::vector<int64_t> last_look(n, kNever);
+  // count that did not grow found nothing, so no list call is needed). Set to its key:
+  // the store's last look for posts (stalest first, as the list discovery is).
+  std::vector<std::optional<int64_t>> stand_in_key(n);
+  std::vector<char> list_looks(n, 0);  // the store's list reading of this plan starts at the top
   // A pass under way continues from its cursor: its pages never read the top, so they
   // discover nothing, and a discovery due meanwhile is a call of its own. (A pass that
   // starts now reads from the top: its first page is the discovery.)
@@ -216,8 +216,8 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
         // Only where the count can tell: one that stays above the videos tthub knows
         // (private videos, a catalogue not listed in full yet) would read as a post
         // at every look, each followed by a list call that finds nothing.
-        looks_for_posts[s] = !has_posted && (!st.reported_video_count || *st.reported_video_count <= st.video_count);
-        last_look[s] = last_disc.value_or(kNever);
+        if (!has_posted && (!st.reported_video_count || *st.reported_video_count <= st.video_count))
+          stand_in_key[s] = last_disc.value_or(kNever);
       }
     }
     auto g = fill_fresh(posted, budget, in.budget.list_per_minute, in, p.steps);
@@ -280,7 +280,8 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
       p.list.planned += sp.list_pages + (sp.discover ? 1 : 0);
       if (sp.list_pages > 0) ++p.passes_planned;
       // A new pass reads from the top: it discovers too.
-      if (sp.discover || (sp.list_pages > 0 && !under_way(s))) ++p.discoveries_planned;
+      list_looks[s] = sp.discover || (sp.list_pages > 0 && !under_way(s));
+      if (list_looks[s]) ++p.discoveries_planned;
     }
   }
 
@@ -406,9 +407,7 @@ Plan plan_refresh(const std::vector<StoreState> &stores, const PlanInput &in) {
       if (!reached(age, interval_of(tier, T))) {
         // Not due: read only as the discovery of a store whose list discovery did not
         // fit the list budget (one call to look for posts, never two).
-        const StorePlan &sp = plans[s];
-        bool list_looks = sp.discover || (sp.list_pages > 0 && !under_way(s));
-        if (looks_for_posts[s] && !list_looks) by_class[kClasses].push_back({s, 1, last_look[s]});
+        if (stand_in_key[s] && !list_looks[s]) by_class[kClasses].push_back({s, 1, *stand_in_key[s]});
         continue;
       }
       ++p.tiers[static_cast<int>(tier)].accounts_due;
