@@ -160,12 +160,15 @@ is "$(n "SELECT tthub.tthub_unschedule_refresh()")" "t" "and it can be removed"
 
 echo "# a short budget: fresh first, then the longest unobserved, within the calls it affords"
 set_conf() { n "ALTER SYSTEM SET $1" >/dev/null; n "SELECT pg_reload_conf()" >/dev/null; sleep 1; }
-set_conf "tthub.requests_per_minute = 1"  # one video/query call per job's minute of budget
+# A fresh interval of a minute or more: a job plans a minute of the budget, which is
+# one video/query call.
+set_conf "tthub.fresh_video_interval = '72s'"
+set_conf "tthub.requests_per_minute = 1"
 n "SELECT tthub.tthub_disable_store('s2')" >/dev/null
 n "UPDATE tthub.account_refresh SET discovered_at = now() + interval '1 hour' WHERE store_code = 's1';
    UPDATE tthub.videos SET last_observed_at = now() - interval '2 days' - make_interval(secs => length(video_id) + ascii(right(video_id, 1)))
     WHERE store_code = 's1' AND removed_at IS NULL;
-   UPDATE tthub.videos SET last_observed_at = now() - interval '10 seconds'
+   UPDATE tthub.videos SET last_observed_at = now() - interval '100 seconds'
     WHERE store_code = 's1' AND create_time > now() - interval '1 hour'" >/dev/null
 DUE=$(n "SELECT count(*) FROM tthub.videos WHERE store_code = 's1' AND removed_at IS NULL")
 FIRST20=$(n "SELECT string_agg(video_id, ',' ORDER BY video_id) FROM tthub._due_videos('s1', 'sim-open-1', 20)")
@@ -181,7 +184,22 @@ is "$(n "SELECT count(*) FROM tthub.videos WHERE store_code = 's1' AND removed_a
 is "$(n "SELECT string_agg(video_id, ',' ORDER BY video_id) FROM tthub.videos WHERE store_code = 's1' AND removed_at IS NULL
           AND last_observed_at > now() - interval '5 seconds'")" "$FIRST20" \
    "exactly the 20 the priority names: fresh, then young, then old, the longest unobserved first"
-n "ALTER SYSTEM RESET tthub.requests_per_minute" >/dev/null; n "SELECT pg_reload_conf()" >/dev/null
+
+echo "# a fresh interval under a minute: a job plans that interval's part of the budget"
+# A job runs about as long as its plan's calls take on a spent budget, and a store's
+# fresh videos are observed once per job: a minute's plan would stretch a 6 s tier.
+# 6 s is 5.5 s as planned (less a twelfth), so 20 calls a minute buy 1.83 a job.
+set_conf "tthub.fresh_video_interval = '6s'"
+set_conf "tthub.requests_per_minute = 20"
+n "UPDATE tthub.videos SET last_observed_at = now() - interval '2 days' WHERE store_code = 's1' AND removed_at IS NULL" >/dev/null
+query_before=$(calls video/query)
+refresh s1 "all $DUE videos due (3 video/query calls)"
+spent=$(( $(calls video/query) - query_before ))
+is "$(( spent >= 1 && spent <= 2 ))" "1" "the job spends 1 or 2 video/query calls, not the 3 a minute's budget buys (spent $spent)"
+is "$(n "SELECT count(*) FROM tthub.videos WHERE store_code = 's1' AND removed_at IS NULL AND last_observed_at > now() - interval '1 day'")" \
+   "$((spent * 20))" "20 videos a call; the rest waits for the next job"
+n "ALTER SYSTEM RESET tthub.requests_per_minute" >/dev/null; n "ALTER SYSTEM RESET tthub.fresh_video_interval" >/dev/null
+n "SELECT pg_reload_conf()" >/dev/null
 
 is "$(sim_json "max_refresh_token_uses")" "0" "no refresh token was presented (none expired)"
 is "$(n "SELECT count(*) FROM tthub.sync_jobs WHERE state IN ('dead', 'failed')")" "0" "no job failed or died"

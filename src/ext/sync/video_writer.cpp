@@ -14,7 +14,7 @@ namespace {
 
 // The farthest ahead a refresh plans (refresh::PlanInput::lead): the distance between a
 // store's plans is pg_cron's schedule (every 5 minutes by default) or, when the budget
-// is short, about the minute of budget a plan spends; a store not planned for longer
+// is short, about the span of budget a plan spends (plan_store); a store not planned for longer
 // (nothing was due) says nothing about when its next plan comes.
 constexpr int64_t kMaxLeadMs = 15 * 60 * 1000;
 
@@ -271,12 +271,18 @@ std::map<std::string, refresh::AccountWork> plan_store(const std::string &store_
   // with values: on Citus a function called inside a query over a distributed table
   // runs on a shard, where it may not query the other shards.
   std::unordered_map<std::string, int64_t> created_of;
+  // How much of the budget this plan spends: a minute's, or the fresh interval's when
+  // that is shorter (time compressed: tests, benchmarks). A job runs about as long as
+  // its plan's calls take on a spent budget, and a store's fresh videos are observed
+  // once per job: a plan longer than the fresh interval stretches the fresh tier.
+  int64_t horizon_ms = std::clamp<int64_t>(tiers.fresh_interval, 1000, 60 * 1000);
+  double minutes = static_cast<double>(horizon_ms) / 60000.0;
   // The pass reads at most the list share's pages in this plan: videos past those are
   // not its within this plan (refresh::VideoState::pass_rank). The candidates: what the
   // query share can read, and what the pass may take of them.
-  int64_t rank_limit = static_cast<int64_t>(std::min<double>(budget.list_per_minute * share + 2, 50000)) * 20;
-  int32_t max_candidates = static_cast<int32_t>(
-      std::min<double>(budget.query_per_minute * share * 20 + 40 + static_cast<double>(rank_limit), 1000000));
+  int64_t rank_limit = static_cast<int64_t>(std::min<double>(budget.list_per_minute * minutes * share + 2, 50000)) * 20;
+  int32_t max_candidates = static_cast<int32_t>(std::min<double>(
+      budget.query_per_minute * minutes * share * 20 + 40 + static_cast<double>(rank_limit), 1000000));
   for (size_t a = 0; a < states.size(); ++a) {
     refresh::StoreState &st = states[a];
     n = spi::exec(
@@ -329,8 +335,8 @@ std::map<std::string, refresh::AccountWork> plan_store(const std::string &store_
   in.now = now_ms;
   in.tiers = tiers;
   in.budget = budget;
-  in.minutes = 1.0;  // one minute of the budget per job at most; the rest comes back next round
-  in.period = 60 * 1000;  // that minute in the plan's time base (milliseconds)
+  in.minutes = minutes;  // the rest comes back next round
+  in.period = horizon_ms;  // the same span in the plan's time base (milliseconds)
   in.share = share;
   // Fresh work is not held to an equal share (refresh::PlanInput::fresh_share): with a
   // short budget, a store with a fresh video got the share of one with only old ones,
