@@ -90,6 +90,11 @@ class AccountRefresh {
   // is left or the refresh is not at such a read.
   bool queries_first();
 
+  // The tier the next request serves, as its call is booked: user/info its
+  // AccountWork::user_info_tier, discovery fresh, the pass old, a query its batch's.
+  // A token refresh: the request it interrupted's.
+  Tier tier() const;
+
   int retries() const { return retries_; }
   int calls() const { return calls_; }          // Display API requests answered (not the token refresh)
   int64_t observed() const { return observed_; }  // videos observed so far

@@ -102,6 +102,37 @@ TEST(AccountRefresh, StepsInOrderUserDiscoveryQueriesPass) {
   EXPECT_EQ(r.calls(), 5);
 }
 
+// The tier of each next request is what the engine serves first on a spent endpoint
+// (fresh before the rest): it must follow the steps, as the calls are booked.
+TEST(AccountRefresh, EachRequestServesTheTierItsCallIsBookedUnder) {
+  AccountWork w;
+  w.user_info = true;
+  w.user_info_tier = Tier::kYoung;
+  w.discover = true;
+  w.known_ids = {"k1"};
+  w.list_pages = 1;
+  w.list_cursor = 5000;
+  w.query_batches = {{"f"}, {"o"}};
+  w.batch_tiers = {Tier::kFresh, Tier::kOld};
+  AccountRefresh r(creds(), config(), w, kNow);
+  EXPECT_EQ(r.tier(), Tier::kYoung) << "user/info: the account's tier";
+  r.on_response(user_ok());
+  EXPECT_EQ(r.tier(), Tier::kFresh) << "discovery";
+  // The discovery page answers without the queried ids, so both batches stay.
+  r.on_response(list_page({{"k1", kNow - 40}}, 8000, true));
+  EXPECT_EQ(r.tier(), Tier::kFresh) << "the fresh batch";
+  // A rejected token: the refresh serves the request it interrupted.
+  r.on_response(token_invalid());
+  ASSERT_EQ(r.endpoint(), tiktok::Endpoint::kToken);
+  EXPECT_EQ(r.tier(), Tier::kFresh);
+  r.on_response(token_ok());
+  r.on_response(query_answer({"f"}));
+  EXPECT_EQ(r.tier(), Tier::kOld) << "the old batch";
+  r.on_response(query_answer({"o"}));
+  ASSERT_EQ(r.endpoint(), tiktok::Endpoint::kVideoList);
+  EXPECT_EQ(r.tier(), Tier::kOld) << "the pass";
+}
+
 TEST(AccountRefresh, APassFromTheTopReadsItsFirstPageBeforeTheQueriesAndTheRestAfter) {
   AccountWork w;
   w.list_pages = 3;
