@@ -8,8 +8,9 @@ SELECT is((SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extna
           'the extension lives in schema tthub');
 SELECT views_are('tthub', ARRAY['account_daily', 'accounts', 'dead_jobs', 'health', 'job_queue', 'store_summary',
                                 'sync_progress', 'video_daily_delta', 'video_latest', 'webhook_deliveries',
-                                'video_curve', 'video_cohorts', 'refresh_freshness', 'reader_stores'],
-                 'tthub holds the documented views');
+                                'video_curve', 'video_cohorts', 'refresh_freshness', 'reader_stores',
+                                '_claimable_jobs'],
+                 'tthub holds the documented views (and the claim''s internal one)');
 -- Every primary key and unique constraint of a store-data table includes store_code
 -- (Citus distributes by it).
 SELECT set_eq($$ SELECT conrelid::regclass::text, conname::text, pg_get_constraintdef(oid) FROM pg_constraint

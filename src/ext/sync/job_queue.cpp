@@ -42,7 +42,8 @@ int64_t next_due_ms() {
     spi::exec("SELECT tthub._next_job_due_ms()", {});
     return spi::get_int8(0, 1).value_or(-1);
   }
-  // SQL older than 0.5 (before ALTER EXTENSION tthub UPDATE): the same query, planned here.
+  // SQL older than 0.5 (before ALTER EXTENSION tthub UPDATE) has neither the function
+  // nor tthub._claimable_jobs: the rule of that view, written out for 0.4 alone.
   uint64_t n = spi::exec(
       "SELECT greatest(0, ceil(extract(epoch FROM q.run_after - now()) * 1000))::bigint "
       "  FROM tthub.sync_jobs q WHERE q.state = 'queued' "

@@ -194,6 +194,26 @@ REVOKE ALL ON FUNCTION @extschema@.tthub_sync_now(text) FROM PUBLIC;
 -- does find it taken waits in the queue instead of being lost.
 ------------------------------------------------------------------------------
 
+-- The claimable-job rule, written once: the claim below hands out these jobs once due,
+-- and the worker sleeps until the first of them is (_next_job_due_ms). The functions
+-- that read it plan it with their own settings (inlined, as if written in place).
+CREATE OR REPLACE VIEW @extschema@._claimable_jobs AS
+  SELECT q.store_code, q.job_id, q.run_after
+    FROM @extschema@.sync_jobs q
+   WHERE q.state = 'queued'
+     AND NOT EXISTS (SELECT 1 FROM @extschema@.sync_jobs r
+                      WHERE r.store_code = q.store_code AND r.state = 'running')
+     -- A disabled store is not synced, whatever queued its job (a connection that
+     -- completed as the store was disabled, an old job).
+     AND NOT EXISTS (SELECT 1 FROM @extschema@.stores s
+                      WHERE s.store_code = q.store_code AND s.disabled_at IS NOT NULL);
+COMMENT ON VIEW @extschema@._claimable_jobs IS
+  'Internal: the queued jobs a claim may hand out once due (run_after): none of a store that has a running job or is disabled. The one home of that rule, for _claim_jobs and _next_job_due_ms.';
+COMMENT ON COLUMN @extschema@._claimable_jobs.store_code IS 'The job''s store.';
+COMMENT ON COLUMN @extschema@._claimable_jobs.job_id IS 'The job.';
+COMMENT ON COLUMN @extschema@._claimable_jobs.run_after IS 'When it is due: a claim hands it out from then on.';
+REVOKE ALL ON @extschema@._claimable_jobs FROM PUBLIC;
+
 -- At most one job per store, and none of a store that has a running job, so that
 -- the worker never runs two jobs of one store side by side. Rows are locked one by
 -- one with the store_code equality (FOR UPDATE SKIP LOCKED: a job tthub_sync_now
@@ -226,14 +246,8 @@ BEGIN
   END IF;
   FOR c IN
     SELECT q.store_code, q.job_id
-      FROM @extschema@.sync_jobs q
-     WHERE q.state = 'queued' AND q.run_after <= now()
-       AND NOT EXISTS (SELECT 1 FROM @extschema@.sync_jobs r
-                        WHERE r.store_code = q.store_code AND r.state = 'running')
-       -- A disabled store is not synced, whatever queued its job (a connection that
-       -- completed as the store was disabled, an old job).
-       AND NOT EXISTS (SELECT 1 FROM @extschema@.stores s
-                        WHERE s.store_code = q.store_code AND s.disabled_at IS NOT NULL)
+      FROM @extschema@._claimable_jobs q
+     WHERE q.run_after <= now()
      ORDER BY q.run_after, q.job_id
   LOOP
     CONTINUE WHEN c.store_code::text = ANY (picked);
@@ -267,12 +281,7 @@ CREATE OR REPLACE FUNCTION @extschema@._next_job_due_ms() RETURNS bigint
 AS $$
 BEGIN
   RETURN (SELECT greatest(0, ceil(extract(epoch FROM q.run_after - now()) * 1000))::bigint
-            FROM @extschema@.sync_jobs q
-           WHERE q.state = 'queued'
-             AND NOT EXISTS (SELECT 1 FROM @extschema@.sync_jobs r
-                              WHERE r.store_code = q.store_code AND r.state = 'running')
-             AND NOT EXISTS (SELECT 1 FROM @extschema@.stores s
-                              WHERE s.store_code = q.store_code AND s.disabled_at IS NOT NULL)
+            FROM @extschema@._claimable_jobs q
            ORDER BY q.run_after, q.job_id
            LIMIT 1);
 END
