@@ -105,15 +105,9 @@ tiktok::Endpoint AccountRefresh::endpoint() const {
   }
 }
 
-Tier AccountRefresh::tier() const {
-  // A token refresh serves the request it interrupted; one before any Display call
-  // (resume_ kRefresh) falls to the default: the token endpoint has its own limiter.
-  switch (step_ == Step::kRefresh ? resume_ : step_) {
-    case Step::kUserInfo: return work_.user_info_tier;
-    case Step::kDiscover: return Tier::kFresh;
-    case Step::kQuery: return batches_.empty() ? Tier::kOld : batches_.front().tier;
-    default: return Tier::kOld;
-  }
+bool AccountRefresh::fresh_next() const {
+  Step at = step_ == Step::kRefresh ? resume_ : step_;
+  return at == Step::kQuery && !batches_.empty() && batches_.front().tier == Tier::kFresh;
 }
 
 HttpRequest AccountRefresh::request() const {

@@ -90,10 +90,11 @@ class AccountRefresh {
   // is left or the refresh is not at such a read.
   bool queries_first();
 
-  // The tier the next request serves, as its call is booked: user/info its
-  // AccountWork::user_info_tier, discovery fresh, the pass old, a query its batch's.
-  // A token refresh: the request it interrupted's.
-  Tier tier() const;
+  // The next request is a video/query batch of fresh videos (or a token refresh that
+  // interrupted one): the engine gives it a spent endpoint's free slot first. The other
+  // requests keep their order, as the planner's does for discoveries: behind the
+  // passes' reserve, which keeps every video within tthub.old_video_max_interval.
+  bool fresh_next() const;
 
   int retries() const { return retries_; }
   int calls() const { return calls_; }          // Display API requests answered (not the token refresh)

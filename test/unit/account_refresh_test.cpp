@@ -102,12 +102,12 @@ TEST(AccountRefresh, StepsInOrderUserDiscoveryQueriesPass) {
   EXPECT_EQ(r.calls(), 5);
 }
 
-// The tier of each next request is what the engine serves first on a spent endpoint
-// (fresh before the rest): it must follow the steps, as the calls are booked.
-TEST(AccountRefresh, EachRequestServesTheTierItsCallIsBookedUnder) {
+// What the engine serves first on a spent endpoint: fresh videos' queries, and
+// nothing else (discoveries ahead of the passes' reserve starved the 7-day floor).
+TEST(AccountRefresh, OnlyFreshVideosQueriesGoFirst) {
   AccountWork w;
   w.user_info = true;
-  w.user_info_tier = Tier::kYoung;
+  w.user_info_tier = Tier::kFresh;
   w.discover = true;
   w.known_ids = {"k1"};
   w.list_pages = 1;
@@ -115,22 +115,22 @@ TEST(AccountRefresh, EachRequestServesTheTierItsCallIsBookedUnder) {
   w.query_batches = {{"f"}, {"o"}};
   w.batch_tiers = {Tier::kFresh, Tier::kOld};
   AccountRefresh r(creds(), config(), w, kNow);
-  EXPECT_EQ(r.tier(), Tier::kYoung) << "user/info: the account's tier";
+  EXPECT_FALSE(r.fresh_next()) << "user/info";
   r.on_response(user_ok());
-  EXPECT_EQ(r.tier(), Tier::kFresh) << "discovery";
+  EXPECT_FALSE(r.fresh_next()) << "discovery";
   // The discovery page answers without the queried ids, so both batches stay.
   r.on_response(list_page({{"k1", kNow - 40}}, 8000, true));
-  EXPECT_EQ(r.tier(), Tier::kFresh) << "the fresh batch";
-  // A rejected token: the refresh serves the request it interrupted.
+  EXPECT_TRUE(r.fresh_next()) << "the fresh batch";
+  // A rejected token: the refresh stands for the request it interrupted.
   r.on_response(token_invalid());
   ASSERT_EQ(r.endpoint(), tiktok::Endpoint::kToken);
-  EXPECT_EQ(r.tier(), Tier::kFresh);
+  EXPECT_TRUE(r.fresh_next());
   r.on_response(token_ok());
   r.on_response(query_answer({"f"}));
-  EXPECT_EQ(r.tier(), Tier::kOld) << "the old batch";
+  EXPECT_FALSE(r.fresh_next()) << "the old batch";
   r.on_response(query_answer({"o"}));
   ASSERT_EQ(r.endpoint(), tiktok::Endpoint::kVideoList);
-  EXPECT_EQ(r.tier(), Tier::kOld) << "the pass";
+  EXPECT_FALSE(r.fresh_next()) << "the pass";
 }
 
 TEST(AccountRefresh, APassFromTheTopReadsItsFirstPageBeforeTheQueriesAndTheRestAfter) {

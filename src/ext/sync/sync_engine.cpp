@@ -560,15 +560,15 @@ void SyncEngine::send_due(int64_t now, int64_t *next_due) {
   check_account_stops();
   // Jobs waiting on one endpoint take its free slots in this order. The planner spends
   // the budget fresh first, but each job plans its store's part, and on a spent
-  // endpoint a fresh video's call waited behind older jobs' old-tier pages, so the
-  // fresh tier stretched with the old one. Fresh requests go first; the rest keep the
-  // order the jobs were claimed in.
+  // endpoint a fresh video's call waited behind older jobs' old-tier reads, so the
+  // fresh tier stretched with the old one. Fresh videos' queries go first; the rest
+  // keep the order the jobs were claimed in (AccountRefresh::fresh_next).
   std::vector<std::pair<uint64_t, Job *>> order;
   order.reserve(jobs_.size());
   for (auto &[tag, job_ptr] : jobs_) order.emplace_back(tag, job_ptr.get());
   std::stable_partition(order.begin(), order.end(), [](const std::pair<uint64_t, Job *> &e) {
     const Job &j = *e.second;
-    return j.refresh && !j.in_flight && j.refresh->tier() == refresh::Tier::kFresh;
+    return j.refresh && !j.in_flight && j.refresh->fresh_next();
   });
   for (auto &[tag, job_ptr] : order) {
     Job &job = *job_ptr;

@@ -201,6 +201,10 @@ int drop_old_observations(int retention_seconds) {
   return spi::get_int4(0, 1).value_or(0);
 }
 
+int64_t plan_horizon_ms(const refresh::TierSettings &tiers) {
+  return std::clamp<int64_t>(tiers.fresh_interval, 1000, 60 * 1000);
+}
+
 std::map<std::string, refresh::AccountWork> plan_store(const std::string &store_code, int64_t job_id, int64_t now_ms,
                                                        const refresh::TierSettings &tiers,
                                                        const refresh::Budget &budget) {
@@ -271,11 +275,7 @@ std::map<std::string, refresh::AccountWork> plan_store(const std::string &store_
   // with values: on Citus a function called inside a query over a distributed table
   // runs on a shard, where it may not query the other shards.
   std::unordered_map<std::string, int64_t> created_of;
-  // How much of the budget this plan spends: a minute's, or the fresh interval's when
-  // that is shorter (time compressed: tests, benchmarks). A job runs about as long as
-  // its plan's calls take on a spent budget, and a store's fresh videos are observed
-  // once per job: a plan longer than the fresh interval stretches the fresh tier.
-  int64_t horizon_ms = std::clamp<int64_t>(tiers.fresh_interval, 1000, 60 * 1000);
+  int64_t horizon_ms = plan_horizon_ms(tiers);
   double minutes = static_cast<double>(horizon_ms) / 60000.0;
   // The pass reads at most the list share's pages in this plan: videos past those are
   // not its within this plan (refresh::VideoState::pass_rank). The candidates: what the
