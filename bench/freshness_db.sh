@@ -161,6 +161,21 @@ case_run() {
             || ' | ' || round((percentile_cont(0.95) WITHIN GROUP (ORDER BY gap) / tg)::numeric, 2) || ' |'
        FROM (SELECT tier, gap, CASE tier WHEN 'fresh' THEN $(calc "3600 / $C" 0) ELSE $(calc "86400 / $C" 0) END AS tg FROM t) x
       GROUP BY tier, tg ORDER BY CASE tier WHEN 'fresh' THEN 1 WHEN 'young' THEN 2 ELSE 3 END"
+  if [ "${FRDB_DETAIL:-0}" = 1 ]; then
+    echo
+    echo "the longest fresh gaps (FRDB_DETAIL=1): store, video, gap s, its end and the video's post time (s after the start), the video's observations"
+    n "WITH o AS (
+         SELECT o.store_code, o.video_id, o.observed_at,
+                lag(o.observed_at) OVER (PARTITION BY o.store_code, o.video_id ORDER BY o.observed_at) AS prev
+           FROM tthub.video_observations o)
+       SELECT o.store_code || ' ' || o.video_id || ' ' || round(extract(epoch FROM o.observed_at - o.prev)::numeric, 1)
+              || ' ' || round(extract(epoch FROM o.observed_at - '$start')::numeric, 1)
+              || ' ' || round(extract(epoch FROM v.create_time - '$start')::numeric, 1)
+              || ' ' || (SELECT count(*) FROM tthub.video_observations x WHERE x.store_code = o.store_code AND x.video_id = o.video_id)
+         FROM o JOIN tthub.videos v USING (store_code, video_id)
+        WHERE o.prev IS NOT NULL AND o.observed_at > '$start' AND o.observed_at - v.create_time < interval '$(calc "172800 / $C" 0) s'
+        ORDER BY o.observed_at - o.prev DESC LIMIT 25"
+  fi
   echo
   echo "tthub_reporting.metrics_refresh_tiers at the end (age of each video's latest observation, s):"
   echo "| tier | videos | age p50 s | age p95 s | calls today |"
