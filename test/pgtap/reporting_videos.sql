@@ -7,6 +7,16 @@ SELECT plan(15);
 SELECT tthub.tthub_add_store('vid', 'Videos');
 INSERT INTO tthub.store_accounts (store_code, open_id, status) VALUES ('vid', 'o1', 'CONNECTED');
 SELECT tthub._observation_partitions(3);
+-- The curves' observations below reach 29.5 hours back: before 05:30 UTC that is two UTC
+-- days ago, older than the partitions the worker keeps made (yesterday on).
+DO $$
+DECLARE
+  d date := (now() AT TIME ZONE 'UTC')::date - 2;
+BEGIN
+  EXECUTE format('CREATE TABLE tthub_observations.%I PARTITION OF tthub.video_observations FOR VALUES FROM (%L) TO (%L)',
+                 tthub._observation_partition_name(d), d::timestamp AT TIME ZONE 'UTC', (d + 1)::timestamp AT TIME ZONE 'UTC');
+END
+$$;
 -- Fresh videos (posted 1 and 5 hours ago), one never observed.
 INSERT INTO tthub.videos (store_code, video_id, open_id, create_time, last_observed_at) VALUES
   ('vid', 'f-never', 'o1', now() - interval '1 hour', NULL),
