@@ -103,7 +103,7 @@ TEST(AccountRefresh, StepsInOrderUserDiscoveryQueriesPass) {
 }
 
 // What the engine serves first on a spent endpoint: fresh videos' queries, and
-// nothing else (discoveries ahead of the passes' reserve starved the 7-day floor).
+// nothing else (discoveries keep their place behind the passes' reserve, as planned).
 TEST(AccountRefresh, OnlyFreshVideosQueriesGoFirst) {
   AccountWork w;
   w.user_info = true;

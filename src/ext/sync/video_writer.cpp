@@ -14,9 +14,17 @@ namespace {
 
 // The farthest ahead a refresh plans (refresh::PlanInput::lead): the distance between a
 // store's plans is pg_cron's schedule (every 5 minutes by default) or, when the budget
-// is short, about the span of budget a plan spends (plan_store); a store not planned for longer
+// is short, about the span of budget a plan spends (plan_horizon_ms); a store not planned for longer
 // (nothing was due) says nothing about when its next plan comes.
 constexpr int64_t kMaxLeadMs = 15 * 60 * 1000;
+
+// The span of budget a refresh job plans: a minute's, or the fresh interval's when
+// that is shorter (time compressed: tests, benchmarks). A store's fresh videos are
+// observed once per job, so a job longer than the fresh interval stretches the fresh
+// tier. Tiers in milliseconds.
+int64_t plan_horizon_ms(const refresh::TierSettings &tiers) {
+  return std::clamp<int64_t>(tiers.fresh_interval, 1000, 60 * 1000);
+}
 
 // Parameters shared by the page statements:
 //   $1 store_code, $2 open_id, $3 snapshot_date, $4..$17 the page's columns (below),
@@ -199,10 +207,6 @@ int drop_old_observations(int retention_seconds) {
   spi::exec("SELECT tthub._drop_old_observations(make_interval(secs => $1))",
             {spi::int8(static_cast<int64_t>(retention_seconds))});
   return spi::get_int4(0, 1).value_or(0);
-}
-
-int64_t plan_horizon_ms(const refresh::TierSettings &tiers) {
-  return std::clamp<int64_t>(tiers.fresh_interval, 1000, 60 * 1000);
 }
 
 std::map<std::string, refresh::AccountWork> plan_store(const std::string &store_code, int64_t job_id, int64_t now_ms,

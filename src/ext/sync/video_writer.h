@@ -66,12 +66,6 @@ void ensure_partitions();
 // Drops whole days past the retention; returns the partitions dropped.
 int drop_old_observations(int retention_seconds);
 
-// The span of budget a refresh job plans: a minute's, or
-// the fresh interval's when that is shorter (time compressed: tests, benchmarks). A
-// store's fresh videos are observed once per job, so a job longer than the fresh
-// interval stretches the fresh tier. Tiers in milliseconds.
-int64_t plan_horizon_ms(const refresh::TierSettings &tiers);
-
 // The plan of a refresh job: every account of the store that the refresh covers,
 // with what it reads this round (empty work: nothing due for it): the store's share of
 // the budget, planned ahead by the distance since its previous refresh job (job_id:
