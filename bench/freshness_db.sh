@@ -137,12 +137,14 @@ case_run() {
   # (the baseline's observation opens the first gap), in the tier at the gap's end,
   # and each live video's open gap at the end. Targets in compressed seconds.
   echo
-  echo "| tier | gaps | p50 s | p95 s | max s | target s | over target | over 7 d | p50 / target | p95 / target |"
-  echo "|---|---|---|---|---|---|---|---|---|---|"
-  n "WITH o AS (
+  # Each observation beside the one before it of the same video (prev): both gap queries read it.
+  local GAPS="WITH o AS (
        SELECT o.store_code, o.video_id, o.observed_at,
               lag(o.observed_at) OVER (PARTITION BY o.store_code, o.video_id ORDER BY o.observed_at) AS prev
-         FROM tthub.video_observations o),
+         FROM tthub.video_observations o)"
+  echo "| tier | gaps | p50 s | p95 s | max s | target s | over target | over 7 d | p50 / target | p95 / target |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
+  n "$GAPS,
      g AS (
        SELECT extract(epoch FROM o.observed_at - o.prev) AS gap, o.observed_at - v.create_time AS age
          FROM o JOIN tthub.videos v USING (store_code, video_id)
@@ -163,11 +165,8 @@ case_run() {
       GROUP BY tier, tg ORDER BY CASE tier WHEN 'fresh' THEN 1 WHEN 'young' THEN 2 ELSE 3 END"
   if [ "${FRDB_DETAIL:-0}" = 1 ]; then
     echo
-    echo "the longest fresh gaps (FRDB_DETAIL=1): store, video, gap s, its end and the video's post time (s after the start), the video's observations"
-    n "WITH o AS (
-         SELECT o.store_code, o.video_id, o.observed_at,
-                lag(o.observed_at) OVER (PARTITION BY o.store_code, o.video_id ORDER BY o.observed_at) AS prev
-           FROM tthub.video_observations o)
+    echo "the longest fresh gaps between two observations (FRDB_DETAIL=1; a video's open gap at the end is in the table above only): store, video, gap s, its end and the video's post time (s after the start), the video's observations"
+    n "$GAPS
        SELECT o.store_code || ' ' || o.video_id || ' ' || round(extract(epoch FROM o.observed_at - o.prev)::numeric, 1)
               || ' ' || round(extract(epoch FROM o.observed_at - '$start')::numeric, 1)
               || ' ' || round(extract(epoch FROM v.create_time - '$start')::numeric, 1)
